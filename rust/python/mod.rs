@@ -1,0 +1,26 @@
+//! The PyO3 binding layer, compiled only with the `python` feature: the `tsd._core` module.
+//! It registers types, functions and exceptions; the logic lives in the core modules.
+
+mod errors;
+mod kernels;
+mod psi;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<psi::PyPsiTopK>()?;
+    m.add_function(wrap_pyfunction!(kernels::craft_psi, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::psi_encoded_len, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::rng_words, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::tsu_draw_many, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::accept_correct, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::m0_run, m)?)?;
+    m.add("RNG_STREAM_TSU", crate::rng::STREAM_TSU)?;
+    m.add("RNG_STREAM_VERIFY", crate::rng::STREAM_VERIFY)?;
+    m.add("PSI_VERSION", crate::wire::VERSION)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

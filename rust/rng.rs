@@ -1,0 +1,105 @@
+//! Portable counter-based randomness: Philox4x32-10 keyed by (seed, stream, step).
+//!
+//! Each (seed, stream, step) names one 128-bit block, so a draw depends only on those three
+//! numbers: runs can be split into chunks, replayed from any step, or reproduced from Python
+//! (`tsd._core.rng_words`). Philox is the Random123 generator (Salmon et al., SC'11); the
+//! known-answer tests below pin it to the published vectors.
+
+/// Stream of the simulated TSU's draws.
+pub const STREAM_TSU: u32 = 0;
+/// Stream of the verifier's accept and residual draws.
+pub const STREAM_VERIFY: u32 = 1;
+
+const MUL0: u32 = 0xD251_1F53;
+const MUL1: u32 = 0xCD9E_8D57;
+const WEYL0: u32 = 0x9E37_79B9;
+const WEYL1: u32 = 0xBB67_AE85;
+const ROUNDS: usize = 10;
+
+#[inline(always)]
+fn mulhilo(a: u32, b: u32) -> (u32, u32) {
+    let product = u64::from(a) * u64::from(b);
+    ((product >> 32) as u32, product as u32)
+}
+
+/// The Philox4x32 block function with 10 rounds.
+#[inline]
+pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    let (mut ctr, mut key) = (counter, key);
+    for round in 0..ROUNDS {
+        if round > 0 {
+            key[0] = key[0].wrapping_add(WEYL0);
+            key[1] = key[1].wrapping_add(WEYL1);
+        }
+        let (hi0, lo0) = mulhilo(MUL0, ctr[0]);
+        let (hi1, lo1) = mulhilo(MUL1, ctr[2]);
+        ctr = [hi1 ^ ctr[1] ^ key[0], lo1, hi0 ^ ctr[3] ^ key[1], lo0];
+    }
+    ctr
+}
+
+/// The two 64-bit words for (seed, stream, step).
+#[inline]
+pub fn words(seed: u64, stream: u32, step: u64) -> [u64; 2] {
+    let out = philox4x32(
+        [step as u32, (step >> 32) as u32, stream, 0],
+        [seed as u32, (seed >> 32) as u32],
+    );
+    [
+        u64::from(out[0]) | (u64::from(out[1]) << 32),
+        u64::from(out[2]) | (u64::from(out[3]) << 32),
+    ]
+}
+
+/// A uniform in [0, 1) from the top 53 bits of a word: every value is a multiple of 2^-53.
+#[inline]
+pub fn unit(word: u64) -> f64 {
+    (word >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// An integer in [0, n) as the high half of word · n (Lemire); the bias is below n / 2^64.
+#[inline]
+pub fn below(word: u64, n: u64) -> u64 {
+    ((u128::from(word) * u128::from(n)) >> 64) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_random123_known_answers() {
+        assert_eq!(
+            philox4x32([0; 4], [0; 2]),
+            [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8]
+        );
+        assert_eq!(
+            philox4x32([u32::MAX; 4], [u32::MAX; 2]),
+            [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd]
+        );
+        assert_eq!(
+            philox4x32(
+                [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
+                [0xa409_3822, 0x299f_31d0]
+            ),
+            [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1]
+        );
+    }
+
+    #[test]
+    fn streams_and_steps_are_independent_blocks() {
+        let a = words(7, STREAM_TSU, 0);
+        assert_ne!(a, words(7, STREAM_VERIFY, 0));
+        assert_ne!(a, words(7, STREAM_TSU, 1));
+        assert_ne!(a, words(8, STREAM_TSU, 0));
+        assert_eq!(a, words(7, STREAM_TSU, 0));
+    }
+
+    #[test]
+    fn unit_and_below_stay_in_range() {
+        assert_eq!(unit(0), 0.0);
+        assert!(unit(u64::MAX) < 1.0);
+        assert_eq!(below(u64::MAX, 10), 9);
+        assert_eq!(below(0, 10), 0);
+    }
+}

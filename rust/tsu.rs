@@ -1,0 +1,194 @@
+//! The simulated TSU: draws y ~ F(ψ) from the (seed, TSU stream, step) block and returns the
+//! exact log q(y) from [`LogqTable`], so its log q equals `fmap::logq_for_ids` bit for bit.
+//!
+//! A draw reads two words: `unit(w0)` picks a slot by inverse CDF over the K slot masses and
+//! the tail mass (V − K)·ε, in that order; for the tail slot, `below(w1, V − K)` picks which of
+//! the V − K tokens outside the top-K set, uniformly.
+
+use crate::error::ArgumentError;
+use crate::fmap::LogqTable;
+use crate::psi::PsiTopK;
+use crate::rng::{self, STREAM_TSU};
+
+/// A ψ prepared for repeated draws: the inverse-CDF table and the log q table.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    ids: Vec<u32>,
+    table: LogqTable,
+    /// Cumulative masses: slots 0..K, then the tail. Built from exp(log q) in slot order.
+    cumulative: Vec<f64>,
+    /// Where a uniform beyond the last cumulative value (rounding) lands: the last slot with mass.
+    last_with_mass: usize,
+    tail_count: u64,
+}
+
+impl Sampler {
+    pub fn new(psi: &PsiTopK) -> Self {
+        let table = LogqTable::new(psi);
+        let masses: Vec<f64> = (0..psi.k())
+            .map(|slot| libm::exp(table.slot(slot)))
+            .chain(std::iter::once(psi.tail_mass()))
+            .collect();
+        let mut running = 0.0;
+        let cumulative = masses
+            .iter()
+            .map(|&mass| {
+                running += mass;
+                running
+            })
+            .collect();
+        let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
+        Self {
+            ids: psi.ids().to_vec(),
+            table,
+            cumulative,
+            last_with_mass,
+            tail_count: u64::from(psi.tail_count()),
+        }
+    }
+
+    /// The token and its log q for one pair of random words.
+    #[inline]
+    pub fn draw(&self, words: [u64; 2]) -> (u32, f64) {
+        let u = rng::unit(words[0]);
+        let mut slot = self.cumulative.partition_point(|&c| c <= u);
+        if slot == self.cumulative.len() {
+            slot = self.last_with_mass;
+        }
+        if slot < self.ids.len() {
+            (self.ids[slot], self.table.slot(slot))
+        } else {
+            let rank = rng::below(words[1], self.tail_count) as u32;
+            (self.nth_outside(rank), self.table.tail())
+        }
+    }
+
+    /// The `rank`-th token (0-based, ascending) that is not among the sorted ids.
+    fn nth_outside(&self, rank: u32) -> u32 {
+        let mut token = rank;
+        for &id in &self.ids {
+            if id <= token {
+                token += 1;
+            } else {
+                break;
+            }
+        }
+        token
+    }
+
+    pub fn table(&self) -> &LogqTable {
+        &self.table
+    }
+}
+
+/// The simulated TSU for one seed: its draw for step s depends only on (seed, s).
+#[derive(Debug, Clone, Copy)]
+pub struct SimTsu {
+    seed: u64,
+}
+
+impl SimTsu {
+    pub fn new(seed: u64) -> Self {
+        Self { seed }
+    }
+
+    pub fn draw(&self, sampler: &Sampler, step: u64) -> (u32, f64) {
+        sampler.draw(rng::words(self.seed, STREAM_TSU, step))
+    }
+
+    /// Draws steps `start..start + tokens.len()` into the output slices.
+    pub fn draw_many(
+        &self,
+        sampler: &Sampler,
+        start: u64,
+        tokens: &mut [u32],
+        logq: &mut [f64],
+    ) -> Result<(), ArgumentError> {
+        if tokens.len() != logq.len() {
+            return Err(ArgumentError::new(
+                "logq",
+                format!(
+                    "output lengths differ: {} tokens, {} log q",
+                    tokens.len(),
+                    logq.len()
+                ),
+            ));
+        }
+        check_step_range(start, tokens.len())?;
+        for (offset, (token, lq)) in tokens.iter_mut().zip(logq.iter_mut()).enumerate() {
+            (*token, *lq) = self.draw(sampler, start + offset as u64);
+        }
+        Ok(())
+    }
+}
+
+/// Rejects a step range that would run past u64::MAX.
+pub fn check_step_range(start: u64, count: usize) -> Result<(), ArgumentError> {
+    start.checked_add(count as u64).map(|_| ()).ok_or_else(|| {
+        ArgumentError::new(
+            "start_step",
+            format!("start_step {start} + {count} steps overflows a 64-bit step counter"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fmap::logq_for_ids;
+
+    #[test]
+    fn returned_logq_is_the_reference_value_bit_for_bit() {
+        let psi = PsiTopK::new(
+            50,
+            vec![3, 7, 20, 49],
+            vec![0, 90, 200, 255],
+            0.01,
+            1.1,
+            0.004,
+        )
+        .unwrap();
+        let sampler = Sampler::new(&psi);
+        let tsu = SimTsu::new(11);
+        for step in 0..2000 {
+            let (token, logq) = tsu.draw(&sampler, step);
+            let reference = logq_for_ids(&psi, &[token]).unwrap()[0];
+            assert_eq!(logq.to_bits(), reference.to_bits());
+        }
+    }
+
+    #[test]
+    fn tail_ranks_skip_the_top_k_ids() {
+        let psi = PsiTopK::new(8, vec![0, 2, 3, 7], vec![0; 4], 0.0, 1.0, 0.1).unwrap();
+        let sampler = Sampler::new(&psi);
+        let outside: Vec<u32> = (0..4).map(|r| sampler.nth_outside(r)).collect();
+        assert_eq!(outside, vec![1, 4, 5, 6]);
+    }
+
+    #[test]
+    fn zero_eps_never_draws_the_tail_even_at_the_top_uniform() {
+        let psi = PsiTopK::new(5, vec![1, 4], vec![0, 255], 0.05, 1.0, 0.0).unwrap();
+        let sampler = Sampler::new(&psi);
+        assert_eq!(sampler.draw([u64::MAX, u64::MAX]).0, 4);
+        assert_eq!(sampler.draw([0, 0]).0, 1);
+    }
+
+    #[test]
+    fn draw_many_equals_single_draws_and_checks_lengths() {
+        let psi = PsiTopK::new(9, vec![2, 5], vec![10, 20], 0.1, 1.0, 0.05).unwrap();
+        let sampler = Sampler::new(&psi);
+        let tsu = SimTsu::new(3);
+        let (mut tokens, mut logq) = (vec![0u32; 64], vec![0f64; 64]);
+        tsu.draw_many(&sampler, 100, &mut tokens, &mut logq)
+            .unwrap();
+        for i in 0..64 {
+            assert_eq!((tokens[i], logq[i]), tsu.draw(&sampler, 100 + i as u64));
+        }
+        assert!(tsu
+            .draw_many(&sampler, 0, &mut tokens, &mut logq[..3])
+            .is_err());
+        assert!(tsu
+            .draw_many(&sampler, u64::MAX, &mut tokens, &mut logq)
+            .is_err());
+    }
+}

@@ -1,0 +1,226 @@
+//! Accept/correct: keep the TSU's draw y with probability min(1, p(y)/q(y)), else emit a draw
+//! from the residual norm(max(0, p − q)). The emitted token then follows p exactly.
+//!
+//! The ratio uses the log q the TSU returned; the residual uses F(ψ). Random words come from
+//! the verifier's own stream: `unit(w0)` decides acceptance, `unit(w1)` drives the residual
+//! draw. Edges: p(y) = 0 gives ratio 0 (always rejected); ε = 0 leaves the target's tail mass
+//! in the residual; a residual that sums to zero through rounding (p = q up to the last bits,
+//! where rejection has probability ~1e-16) falls back to a draw from p itself.
+
+use crate::error::ArgumentError;
+use crate::fmap::dense_logq;
+use crate::psi::PsiTopK;
+use crate::rng::{self, STREAM_VERIFY};
+
+/// How far Σ exp(log p) may stray from 1 before a target is rejected as unnormalised.
+pub const NORMALISATION_TOLERANCE: f64 = 1e-6;
+
+/// Checks that `logp` is a normalised log-distribution over `vocab` tokens.
+pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
+    if logp.len() != vocab as usize {
+        return Err(ArgumentError::new(
+            "logp",
+            format!("has {} entries but psi.vocab = {vocab}", logp.len()),
+        ));
+    }
+    if let Some(position) = logp.iter().position(|&l| l.is_nan() || l > 0.0) {
+        return Err(ArgumentError::new(
+            "logp",
+            format!(
+                "entry {position} is {}; log-probabilities must be <= 0 (use -inf for p = 0)",
+                logp[position]
+            ),
+        ));
+    }
+    let total = logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l));
+    if (total - 1.0).abs() > NORMALISATION_TOLERANCE {
+        return Err(ArgumentError::new(
+            "logp",
+            format!("exp(logp) sums to {total}, not 1 (tolerance {NORMALISATION_TOLERANCE})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the verifier keeps a draw, given its accept word and the two log-probabilities.
+#[inline]
+pub fn accepts(word: u64, logp_y: f64, logq_y: f64) -> bool {
+    rng::unit(word) < libm::exp(logp_y - logq_y)
+}
+
+/// Inverse-CDF table of the residual max(0, p − q) over the whole vocabulary.
+#[derive(Debug, Clone)]
+pub struct Residual {
+    cumulative: Vec<f64>,
+    last_with_mass: usize,
+}
+
+impl Residual {
+    /// Builds the residual from dense log p and dense log q (both checked to have length V).
+    pub fn new(logp: &[f64], logq: &[f64]) -> Self {
+        let masses: Vec<f64> = logp
+            .iter()
+            .zip(logq)
+            .map(|(&lp, &lq)| (libm::exp(lp) - libm::exp(lq)).max(0.0))
+            .collect();
+        if masses.iter().all(|&m| m == 0.0) {
+            return Self::from_masses(logp.iter().map(|&lp| libm::exp(lp)).collect());
+        }
+        Self::from_masses(masses)
+    }
+
+    fn from_masses(masses: Vec<f64>) -> Self {
+        let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
+        let mut running = 0.0;
+        let cumulative = masses
+            .into_iter()
+            .map(|mass| {
+                running += mass;
+                running
+            })
+            .collect();
+        Self {
+            cumulative,
+            last_with_mass,
+        }
+    }
+
+    /// A token from the residual for one random word.
+    #[inline]
+    pub fn draw(&self, word: u64) -> u32 {
+        let total = self.cumulative[self.cumulative.len() - 1];
+        let u = rng::unit(word) * total;
+        let index = self.cumulative.partition_point(|&c| c <= u);
+        let index = if index == self.cumulative.len() {
+            self.last_with_mass
+        } else {
+            index
+        };
+        index as u32
+    }
+}
+
+/// One verifier decision for `step`: (accepted, emitted token). `draw_residual` maps the
+/// residual word to a token; it runs only on rejection, so callers may build the table lazily.
+#[inline]
+pub fn decide(
+    seed: u64,
+    step: u64,
+    logp_y: f64,
+    token: u32,
+    logq: f64,
+    draw_residual: impl FnOnce(u64) -> u32,
+) -> (bool, u32) {
+    let words = rng::words(seed, STREAM_VERIFY, step);
+    if accepts(words[0], logp_y, logq) {
+        (true, token)
+    } else {
+        (false, draw_residual(words[1]))
+    }
+}
+
+/// Accept/correct for a single step, validating every argument.
+pub fn accept_correct_step(
+    logp: &[f64],
+    psi: &PsiTopK,
+    token: u32,
+    logq: f64,
+    seed: u64,
+    step: u64,
+) -> Result<(bool, u32), ArgumentError> {
+    check_logp(logp, psi.vocab())?;
+    if token >= psi.vocab() {
+        return Err(ArgumentError::new(
+            "token",
+            format!("{token} is out of range for vocab = {}", psi.vocab()),
+        ));
+    }
+    if !logq.is_finite() {
+        return Err(ArgumentError::new(
+            "logq",
+            format!("must be finite (a TSU never returns a token of probability 0), got {logq}"),
+        ));
+    }
+    Ok(decide(
+        seed,
+        step,
+        logp[token as usize],
+        token,
+        logq,
+        |word| Residual::new(logp, &dense_logq(psi)).draw(word),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ln(p: &[f64]) -> Vec<f64> {
+        p.iter().map(|x| x.ln()).collect()
+    }
+
+    #[test]
+    fn rejects_unnormalised_or_nan_targets() {
+        assert_eq!(check_logp(&ln(&[0.5, 0.5]), 3).unwrap_err().field, "logp");
+        assert!(check_logp(&ln(&[0.5, 0.6]), 2).is_err());
+        assert!(check_logp(&[f64::NAN, 0.0], 2).is_err());
+        assert!(check_logp(&[0.1, f64::NEG_INFINITY], 2).is_err());
+        assert!(check_logp(&[0.0, f64::NEG_INFINITY], 2).is_ok());
+    }
+
+    #[test]
+    fn zero_target_probability_is_always_rejected() {
+        assert!(!accepts(0, f64::NEG_INFINITY, -1.0));
+        assert!(accepts(u64::MAX, 0.0, -1.0));
+    }
+
+    #[test]
+    fn residual_is_the_positive_part_of_p_minus_q() {
+        let logp = ln(&[0.5, 0.3, 0.2]);
+        let logq = ln(&[0.2, 0.3, 0.5]);
+        let residual = Residual::new(&logp, &logq);
+        // Only token 0 has p > q, so every residual draw is 0.
+        for word in [0, 1 << 40, u64::MAX / 2, u64::MAX] {
+            assert_eq!(residual.draw(word), 0);
+        }
+    }
+
+    #[test]
+    fn empty_residual_falls_back_to_the_target() {
+        let logp = ln(&[0.25, 0.75]);
+        let residual = Residual::new(&logp, &logp);
+        assert_eq!(residual.draw(0), 0);
+        assert_eq!(residual.draw(u64::MAX), 1);
+    }
+
+    #[test]
+    fn zero_eps_leaves_tail_mass_in_the_residual() {
+        let psi = PsiTopK::new(3, vec![0], vec![0], 0.0, 1.0, 0.0).unwrap();
+        let logp = ln(&[0.6, 0.3, 0.1]);
+        let residual = Residual::new(&logp, &dense_logq(&psi));
+        let counts = (0..1000u64).fold([0u32; 3], |mut acc, i| {
+            acc[residual.draw(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)) as usize] += 1;
+            acc
+        });
+        assert_eq!(counts[0], 0);
+        assert!(counts[1] > 600 && counts[2] > 150, "{counts:?}");
+    }
+
+    #[test]
+    fn single_step_validates_its_arguments() {
+        let psi = PsiTopK::new(2, vec![0], vec![0], 0.0, 1.0, 0.1).unwrap();
+        let logp = ln(&[0.5, 0.5]);
+        assert_eq!(
+            accept_correct_step(&logp, &psi, 2, -0.1, 0, 0)
+                .unwrap_err()
+                .field,
+            "token"
+        );
+        assert_eq!(
+            accept_correct_step(&logp, &psi, 0, f64::NEG_INFINITY, 0, 0)
+                .unwrap_err()
+                .field,
+            "logq"
+        );
+    }
+}

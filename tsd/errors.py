@@ -1,0 +1,53 @@
+"""The exception hierarchy: every error tsd raises is a `TsdError`, itself a `ValueError`.
+
+The classes are defined by the compiled core (so Rust kernels raise them directly) and
+re-exported here under their public names.
+"""
+
+from tsd._core import (
+    InvalidArgumentError,
+    PsiChecksumError,
+    PsiCodeError,
+    PsiDecodeError,
+    PsiDuplicateIdError,
+    PsiEmptyError,
+    PsiEpsError,
+    PsiIdOutOfRangeError,
+    PsiIdsNotSortedError,
+    PsiKExceedsVocabError,
+    PsiKindError,
+    PsiLengthMismatchError,
+    PsiMalformedError,
+    PsiScaleError,
+    PsiTauError,
+    PsiTrailingBytesError,
+    PsiTruncatedError,
+    PsiValidationError,
+    PsiVersionError,
+    PsiVocabError,
+    TsdError,
+)
+
+__all__ = [
+    "InvalidArgumentError",
+    "PsiChecksumError",
+    "PsiCodeError",
+    "PsiDecodeError",
+    "PsiDuplicateIdError",
+    "PsiEmptyError",
+    "PsiEpsError",
+    "PsiIdOutOfRangeError",
+    "PsiIdsNotSortedError",
+    "PsiKExceedsVocabError",
+    "PsiKindError",
+    "PsiLengthMismatchError",
+    "PsiMalformedError",
+    "PsiScaleError",
+    "PsiTauError",
+    "PsiTrailingBytesError",
+    "PsiTruncatedError",
+    "PsiValidationError",
+    "PsiVersionError",
+    "PsiVocabError",
+    "TsdError",
+]

@@ -1,0 +1,149 @@
+"""A plain numpy reference for F(ψ), TSU sampling and accept/correct: the test oracle.
+
+It follows the core's documented procedure step by step from the core's own random words
+(`rng_words`), so a whole run can be replayed token for token. It is also the per-step
+baseline the benchmarks compare the fused Rust loop against; its tables are built once per
+payload, as any sensible Python implementation would.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tsd import _core
+from tsd._core import PsiTopK
+
+__all__ = [
+    "ReferenceM0",
+    "ReferenceSampler",
+    "ReferenceVerifier",
+    "dense_logq",
+    "rng_words",
+    "run_m0",
+    "unit",
+]
+
+STREAM_TSU = _core.RNG_STREAM_TSU
+STREAM_VERIFY = _core.RNG_STREAM_VERIFY
+
+
+def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]:
+    """The core's random words for steps start .. start + count - 1, shape (count, 2)."""
+    return _core.rng_words(seed, stream, start, count)
+
+
+def unit(word: int) -> float:
+    """The uniform the core derives from a word: top 53 bits times 2^-53."""
+    return float(word >> 11) * 2.0**-53
+
+
+def below(word: int, n: int) -> int:
+    """The integer in [0, n) the core derives from a word: high half of word · n."""
+    return (word * n) >> 64
+
+
+def dense_logq(psi: PsiTopK) -> NDArray[np.float64]:
+    """F(ψ) over the whole vocabulary, written out from the closed form."""
+    step = np.float64(psi.scale) / np.float64(psi.tau)
+    logits = psi.codes.astype(np.float64) * step
+    centred = logits - logits.max()
+    total = np.cumsum(np.exp(centred))[-1]
+    log_top_mass = np.log1p(-psi.tail_mass)
+    eps = np.float64(psi.eps)
+    out = np.full(psi.vocab, np.log(eps) if eps > 0 else -np.inf)
+    out[psi.ids] = (log_top_mass - np.log(total)) + centred
+    return out
+
+
+def _last_positive(masses: NDArray[np.float64]) -> int:
+    return int(np.flatnonzero(masses > 0)[-1])
+
+
+@dataclass(frozen=True)
+class ReferenceSampler:
+    """Inverse-CDF sampling of F(ψ): slots in id order, then the tail."""
+
+    ids: NDArray[np.uint32]
+    logq: NDArray[np.float64]
+    cumulative: NDArray[np.float64]
+    last_with_mass: int
+    outside: NDArray[np.int64]
+
+    @classmethod
+    def from_psi(cls, psi: PsiTopK) -> "ReferenceSampler":
+        logq = dense_logq(psi)
+        masses = np.append(np.exp(logq[psi.ids]), psi.tail_mass)
+        return cls(
+            ids=psi.ids,
+            logq=logq,
+            cumulative=np.cumsum(masses),
+            last_with_mass=_last_positive(masses),
+            outside=np.setdiff1d(np.arange(psi.vocab), psi.ids),
+        )
+
+    def draw(self, w0: int, w1: int) -> tuple[int, float]:
+        slot = int(np.searchsorted(self.cumulative, unit(w0), side="right"))
+        if slot == self.cumulative.size:
+            slot = self.last_with_mass
+        if slot < self.ids.size:
+            token = int(self.ids[slot])
+        else:
+            token = int(self.outside[below(w1, self.outside.size)])
+        return token, float(self.logq[token])
+
+
+@dataclass(frozen=True)
+class ReferenceVerifier:
+    """Accept with probability min(1, p/q); on rejection draw from norm(max(0, p − q))."""
+
+    logp: NDArray[np.float64]
+    cumulative: NDArray[np.float64]
+    last_with_mass: int
+
+    @classmethod
+    def from_target(
+        cls, logp: NDArray[np.float64], logq: NDArray[np.float64]
+    ) -> "ReferenceVerifier":
+        residual = np.maximum(np.exp(logp) - np.exp(logq), 0.0)
+        if not residual.any():
+            residual = np.exp(logp)
+        return cls(
+            logp=logp, cumulative=np.cumsum(residual), last_with_mass=_last_positive(residual)
+        )
+
+    def decide(self, token: int, logq: float, w0: int, w1: int) -> tuple[bool, int]:
+        if unit(w0) < np.exp(self.logp[token] - logq):
+            return True, token
+        u = unit(w1) * float(self.cumulative[-1])
+        index = int(np.searchsorted(self.cumulative, u, side="right"))
+        return False, self.last_with_mass if index == self.cumulative.size else index
+
+
+@dataclass(frozen=True)
+class ReferenceM0:
+    """Columns of a reference M0 run, as plain numpy arrays."""
+
+    proposed: NDArray[np.int64]
+    logq: NDArray[np.float64]
+    accepted: NDArray[np.bool_]
+    emitted: NDArray[np.int64]
+
+
+def run_m0(
+    logp: NDArray[np.float64], psi: PsiTopK, seed: int, steps: int, start: int = 0
+) -> ReferenceM0:
+    """M0 one step at a time in Python, from the core's random words."""
+    sampler = ReferenceSampler.from_psi(psi)
+    verifier = ReferenceVerifier.from_target(np.asarray(logp, dtype=np.float64), sampler.logq)
+    tsu_words = rng_words(seed, STREAM_TSU, start, steps).tolist()
+    verify_words = rng_words(seed, STREAM_VERIFY, start, steps).tolist()
+    proposed = np.empty(steps, dtype=np.int64)
+    logq = np.empty(steps, dtype=np.float64)
+    accepted = np.empty(steps, dtype=np.bool_)
+    emitted = np.empty(steps, dtype=np.int64)
+    for i in range(steps):
+        token, lq = sampler.draw(*tsu_words[i])
+        accepted[i], emitted[i] = verifier.decide(token, lq, *verify_words[i])
+        proposed[i], logq[i] = token, lq
+    return ReferenceM0(proposed=proposed, logq=logq, accepted=accepted, emitted=emitted)

@@ -1,0 +1,11 @@
+"""Per-step telemetry (Parquet, optional JSONL) and run summaries; schema in docs/TELEMETRY.md."""
+
+from tsd.telemetry.writer import (
+    SUMMARY_NAME,
+    TelemetryFormat,
+    make_run_dir,
+    write_summary,
+    write_telemetry,
+)
+
+__all__ = ["SUMMARY_NAME", "TelemetryFormat", "make_run_dir", "write_summary", "write_telemetry"]

@@ -1,0 +1,52 @@
+"""The TSU seam: a protocol every sampling backend implements, and the simulated TSU.
+
+A TSU draws y ~ q = F(ψ) and returns the exact log q(y) with it. `SimTSU` keys each draw by
+(seed, step) only, so any step can be replayed and runs split into chunks agree exactly.
+"""
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tsd import _core
+from tsd._checks import MAX_U64, check_int, check_seed
+from tsd._core import PsiTopK
+
+__all__ = ["TSU", "SimTSU"]
+
+
+@runtime_checkable
+class TSU(Protocol):
+    """A sampler for ψ payloads: draws tokens from F(ψ) and reports their exact log q."""
+
+    def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
+        """One draw for `step`: (token, log q(token))."""
+        ...
+
+    def sample_many(
+        self, psi: PsiTopK, start_step: int, count: int
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        """Draws for steps start_step .. start_step + count - 1: (tokens, log q)."""
+        ...
+
+
+class SimTSU:
+    """The simulated TSU: Philox-keyed inverse-CDF sampling of F(ψ) in the Rust core."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = check_seed(seed)
+
+    def __repr__(self) -> str:
+        return f"SimTSU(seed={self.seed})"
+
+    def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
+        tokens, logq = self.sample_many(psi, step, 1)
+        return int(tokens[0]), float(logq[0])
+
+    def sample_many(
+        self, psi: PsiTopK, start_step: int, count: int
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        start = check_int("start_step", start_step, 0, MAX_U64)
+        n = check_int("count", count, 0)
+        return _core.tsu_draw_many(psi, self.seed, start, n)
