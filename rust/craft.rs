@@ -146,9 +146,14 @@ mod tests {
 
     #[test]
     fn quantisation_spans_the_payload_range() {
-        let (codes, scale) = quantise_scores(&[-3.0, -1.0, -2.0, f64::NEG_INFINITY]);
-        assert_eq!(codes, vec![0, 255, 128, 0]);
+        let scores = [-3.0, -1.0, -2.0, -2.7, f64::NEG_INFINITY];
+        let (codes, scale) = quantise_scores(&scores);
+        assert_eq!((codes[0], codes[1], codes[4]), (0, 255, 0));
         assert!((f64::from(scale) - 2.0 / 255.0).abs() < 1e-9);
+        for (&score, &code) in scores.iter().zip(&codes).take(4) {
+            let decoded = -3.0 + f64::from(code) * f64::from(scale);
+            assert!((decoded - score).abs() <= f64::from(scale) / 2.0 + 1e-12);
+        }
         assert_eq!(quantise_scores(&[-1.0, -1.0]), (vec![0, 0], 0.0));
     }
 

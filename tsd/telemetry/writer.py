@@ -37,7 +37,7 @@ def make_run_dir(out_dir: str | os.PathLike[str]) -> Path:
     raise InvalidArgumentError(f"out_dir: could not create a fresh run directory under {root}")
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)

@@ -1,0 +1,64 @@
+"""Regenerate tests/data/golden_psi.json: ψ bytes (hex), token ids, and log q bit patterns.
+
+The file pins the wire format and the bit-exact log q contract: `cargo test` and pytest both
+check the current build against it. Regenerate only for a deliberate, versioned change.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tsd import PsiTopK
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden_psi.json"
+
+
+def cases() -> list[tuple[str, PsiTopK]]:
+    rng = np.random.Generator(np.random.PCG64(20261125))
+
+    def spread(vocab: int, k: int) -> PsiTopK:
+        ids = np.sort(rng.choice(vocab, size=k, replace=False))
+        codes = rng.integers(0, 256, size=k)
+        eps = float(rng.uniform(0, 0.9)) / max(vocab - k, 1)
+        return PsiTopK(vocab, ids.tolist(), codes.tolist(), 0.0173, 0.85, eps)
+
+    return [
+        ("tiny", PsiTopK(6, [0, 2, 5], [0, 100, 255], 0.02, 0.8, 0.05)),
+        ("eps_zero", PsiTopK(10, [1, 4, 9], [255, 3, 128], 0.05, 1.0, 0.0)),
+        ("k_equals_v", PsiTopK(4, [0, 1, 2, 3], [7, 0, 255, 31], 0.01, 2.5, 0.0)),
+        ("flat_scores", PsiTopK(100, [5, 50, 95], [0, 0, 0], 0.0, 1.0, 0.001)),
+        ("v500_k32", spread(500, 32)),
+        ("v1000_k64", spread(1000, 64)),
+        ("v2pow20_k128", spread(1 << 20, 128)),
+    ]
+
+
+def main() -> None:
+    entries = []
+    for name, psi in cases():
+        tokens = sorted({*psi.ids.tolist()[:8], 0, psi.vocab - 1, psi.vocab // 2, psi.vocab // 3})
+        logq = psi.logq(tokens)
+        entries.append(
+            {
+                "name": name,
+                "psi_hex": psi.to_bytes().hex(),
+                "tokens": tokens,
+                "logq_bits": [f"{int(v):016x}" for v in logq.view(np.uint64)],
+            }
+        )
+    document = {
+        "description": "psi wire bytes and IEEE-754 bit patterns of log q for listed tokens",
+        "psi_version": 1,
+        "cases": entries,
+    }
+    OUT.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {len(entries)} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
