@@ -1,0 +1,55 @@
+"""An independent, pure-Python encoder of the ψ layout in docs/PSI_FORMAT.md.
+
+It writes exactly what the document says and validates nothing, so tests can check the Rust
+encoder against the document and build malformed payloads that carry a valid checksum.
+"""
+
+import struct
+import zlib
+from collections.abc import Sequence
+
+
+def varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def low_bits(vocab: int, k: int) -> int:
+    ratio = vocab // k if k else 0
+    return ratio.bit_length() - 1 if ratio > 1 else 0
+
+
+def elias_fano(vocab: int, ids: Sequence[int]) -> bytes:
+    k = len(ids)
+    low = low_bits(vocab, k)
+    upper = k + ((max(vocab, 1) - 1) >> low)
+    bits: list[int] = []
+    for token in ids:
+        bits.extend((token >> b) & 1 for b in range(low))
+    region = [0] * upper
+    for i, token in enumerate(ids):
+        region[(token >> low) + i] = 1
+    bits.extend(region)
+    bits.extend([0] * (-len(bits) % 8))
+    return bytes(sum(bits[i + b] << b for b in range(8)) for i in range(0, len(bits), 8))
+
+
+def encode(
+    vocab: int,
+    ids: Sequence[int],
+    codes: Sequence[int],
+    scale: float,
+    tau: float,
+    eps: float,
+    *,
+    version: int = 1,
+    kind: int = 1,
+) -> bytes:
+    body = bytes([version, kind]) + varint(vocab) + varint(len(ids))
+    body += struct.pack("<fff", tau, scale, eps)
+    body += elias_fano(vocab, ids) + bytes(codes)
+    return body + struct.pack("<I", zlib.crc32(body))
