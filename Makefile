@@ -1,0 +1,51 @@
+# The front door: `make run` and `make test` work on a fresh clone (they create .venv).
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
+# Build scripts (pyo3) and clippy use the project's interpreter, never a stray one.
+export PYO3_PYTHON := $(abspath $(PYTHON))
+
+.PHONY: run test build rust-test py-test lint bench clean
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+$(INSTALLED): $(PYTHON) pyproject.toml
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet "maturin>=1.9,<2"
+	touch $@
+
+## build: compile the extension in release mode and install tsd (with dev tools) into .venv
+build: $(INSTALLED)
+	maturin develop --release --extras dev --quiet
+
+## run: the default M0 run
+run: build
+	$(PYTHON) scripts/run_m0.py run
+
+## test: Rust tests, pytest, then every lint and type gate
+test: build rust-test py-test lint
+
+rust-test:
+	cargo test --quiet
+
+py-test:
+	$(PYTHON) -m pytest -q
+
+lint:
+	cargo fmt --check
+	cargo clippy --quiet --all-targets --all-features -- -D warnings
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
+	$(PYTHON) -m mypy.stubtest tsd._core
+
+## bench: the core benchmark (fused loops vs the numpy reference, ψ codec)
+bench: build
+	$(PYTHON) scripts/bench_core.py
+
+clean:
+	rm -rf target $(VENV) runs
