@@ -43,7 +43,7 @@ lint:
 	$(PYTHON) -m mypy
 	$(PYTHON) -m mypy.stubtest tsd._core
 
-## bench: the core benchmark (fused loops vs the numpy reference, ψ codec)
+## bench: core benchmarks (fused loops vs the numpy reference, ψ codec, make run time)
 bench: build
 	$(PYTHON) scripts/bench_core.py
 

@@ -66,39 +66,51 @@ impl<'a> BitReader<'a> {
         Self { bytes, pos: 0 }
     }
 
+    /// Up to 64 bits starting at bit `pos`: bit 0 of the result is stream bit `pos`; bits past
+    /// the end of the slice read as zero.
+    #[inline]
+    fn window(&self, pos: usize) -> u64 {
+        let byte = pos / 8;
+        let word = match self.bytes.get(byte..byte + 8) {
+            Some(eight) => u64::from_le_bytes(eight.try_into().unwrap_or([0; 8])),
+            None => {
+                let mut buf = [0u8; 8];
+                for (slot, &b) in buf.iter_mut().zip(self.bytes.get(byte..).unwrap_or(&[])) {
+                    *slot = b;
+                }
+                u64::from_le_bytes(buf)
+            }
+        };
+        word >> (pos % 8)
+    }
+
     /// Reads `width` bits (<= 32). The caller guarantees they lie within the slice.
     #[inline]
     pub(crate) fn read(&mut self, width: u32) -> u32 {
-        let mut value = 0u32;
-        let mut got = 0u32;
-        while got < width {
-            let byte = self.bytes[self.pos / 8];
-            let offset = (self.pos % 8) as u32;
-            let take = (8 - offset).min(width - got);
-            let bits = (u32::from(byte) >> offset) & ((1u32 << take) - 1);
-            value |= bits << got;
-            got += take;
-            self.pos += take as usize;
+        if width == 0 {
+            return 0;
         }
-        value
+        let value = self.window(self.pos) & ((1u64 << width) - 1);
+        self.pos += width as usize;
+        value as u32
     }
 
     /// Position of the next set bit at or after the cursor, below `end`; moves past it.
     #[inline]
     pub(crate) fn next_one(&mut self, end: usize) -> Option<usize> {
         while self.pos < end {
-            let byte_index = self.pos / 8;
-            let offset = self.pos % 8;
-            let rest = u32::from(self.bytes[byte_index]) >> offset;
-            if rest != 0 {
-                let found = self.pos + rest.trailing_zeros() as usize;
+            // A window holds at least 57 valid bits (64 minus the in-byte offset).
+            let valid = 64 - self.pos % 8;
+            let bits = self.window(self.pos);
+            if bits != 0 {
+                let found = self.pos + bits.trailing_zeros() as usize;
                 if found >= end {
                     return None;
                 }
                 self.pos = found + 1;
                 return Some(found);
             }
-            self.pos = (byte_index + 1) * 8;
+            self.pos += valid;
         }
         None
     }

@@ -28,7 +28,16 @@ pub fn run_m0(
     check_logp(logp, psi.vocab())?;
     check_step_range(start, steps)?;
     let sampler = Sampler::new(psi);
-    let residual = Residual::new(logp, &dense_logq(psi));
+    let logq_dense = dense_logq(psi);
+    let residual = Residual::new(logp, &logq_dense);
+    // exp(log p − log q) per token, the value `verify::accepts` computes per step: the TSU's
+    // log q equals F(ψ) bit for bit, so the same libm call on the same bits gives the same
+    // ratio and every decision is unchanged (the replay tests check this token for token).
+    let ratio: Vec<f64> = logp
+        .iter()
+        .zip(&logq_dense)
+        .map(|(&lp, &lq)| libm::exp(lp - lq))
+        .collect();
     let tsu = SimTsu::new(seed);
     let mut columns = M0Columns {
         proposed: Vec::with_capacity(steps),
@@ -38,7 +47,8 @@ pub fn run_m0(
     };
     for step in start..start + steps as u64 {
         let (token, logq) = tsu.draw(&sampler, step);
-        let (accepted, emitted) = decide(seed, step, logp[token as usize], token, logq, |word| {
+        debug_assert_eq!(logq.to_bits(), logq_dense[token as usize].to_bits());
+        let (accepted, emitted) = decide(seed, step, ratio[token as usize], token, |word| {
             residual.draw(word)
         });
         columns.proposed.push(token);

@@ -11,6 +11,7 @@ pub mod fmap;
 pub mod fused;
 pub mod psi;
 pub mod rng;
+mod search;
 pub mod tsu;
 pub mod verify;
 pub mod wire;

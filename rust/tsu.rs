@@ -9,14 +9,17 @@ use crate::error::ArgumentError;
 use crate::fmap::LogqTable;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_TSU};
+use crate::search::GuidedCdf;
 
 /// A ψ prepared for repeated draws: the inverse-CDF table and the log q table.
 #[derive(Debug, Clone)]
 pub struct Sampler {
     ids: Vec<u32>,
+    /// ids[i] − i: how many non-ids lie below ids[i] (non-decreasing).
+    gaps: Vec<u32>,
     table: LogqTable,
     /// Cumulative masses: slots 0..K, then the tail. Built from exp(log q) in slot order.
-    cumulative: Vec<f64>,
+    cdf: GuidedCdf,
     /// Where a uniform beyond the last cumulative value (rounding) lands: the last slot with mass.
     last_with_mass: usize,
     tail_count: u64,
@@ -40,8 +43,9 @@ impl Sampler {
         let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
         Self {
             ids: psi.ids().to_vec(),
+            gaps: psi.ids().iter().zip(0..).map(|(&id, i)| id - i).collect(),
             table,
-            cumulative,
+            cdf: GuidedCdf::new(cumulative),
             last_with_mass,
             tail_count: u64::from(psi.tail_count()),
         }
@@ -51,8 +55,8 @@ impl Sampler {
     #[inline]
     pub fn draw(&self, words: [u64; 2]) -> (u32, f64) {
         let u = rng::unit(words[0]);
-        let mut slot = self.cumulative.partition_point(|&c| c <= u);
-        if slot == self.cumulative.len() {
+        let mut slot = self.cdf.find(u, u);
+        if slot == self.cdf.len() {
             slot = self.last_with_mass;
         }
         if slot < self.ids.len() {
@@ -63,17 +67,11 @@ impl Sampler {
         }
     }
 
-    /// The `rank`-th token (0-based, ascending) that is not among the sorted ids.
+    /// The `rank`-th token (0-based, ascending) that is not among the sorted ids: `rank` plus
+    /// the number of ids with fewer than `rank` + 1 non-ids below them.
+    #[inline]
     fn nth_outside(&self, rank: u32) -> u32 {
-        let mut token = rank;
-        for &id in &self.ids {
-            if id <= token {
-                token += 1;
-            } else {
-                break;
-            }
-        }
-        token
+        rank + self.gaps.partition_point(|&gap| gap <= rank) as u32
     }
 
     pub fn table(&self) -> &LogqTable {
@@ -163,6 +161,11 @@ mod tests {
         let sampler = Sampler::new(&psi);
         let outside: Vec<u32> = (0..4).map(|r| sampler.nth_outside(r)).collect();
         assert_eq!(outside, vec![1, 4, 5, 6]);
+        let wide = PsiTopK::new(1000, vec![0, 1, 5, 998], vec![0; 4], 0.0, 1.0, 0.001).unwrap();
+        let sampler = Sampler::new(&wide);
+        let expected: Vec<u32> = (0..1000).filter(|t| ![0, 1, 5, 998].contains(t)).collect();
+        let got: Vec<u32> = (0..996).map(|r| sampler.nth_outside(r)).collect();
+        assert_eq!(got, expected);
     }
 
     #[test]

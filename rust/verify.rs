@@ -11,6 +11,7 @@ use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
+use crate::search::GuidedCdf;
 
 /// How far Σ exp(log p) may stray from 1 before a target is rejected as unnormalised.
 pub const NORMALISATION_TOLERANCE: f64 = 1e-6;
@@ -42,16 +43,16 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
     Ok(())
 }
 
-/// Whether the verifier keeps a draw, given its accept word and the two log-probabilities.
+/// p(y)/q(y) from the two log-probabilities; p(y) = 0 gives 0, so y is always rejected.
 #[inline]
-pub fn accepts(word: u64, logp_y: f64, logq_y: f64) -> bool {
-    rng::unit(word) < libm::exp(logp_y - logq_y)
+pub fn accept_ratio(logp_y: f64, logq_y: f64) -> f64 {
+    libm::exp(logp_y - logq_y)
 }
 
 /// Inverse-CDF table of the residual max(0, p − q) over the whole vocabulary.
 #[derive(Debug, Clone)]
 pub struct Residual {
-    cumulative: Vec<f64>,
+    cdf: GuidedCdf,
     last_with_mass: usize,
 }
 
@@ -80,7 +81,7 @@ impl Residual {
             })
             .collect();
         Self {
-            cumulative,
+            cdf: GuidedCdf::new(cumulative),
             last_with_mass,
         }
     }
@@ -88,10 +89,9 @@ impl Residual {
     /// A token from the residual for one random word.
     #[inline]
     pub fn draw(&self, word: u64) -> u32 {
-        let total = self.cumulative[self.cumulative.len() - 1];
-        let u = rng::unit(word) * total;
-        let index = self.cumulative.partition_point(|&c| c <= u);
-        let index = if index == self.cumulative.len() {
+        let fraction = rng::unit(word);
+        let index = self.cdf.find(fraction * self.cdf.total(), fraction);
+        let index = if index == self.cdf.len() {
             self.last_with_mass
         } else {
             index
@@ -100,19 +100,18 @@ impl Residual {
     }
 }
 
-/// One verifier decision for `step`: (accepted, emitted token). `draw_residual` maps the
-/// residual word to a token; it runs only on rejection, so callers may build the table lazily.
+/// One verifier decision for `step`: accept when unit(w0) < `ratio` (= p(y)/q(y)), else emit
+/// `draw_residual(w1)`. The residual runs only on rejection, so callers may build it lazily.
 #[inline]
 pub fn decide(
     seed: u64,
     step: u64,
-    logp_y: f64,
+    ratio: f64,
     token: u32,
-    logq: f64,
     draw_residual: impl FnOnce(u64) -> u32,
 ) -> (bool, u32) {
     let words = rng::words(seed, STREAM_VERIFY, step);
-    if accepts(words[0], logp_y, logq) {
+    if rng::unit(words[0]) < ratio {
         (true, token)
     } else {
         (false, draw_residual(words[1]))
@@ -141,14 +140,10 @@ pub fn accept_correct_step(
             format!("must be finite (a TSU never returns a token of probability 0), got {logq}"),
         ));
     }
-    Ok(decide(
-        seed,
-        step,
-        logp[token as usize],
-        token,
-        logq,
-        |word| Residual::new(logp, &dense_logq(psi)).draw(word),
-    ))
+    let ratio = accept_ratio(logp[token as usize], logq);
+    Ok(decide(seed, step, ratio, token, |word| {
+        Residual::new(logp, &dense_logq(psi)).draw(word)
+    }))
 }
 
 #[cfg(test)]
@@ -170,8 +165,10 @@ mod tests {
 
     #[test]
     fn zero_target_probability_is_always_rejected() {
-        assert!(!accepts(0, f64::NEG_INFINITY, -1.0));
-        assert!(accepts(u64::MAX, 0.0, -1.0));
+        assert_eq!(accept_ratio(f64::NEG_INFINITY, -1.0), 0.0);
+        let (accepted, _) = decide(3, 0, 0.0, 1, |_| 0);
+        assert!(!accepted);
+        assert!(accept_ratio(0.0, -1.0) > 1.0);
     }
 
     #[test]

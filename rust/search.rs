@@ -1,0 +1,81 @@
+//! Inverse-CDF search with a guide table (Chen & Asau, 1974).
+//!
+//! `find(u)` returns the first index whose cumulative value exceeds `u` — exactly what a
+//! binary search returns — but starts from a precomputed hint for u's bucket, so the expected
+//! work is O(1). The hint only speeds the search up; the scan corrects any hint, so the result
+//! never depends on how buckets round.
+
+#[derive(Debug, Clone)]
+pub(crate) struct GuidedCdf {
+    cumulative: Vec<f64>,
+    guide: Vec<u32>,
+    buckets: f64,
+}
+
+impl GuidedCdf {
+    /// `cumulative` must be non-decreasing and non-empty.
+    pub(crate) fn new(cumulative: Vec<f64>) -> Self {
+        let total = cumulative[cumulative.len() - 1];
+        let count = cumulative.len();
+        let guide = (0..count)
+            .map(|j| {
+                let threshold = total * (j as f64 / count as f64);
+                cumulative.partition_point(|&c| c <= threshold) as u32
+            })
+            .collect();
+        Self {
+            cumulative,
+            guide,
+            buckets: count as f64,
+        }
+    }
+
+    pub(crate) fn total(&self) -> f64 {
+        self.cumulative[self.cumulative.len() - 1]
+    }
+
+    /// First index i with cumulative[i] > x, or len() if none; `fraction` = x / total locates
+    /// the bucket hint.
+    #[inline]
+    pub(crate) fn find(&self, x: f64, fraction: f64) -> usize {
+        let bucket = ((fraction * self.buckets) as usize).min(self.guide.len() - 1);
+        let mut i = self.guide[bucket] as usize;
+        while i > 0 && self.cumulative[i - 1] > x {
+            i -= 1;
+        }
+        while i < self.cumulative.len() && self.cumulative[i] <= x {
+            i += 1;
+        }
+        i
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.cumulative.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_binary_search_everywhere() {
+        let masses = [0.0, 0.1, 0.0, 0.35, 0.05, 0.0, 0.3, 0.2, 0.0];
+        let mut running = 0.0;
+        let cumulative: Vec<f64> = masses
+            .iter()
+            .map(|m| {
+                running += m;
+                running
+            })
+            .collect();
+        let cdf = GuidedCdf::new(cumulative.clone());
+        for k in 0..=10_000 {
+            let u = k as f64 / 10_000.0;
+            let expected = cumulative.partition_point(|&c| c <= u);
+            assert_eq!(cdf.find(u, u), expected, "u = {u}");
+            // A wrong hint (the fraction of another point) must not change the answer.
+            assert_eq!(cdf.find(u, 1.0 - u), expected);
+        }
+    }
+}
