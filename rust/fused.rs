@@ -5,7 +5,8 @@
 use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
 use crate::psi::PsiTopK;
-use crate::tsu::{check_step_range, Sampler, SimTsu};
+use crate::rng::{words_block, BLOCK, STREAM_TSU, STREAM_VERIFY};
+use crate::tsu::{check_step_range, Sampler};
 use crate::verify::{check_logp, decide, Residual};
 
 /// Per-step columns of an M0 run.
@@ -38,23 +39,28 @@ pub fn run_m0(
         .zip(&logq_dense)
         .map(|(&lp, &lq)| libm::exp(lp - lq))
         .collect();
-    let tsu = SimTsu::new(seed);
     let mut columns = M0Columns {
         proposed: Vec::with_capacity(steps),
         logq: Vec::with_capacity(steps),
         accepted: Vec::with_capacity(steps),
         emitted: Vec::with_capacity(steps),
     };
-    for step in start..start + steps as u64 {
-        let (token, logq) = tsu.draw(&sampler, step);
-        debug_assert_eq!(logq.to_bits(), logq_dense[token as usize].to_bits());
-        let (accepted, emitted) = decide(seed, step, ratio[token as usize], token, |word| {
-            residual.draw(word)
-        });
-        columns.proposed.push(token);
-        columns.logq.push(logq);
-        columns.accepted.push(accepted);
-        columns.emitted.push(emitted);
+    let end = start + steps as u64;
+    for block_start in (start..end).step_by(BLOCK) {
+        let tsu_words = words_block(seed, STREAM_TSU, block_start);
+        let verify_words = words_block(seed, STREAM_VERIFY, block_start);
+        let in_block = (end - block_start).min(BLOCK as u64) as usize;
+        for (tsu_w, verify_w) in tsu_words.into_iter().zip(verify_words).take(in_block) {
+            let (token, logq) = sampler.draw(tsu_w);
+            debug_assert_eq!(logq.to_bits(), logq_dense[token as usize].to_bits());
+            let (accepted, emitted) = decide(verify_w, ratio[token as usize], token, |word| {
+                residual.draw(word)
+            });
+            columns.proposed.push(token);
+            columns.logq.push(logq);
+            columns.accepted.push(accepted);
+            columns.emitted.push(emitted);
+        }
     }
     Ok(columns)
 }
@@ -62,6 +68,7 @@ pub fn run_m0(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tsu::SimTsu;
     use crate::verify::accept_correct_step;
 
     fn target() -> (Vec<f64>, PsiTopK) {

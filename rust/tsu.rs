@@ -17,6 +17,9 @@ pub struct Sampler {
     ids: Vec<u32>,
     /// ids[i] − i: how many non-ids lie below ids[i] (non-decreasing).
     gaps: Vec<u32>,
+    /// For rank bucket b (rank · K / tail_count = b), the answer for the bucket's smallest
+    /// rank: where the scan over `gaps` may start.
+    tail_guide: Vec<u32>,
     table: LogqTable,
     /// Cumulative masses: slots 0..K, then the tail. Built from exp(log q) in slot order.
     cdf: GuidedCdf,
@@ -41,13 +44,24 @@ impl Sampler {
             })
             .collect();
         let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
+        let gaps: Vec<u32> = psi.ids().iter().zip(0..).map(|(&id, i)| id - i).collect();
+        let tail_count = u64::from(psi.tail_count());
+        let buckets = psi.k() as u64;
+        let tail_guide = (0..buckets)
+            .map(|b| {
+                // Smallest rank r with r · buckets / tail_count = b (exact integer ceiling).
+                let first_rank = (b * tail_count).div_ceil(buckets);
+                gaps.partition_point(|&gap| u64::from(gap) <= first_rank) as u32
+            })
+            .collect();
         Self {
             ids: psi.ids().to_vec(),
-            gaps: psi.ids().iter().zip(0..).map(|(&id, i)| id - i).collect(),
+            gaps,
+            tail_guide,
             table,
             cdf: GuidedCdf::new(cumulative),
             last_with_mass,
-            tail_count: u64::from(psi.tail_count()),
+            tail_count,
         }
     }
 
@@ -68,10 +82,15 @@ impl Sampler {
     }
 
     /// The `rank`-th token (0-based, ascending) that is not among the sorted ids: `rank` plus
-    /// the number of ids with fewer than `rank` + 1 non-ids below them.
+    /// the number of ids with at most `rank` non-ids below them, counted from the guide's start.
     #[inline]
     fn nth_outside(&self, rank: u32) -> u32 {
-        rank + self.gaps.partition_point(|&gap| gap <= rank) as u32
+        let bucket = u64::from(rank) * self.gaps.len() as u64 / self.tail_count;
+        let mut below = self.tail_guide[bucket as usize] as usize;
+        while below < self.gaps.len() && self.gaps[below] <= rank {
+            below += 1;
+        }
+        rank + below as u32
     }
 
     pub fn table(&self) -> &LogqTable {
@@ -165,6 +184,19 @@ mod tests {
         let sampler = Sampler::new(&wide);
         let expected: Vec<u32> = (0..1000).filter(|t| ![0, 1, 5, 998].contains(t)).collect();
         let got: Vec<u32> = (0..996).map(|r| sampler.nth_outside(r)).collect();
+        assert_eq!(got, expected);
+        let ids: Vec<u32> = (0..300)
+            .map(|i| i * i % 997)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let k = ids.len();
+        let dense = PsiTopK::new(997, ids.clone(), vec![0; k], 0.0, 1.0, 0.0001).unwrap();
+        let sampler = Sampler::new(&dense);
+        let expected: Vec<u32> = (0..997).filter(|t| !ids.contains(t)).collect();
+        let got: Vec<u32> = (0..expected.len() as u32)
+            .map(|r| sampler.nth_outside(r))
+            .collect();
         assert_eq!(got, expected);
     }
 

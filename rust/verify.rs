@@ -100,17 +100,16 @@ impl Residual {
     }
 }
 
-/// One verifier decision for `step`: accept when unit(w0) < `ratio` (= p(y)/q(y)), else emit
-/// `draw_residual(w1)`. The residual runs only on rejection, so callers may build it lazily.
+/// One verifier decision from the step's verifier words: accept when unit(w0) < `ratio`
+/// (= p(y)/q(y)), else emit `draw_residual(w1)`. The residual runs only on rejection, so
+/// callers may build it lazily.
 #[inline]
 pub fn decide(
-    seed: u64,
-    step: u64,
+    words: [u64; 2],
     ratio: f64,
     token: u32,
     draw_residual: impl FnOnce(u64) -> u32,
 ) -> (bool, u32) {
-    let words = rng::words(seed, STREAM_VERIFY, step);
     if rng::unit(words[0]) < ratio {
         (true, token)
     } else {
@@ -141,7 +140,8 @@ pub fn accept_correct_step(
         ));
     }
     let ratio = accept_ratio(logp[token as usize], logq);
-    Ok(decide(seed, step, ratio, token, |word| {
+    let words = rng::words(seed, STREAM_VERIFY, step);
+    Ok(decide(words, ratio, token, |word| {
         Residual::new(logp, &dense_logq(psi)).draw(word)
     }))
 }
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn zero_target_probability_is_always_rejected() {
         assert_eq!(accept_ratio(f64::NEG_INFINITY, -1.0), 0.0);
-        let (accepted, _) = decide(3, 0, 0.0, 1, |_| 0);
+        let (accepted, _) = decide([0, 0], 0.0, 1, |_| 0);
         assert!(!accepted);
         assert!(accept_ratio(0.0, -1.0) > 1.0);
     }

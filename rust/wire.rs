@@ -5,7 +5,7 @@
 //!  ids (Elias–Fano) | codes u8 × K | crc32 u32`, all little-endian.
 //! Ids are sorted, so Elias–Fano needs about K·(2 + log2(V/K)) bits instead of K·log2(V).
 
-use crate::bits::{read_varint, write_varint, BitReader, BitWriter, VarintError};
+use crate::bits::{read_varint, write_varint, BitReader, VarintError};
 use crate::error::{PsiDecodeError, TsdError};
 use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
 
@@ -79,19 +79,15 @@ pub fn encode_into(psi: &PsiTopK, out: &mut Vec<u8>) {
 
     let ef = EliasFano::new(vocab, k);
     let ids_start = out.len();
-    let mut writer = BitWriter::new(out);
-    let low_mask = (1u64 << ef.low) - 1;
-    for &id in psi.ids() {
-        writer.write((u64::from(id) & low_mask) as u32, ef.low);
-    }
-    let mut prev_high = 0u32;
-    for &id in psi.ids() {
-        let high = id >> ef.low;
-        writer.write_unary(high - prev_high);
-        prev_high = high;
-    }
-    writer.finish();
     out.resize(ids_start + ef.bytes() as usize, 0);
+    let section = &mut out[ids_start..];
+    let low_mask = (1u32 << ef.low) - 1;
+    let upper_start = ef.k as usize * ef.low as usize;
+    for (i, &id) in psi.ids().iter().enumerate() {
+        or_bits(section, i * ef.low as usize, id & low_mask);
+        let one = upper_start + (id >> ef.low) as usize + i;
+        section[one / 8] |= 1 << (one % 8);
+    }
 
     out.extend_from_slice(psi.codes());
     let checksum = crc32fast::hash(&out[start..]);
@@ -199,24 +195,51 @@ fn malformed_ids(reason: &str) -> TsdError {
     .into()
 }
 
+/// ORs the low bits of `value` into the stream at bit `pos` (the region starts zeroed).
+#[inline]
+fn or_bits(section: &mut [u8], pos: usize, value: u32) {
+    let mut shifted = u64::from(value) << (pos % 8);
+    let mut byte = pos / 8;
+    while shifted != 0 {
+        section[byte] |= shifted as u8;
+        shifted >>= 8;
+        byte += 1;
+    }
+}
+
 fn decode_ids(section: &[u8], ef: EliasFano) -> Result<Vec<u32>, TsdError> {
     let k = ef.k as usize;
-    let mut reader = BitReader::new(section);
-    let mut ids: Vec<u32> = (0..k).map(|_| reader.read(ef.low)).collect();
-    let upper_start = reader.position();
+    let low = ef.low as usize;
+    let reader = BitReader::new(section);
+    let upper_start = k * low;
     let upper_end = upper_start + ef.upper as usize;
-    for (i, id) in ids.iter_mut().enumerate() {
-        let pos = reader
-            .next_one(upper_end)
-            .ok_or_else(|| malformed_ids("the high-bit region holds fewer than K ones"))?;
-        let high = (pos - upper_start - i) as u64;
-        let full = (high << ef.low) | u64::from(*id);
-        *id = u32::try_from(full).map_err(|_| malformed_ids("an id does not fit in 32 bits"))?;
-    }
-    if reader.next_one(section.len() * 8).is_some() {
+    // Exactly K ones may follow the low bits: none in the padding, none past the K-th id.
+    if reader.count_ones_from(upper_start) != k {
         return Err(malformed_ids(
-            "set bits after the K-th id (padding must be zero)",
+            "the high-bit region and padding must hold exactly K ones",
         ));
+    }
+    let low_mask = (1u64 << low) - 1;
+    let mut ids = Vec::with_capacity(k);
+    let mut base = upper_start;
+    let mut bits = reader.window(base);
+    while ids.len() < k {
+        if bits == 0 {
+            base += 64 - base % 8;
+            bits = reader.window(base);
+            continue;
+        }
+        let one = base + bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        if one >= upper_end {
+            return Err(malformed_ids(
+                "a one lies in the padding after the high-bit region",
+            ));
+        }
+        let i = ids.len();
+        let high = (one - upper_start - i) as u64;
+        let full = (high << low) | (reader.window(i * low) & low_mask);
+        ids.push(u32::try_from(full).map_err(|_| malformed_ids("an id does not fit in 32 bits"))?);
     }
     Ok(ids)
 }

@@ -39,16 +39,25 @@ fn main() {
     let psi = craft_topk(&p, 64, 1.0, EpsChoice::Auto).unwrap();
 
     let mut buffer = Vec::with_capacity(256);
-    let codec = rate(budget, || {
+    let encode_rate = rate(budget, || {
         for _ in 0..1000 {
             buffer.clear();
             encode_into(black_box(&psi), &mut buffer);
+        }
+        1000
+    });
+    let decode_rate = rate(budget, || {
+        for _ in 0..1000 {
             black_box(decode(black_box(&buffer)).unwrap());
         }
         1000
     });
     println!("psi_bytes={}", buffer.len());
-    println!("psi_encode_decode_per_s={codec:.0}");
+    println!("psi_encode_per_s={encode_rate:.0}");
+    println!("psi_decode_per_s={decode_rate:.0}");
+    // One encode followed by one decode.
+    let round_trip = 1.0 / (1.0 / encode_rate + 1.0 / decode_rate);
+    println!("psi_encode_decode_per_s={round_trip:.0}");
 
     let steps = 1_000_000usize;
     let mut start = 0u64;
