@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     telemetry.write_summary(run_dir, result.summary)
     print(f"metrics_path={paths['parquet']}")
     print_key_values(result.summary, PRINTED)
-    print_summary_table(f"M0 · {result.summary['target']}", result.summary, TABLE)
+    print_summary_table("M0 run", result.summary, TABLE, caption=result.summary["target"])
     return 0
 
 

@@ -26,9 +26,11 @@ def print_key_values(values: Mapping[str, Any], keys: Sequence[str]) -> None:
         print(f"{key}={_format(values[key])}")
 
 
-def print_summary_table(title: str, values: Mapping[str, Any], keys: Sequence[str]) -> None:
+def print_summary_table(
+    title: str, values: Mapping[str, Any], keys: Sequence[str], caption: str | None = None
+) -> None:
     """A two-column rich table of the chosen summary entries."""
-    table = Table(title=title, show_header=True, header_style="bold")
+    table = Table(title=title, caption=caption, show_header=True, header_style="bold")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key in keys:
