@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+BUILT := $(VENV)/.built
+RUST_SOURCES := $(shell find rust -name '*.rs')
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 # Build scripts (pyo3) and clippy use the project's interpreter, never a stray one.
@@ -18,9 +20,13 @@ $(INSTALLED): $(PYTHON) pyproject.toml
 	$(PYTHON) -m pip install --quiet "maturin>=1.9,<2"
 	touch $@
 
-## build: compile the extension in release mode and install tsd (with dev tools) into .venv
-build: $(INSTALLED)
+## build: compile the extension in release mode and install tsd (with dev tools) into .venv;
+## the Python sources are installed editable, so only Rust or packaging changes rebuild
+build: $(BUILT)
+
+$(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
 	maturin develop --release --extras dev --quiet
+	touch $@
 
 ## run: the default M0 run
 run: build
