@@ -3,11 +3,9 @@
 //! chunks (for progress bars) gives the same columns as one call.
 
 use crate::error::ArgumentError;
-use crate::fmap::dense_logq;
 use crate::psi::PsiTopK;
-use crate::rng::{words_block, BLOCK, STREAM_TSU, STREAM_VERIFY};
-use crate::tsu::{check_step_range, Sampler};
-use crate::verify::{check_logp, decide, Residual};
+use crate::step::{for_each_step, StepOutcome, StepTables};
+use crate::tsu::check_step_range;
 
 /// Per-step columns of an M0 run.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,6 +16,25 @@ pub struct M0Columns {
     pub emitted: Vec<u32>,
 }
 
+impl M0Columns {
+    pub(crate) fn with_capacity(steps: usize) -> Self {
+        Self {
+            proposed: Vec::with_capacity(steps),
+            logq: Vec::with_capacity(steps),
+            accepted: Vec::with_capacity(steps),
+            emitted: Vec::with_capacity(steps),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, outcome: StepOutcome) {
+        self.proposed.push(outcome.proposed);
+        self.logq.push(outcome.logq);
+        self.accepted.push(outcome.accepted);
+        self.emitted.push(outcome.emitted);
+    }
+}
+
 /// Runs M0 (fixed target `logp`, fixed ψ) for steps `start..start + steps`.
 pub fn run_m0(
     logp: &[f64],
@@ -26,49 +43,19 @@ pub fn run_m0(
     start: u64,
     steps: usize,
 ) -> Result<M0Columns, ArgumentError> {
-    check_logp(logp, psi.vocab())?;
     check_step_range(start, steps)?;
-    let sampler = Sampler::new(psi);
-    let logq_dense = dense_logq(psi);
-    let residual = Residual::new(logp, &logq_dense);
-    // exp(log p − log q) per token, the value `verify::accepts` computes per step: the TSU's
-    // log q equals F(ψ) bit for bit, so the same libm call on the same bits gives the same
-    // ratio and every decision is unchanged (the replay tests check this token for token).
-    let ratio: Vec<f64> = logp
-        .iter()
-        .zip(&logq_dense)
-        .map(|(&lp, &lq)| libm::exp(lp - lq))
-        .collect();
-    let mut columns = M0Columns {
-        proposed: Vec::with_capacity(steps),
-        logq: Vec::with_capacity(steps),
-        accepted: Vec::with_capacity(steps),
-        emitted: Vec::with_capacity(steps),
-    };
-    let end = start + steps as u64;
-    for block_start in (start..end).step_by(BLOCK) {
-        let tsu_words = words_block(seed, STREAM_TSU, block_start);
-        let verify_words = words_block(seed, STREAM_VERIFY, block_start);
-        let in_block = (end - block_start).min(BLOCK as u64) as usize;
-        for (tsu_w, verify_w) in tsu_words.into_iter().zip(verify_words).take(in_block) {
-            let (token, logq) = sampler.draw(tsu_w);
-            debug_assert_eq!(logq.to_bits(), logq_dense[token as usize].to_bits());
-            let (accepted, emitted) = decide(verify_w, ratio[token as usize], token, |word| {
-                residual.draw(word)
-            });
-            columns.proposed.push(token);
-            columns.logq.push(logq);
-            columns.accepted.push(accepted);
-            columns.emitted.push(emitted);
-        }
-    }
+    let tables = StepTables::new(logp, psi)?;
+    let mut columns = M0Columns::with_capacity(steps);
+    for_each_step(seed, start, steps, |tsu_w, verify_w| {
+        columns.push(tables.step(tsu_w, verify_w));
+    });
     Ok(columns)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tsu::SimTsu;
+    use crate::tsu::{Sampler, SimTsu};
     use crate::verify::accept_correct_step;
 
     fn target() -> (Vec<f64>, PsiTopK) {

@@ -4,6 +4,7 @@
 //! Nothing here depends on Python; the PyO3 bindings live in [`python`] behind the `python`
 //! feature.
 
+pub mod bigram;
 mod bits;
 pub mod craft;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod fused;
 pub mod psi;
 pub mod rng;
 mod search;
+pub mod step;
 pub mod tsu;
 pub mod verify;
 pub mod wire;

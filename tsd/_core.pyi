@@ -9,6 +9,7 @@ __all__ = [
     "PSI_VERSION",
     "RNG_STREAM_TSU",
     "RNG_STREAM_VERIFY",
+    "BigramChain",
     "InvalidArgumentError",
     "PsiChecksumError",
     "PsiCodeError",
@@ -105,6 +106,26 @@ class PsiTopK:
     def size_bytes(self) -> int: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[object, tuple[bytes]]: ...
+
+@final
+class BigramChain:
+    """An M1 chain: the V×V target table and one ψ per context, prepared once."""
+
+    def __new__(cls, logp: NDArray[np.float64], psis: list[PsiTopK]) -> BigramChain: ...
+    @property
+    def vocab(self) -> int: ...
+    def run(
+        self, seed: int, start: int, steps: int, initial: int
+    ) -> tuple[
+        NDArray[np.uint32],
+        NDArray[np.uint32],
+        NDArray[np.float64],
+        NDArray[np.bool_],
+        NDArray[np.uint32],
+    ]: ...
+    def run_counts(
+        self, seed: int, start: int, steps: int, initial: int
+    ) -> tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.uint64], int]: ...
 
 def craft_psi(p: NDArray[np.float64], k: int, tau: float, eps: float | None) -> PsiTopK: ...
 def psi_encoded_len(vocab: int, k: int) -> int: ...

@@ -3,8 +3,13 @@ message, and a runner that turns any `TsdError` into one `error:` line and exit 
 
 import argparse
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
+import polars as pl
+
+from tsd import telemetry
 from tsd.console import print_error
 from tsd.errors import TsdError
 
@@ -62,3 +67,42 @@ def run_command(command: Callable[[], int]) -> int:
     except (TsdError, OSError) as exc:
         print_error(str(exc))
         return EXIT_USAGE
+
+
+def add_run_flags(parser: argparse.ArgumentParser) -> None:
+    """The ψ and run flags every milestone shares: --K, --tau, --eps, --steps, --seed."""
+    parser.add_argument("--K", type=positive_int, default=64, help="explicit tokens in ψ")
+    parser.add_argument("--tau", type=positive_float, default=1.0, help="temperature τ")
+    parser.add_argument(
+        "--eps", type=eps_value, default="auto", help="tail probability ε, or 'auto'"
+    )
+    parser.add_argument("--steps", type=positive_int, default=50_000, help="verified steps")
+    parser.add_argument("--seed", type=non_negative_int, default=7, help="seed of target and run")
+
+
+def add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """`--out-dir` and `--format`, shared by every run command."""
+    parser.add_argument("--out-dir", type=Path, default=Path("runs"), help="parent of run folders")
+    parser.add_argument(
+        "--format",
+        choices=("parquet", "jsonl"),
+        default="parquet",
+        help="jsonl also writes the telemetry as JSON lines",
+    )
+
+
+def write_run(
+    out_dir: Path, tables: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], fmt: str
+) -> dict[str, Path]:
+    """Create a fresh run folder and write each table (Parquet, plus JSONL if asked) and the
+    summary; returns each table's Parquet path."""
+    run_dir = telemetry.make_run_dir(out_dir)
+    formats: tuple[telemetry.TelemetryFormat, ...] = (
+        ("parquet", "jsonl") if fmt == "jsonl" else ("parquet",)
+    )
+    paths = {
+        stem: telemetry.write_telemetry(run_dir, frame, stem, formats)["parquet"]
+        for stem, frame in tables.items()
+    }
+    telemetry.write_summary(run_dir, summary)
+    return paths

@@ -28,7 +28,13 @@ from tsd._core import (
     TsdError,
 )
 
+
+class CorpusError(TsdError):
+    """A corpus file that cannot be turned into a character model (missing, empty, ...)."""
+
+
 __all__ = [
+    "CorpusError",
     "InvalidArgumentError",
     "PsiChecksumError",
     "PsiCodeError",

@@ -16,11 +16,13 @@ from tsd._core import PsiTopK
 
 __all__ = [
     "ReferenceM0",
+    "ReferenceM1",
     "ReferenceSampler",
     "ReferenceVerifier",
     "dense_logq",
     "rng_words",
     "run_m0",
+    "run_m1",
     "unit",
 ]
 
@@ -147,3 +149,37 @@ def run_m0(
         accepted[i], emitted[i] = verifier.decide(token, lq, *verify_words[i])
         proposed[i], logq[i] = token, lq
     return ReferenceM0(proposed=proposed, logq=logq, accepted=accepted, emitted=emitted)
+
+
+@dataclass(frozen=True)
+class ReferenceM1:
+    """Columns of a reference M1 walk."""
+
+    prev: NDArray[np.int64]
+    steps: ReferenceM0
+
+
+def run_m1(
+    logp: NDArray[np.float64], psis: list[PsiTopK], seed: int, steps: int, initial: int
+) -> ReferenceM1:
+    """The M1 walk one step at a time in Python: the context's tables, then its verdict."""
+    samplers = [ReferenceSampler.from_psi(psi) for psi in psis]
+    verifiers = [
+        ReferenceVerifier.from_target(np.asarray(row, dtype=np.float64), sampler.logq)
+        for row, sampler in zip(logp, samplers, strict=True)
+    ]
+    tsu_words = rng_words(seed, STREAM_TSU, 0, steps).tolist()
+    verify_words = rng_words(seed, STREAM_VERIFY, 0, steps).tolist()
+    prev = np.empty(steps, dtype=np.int64)
+    proposed = np.empty(steps, dtype=np.int64)
+    logq = np.empty(steps, dtype=np.float64)
+    accepted = np.empty(steps, dtype=np.bool_)
+    emitted = np.empty(steps, dtype=np.int64)
+    context = initial
+    for i in range(steps):
+        token, lq = samplers[context].draw(*tsu_words[i])
+        accepted[i], emitted[i] = verifiers[context].decide(token, lq, *verify_words[i])
+        prev[i], proposed[i], logq[i] = context, token, lq
+        context = int(emitted[i])
+    walk = ReferenceM0(proposed=proposed, logq=logq, accepted=accepted, emitted=emitted)
+    return ReferenceM1(prev=prev, steps=walk)

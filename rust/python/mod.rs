@@ -1,6 +1,7 @@
 //! The PyO3 binding layer, compiled only with the `python` feature: the `tsd._core` module.
 //! It registers types, functions and exceptions; the logic lives in the core modules.
 
+mod chain;
 mod errors;
 mod kernels;
 mod psi;
@@ -12,6 +13,7 @@ use pyo3::prelude::*;
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<psi::PyPsiTopK>()?;
+    m.add_class::<chain::PyBigramChain>()?;
     m.add_function(wrap_pyfunction!(kernels::craft_psi, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::psi_encoded_len, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::rng_words, m)?)?;

@@ -1,5 +1,6 @@
 """Per-step telemetry (Parquet, optional JSONL) and run summaries; schema in docs/TELEMETRY.md."""
 
+from tsd.telemetry.scan import scan
 from tsd.telemetry.writer import (
     SUMMARY_NAME,
     TelemetryFormat,
@@ -8,4 +9,11 @@ from tsd.telemetry.writer import (
     write_telemetry,
 )
 
-__all__ = ["SUMMARY_NAME", "TelemetryFormat", "make_run_dir", "write_summary", "write_telemetry"]
+__all__ = [
+    "SUMMARY_NAME",
+    "TelemetryFormat",
+    "make_run_dir",
+    "scan",
+    "write_summary",
+    "write_telemetry",
+]

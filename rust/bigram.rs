@@ -1,0 +1,230 @@
+//! M1: a chain whose context is the previous emitted token. Each context has its own target
+//! row p(· | context) and its own ψ, prepared once; the walk then runs entirely in Rust.
+
+use crate::error::ArgumentError;
+use crate::fused::M0Columns;
+use crate::psi::PsiTopK;
+use crate::step::{for_each_step, StepTables};
+use crate::tsu::check_step_range;
+
+/// Per-step columns of an M1 walk: the context of each step and what the step produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct M1Columns {
+    pub prev: Vec<u32>,
+    pub steps: M0Columns,
+}
+
+/// Aggregated telemetry of an M1 walk, O(V) memory for any number of steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct M1Counts {
+    /// Steps taken in each context.
+    pub visits: Vec<u64>,
+    /// Accepted draws in each context.
+    pub accepted: Vec<u64>,
+    /// How often each token was emitted.
+    pub emitted: Vec<u64>,
+    /// The last emitted token: the context of the next step.
+    pub last: u32,
+}
+
+/// The prepared chain: one [`StepTables`] per context.
+#[derive(Debug, Clone)]
+pub struct BigramChain {
+    contexts: Vec<StepTables>,
+}
+
+impl BigramChain {
+    /// `logp` is the V×V table, row-major (row = context); `psis[c]` is the payload for context c.
+    pub fn new(logp: &[f64], psis: &[PsiTopK]) -> Result<Self, ArgumentError> {
+        let vocab = psis.len();
+        if vocab == 0 {
+            return Err(ArgumentError::new(
+                "psis",
+                "needs one payload per context, got none",
+            ));
+        }
+        if vocab.checked_mul(vocab) != Some(logp.len()) {
+            return Err(ArgumentError::new(
+                "logp",
+                format!(
+                    "has {} entries; {vocab} contexts need a {vocab}×{vocab} table",
+                    logp.len()
+                ),
+            ));
+        }
+        let contexts = psis
+            .iter()
+            .zip(logp.chunks_exact(vocab))
+            .enumerate()
+            .map(|(context, (psi, row))| {
+                if psi.vocab() as usize != vocab {
+                    return Err(ArgumentError::new(
+                        "psis",
+                        format!(
+                            "the payload for context {context} has vocab {}, expected {vocab}",
+                            psi.vocab()
+                        ),
+                    ));
+                }
+                StepTables::new(row, psi).map_err(|err| {
+                    ArgumentError::new(err.field, format!("row {context}: {}", err.reason))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { contexts })
+    }
+
+    pub fn vocab(&self) -> usize {
+        self.contexts.len()
+    }
+
+    fn check(&self, start: u64, steps: usize, initial: u32) -> Result<(), ArgumentError> {
+        check_step_range(start, steps)?;
+        if initial as usize >= self.vocab() {
+            return Err(ArgumentError::new(
+                "initial",
+                format!(
+                    "context {initial} is out of range for vocab = {}",
+                    self.vocab()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Walks steps `start..start + steps` from context `initial`, keeping every step.
+    pub fn run(
+        &self,
+        seed: u64,
+        start: u64,
+        steps: usize,
+        initial: u32,
+    ) -> Result<M1Columns, ArgumentError> {
+        self.check(start, steps, initial)?;
+        let mut columns = M1Columns {
+            prev: Vec::with_capacity(steps),
+            steps: M0Columns::with_capacity(steps),
+        };
+        let mut context = initial;
+        for_each_step(seed, start, steps, |tsu_w, verify_w| {
+            let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
+            columns.prev.push(context);
+            columns.steps.push(outcome);
+            context = outcome.emitted;
+        });
+        Ok(columns)
+    }
+
+    /// The same walk as [`BigramChain::run`], keeping only per-context and per-token counts.
+    pub fn run_counts(
+        &self,
+        seed: u64,
+        start: u64,
+        steps: usize,
+        initial: u32,
+    ) -> Result<M1Counts, ArgumentError> {
+        self.check(start, steps, initial)?;
+        let vocab = self.vocab();
+        let mut counts = M1Counts {
+            visits: vec![0; vocab],
+            accepted: vec![0; vocab],
+            emitted: vec![0; vocab],
+            last: initial,
+        };
+        let mut context = initial;
+        for_each_step(seed, start, steps, |tsu_w, verify_w| {
+            let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
+            counts.visits[context as usize] += 1;
+            counts.accepted[context as usize] += u64::from(outcome.accepted);
+            counts.emitted[outcome.emitted as usize] += 1;
+            context = outcome.emitted;
+        });
+        counts.last = context;
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::craft::{craft_topk, EpsChoice};
+    use crate::fused::run_m0;
+
+    /// A 4-token chain whose rows differ enough that a context mix-up would show.
+    fn chain() -> (Vec<f64>, Vec<PsiTopK>) {
+        let rows = [
+            [0.7, 0.1, 0.1, 0.1],
+            [0.1, 0.6, 0.2, 0.1],
+            [0.25, 0.25, 0.25, 0.25],
+            [0.05, 0.05, 0.1, 0.8],
+        ];
+        let psis = rows
+            .iter()
+            .map(|r| craft_topk(r, 2, 1.0, EpsChoice::Auto).unwrap())
+            .collect();
+        let logp = rows.iter().flatten().map(|p: &f64| p.ln()).collect();
+        (logp, psis)
+    }
+
+    #[test]
+    fn each_step_uses_its_contexts_tables() {
+        let (logp, psis) = chain();
+        let walk = BigramChain::new(&logp, &psis)
+            .unwrap()
+            .run(3, 0, 2000, 0)
+            .unwrap();
+        assert_eq!(walk.prev[0], 0);
+        for i in 1..2000 {
+            assert_eq!(walk.prev[i], walk.steps.emitted[i - 1]);
+        }
+        // Step i with context c draws exactly what a fixed-context run in c draws at step i.
+        for i in [0usize, 1, 17, 999, 1999] {
+            let c = walk.prev[i] as usize;
+            let fixed = run_m0(&logp[c * 4..c * 4 + 4], &psis[c], 3, i as u64, 1).unwrap();
+            assert_eq!(fixed.emitted[0], walk.steps.emitted[i]);
+            assert_eq!(fixed.proposed[0], walk.steps.proposed[i]);
+        }
+    }
+
+    #[test]
+    fn counts_agree_with_the_columns_and_chunks_resume() {
+        let (logp, psis) = chain();
+        let chain = BigramChain::new(&logp, &psis).unwrap();
+        let walk = chain.run(9, 0, 5000, 2).unwrap();
+        let first = chain.run_counts(9, 0, 3000, 2).unwrap();
+        let second = chain.run_counts(9, 3000, 2000, first.last).unwrap();
+        for token in 0..4u32 {
+            let visits = walk.prev.iter().filter(|&&c| c == token).count() as u64;
+            let emitted = walk.steps.emitted.iter().filter(|&&e| e == token).count() as u64;
+            assert_eq!(
+                first.visits[token as usize] + second.visits[token as usize],
+                visits
+            );
+            assert_eq!(
+                first.emitted[token as usize] + second.emitted[token as usize],
+                emitted
+            );
+        }
+        assert_eq!(second.last, walk.steps.emitted[4999]);
+    }
+
+    #[test]
+    fn bad_shapes_are_named() {
+        let (logp, psis) = chain();
+        assert_eq!(
+            BigramChain::new(&logp[..15], &psis).unwrap_err().field,
+            "logp"
+        );
+        assert_eq!(
+            BigramChain::new(&logp, &psis[..3]).unwrap_err().field,
+            "logp"
+        );
+        assert_eq!(BigramChain::new(&[], &[]).unwrap_err().field, "psis");
+        let mut bad = logp.clone();
+        bad[5] = 0.5;
+        let err = BigramChain::new(&bad, &psis).unwrap_err();
+        assert!(err.reason.starts_with("row 1:"), "{err}");
+        let chain = BigramChain::new(&logp, &psis).unwrap();
+        assert_eq!(chain.run(0, 0, 10, 4).unwrap_err().field, "initial");
+    }
+}
