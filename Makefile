@@ -28,9 +28,9 @@ $(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
 	maturin develop --release --extras dev --quiet
 	touch $@
 
-## run: the default M0 run
+## run: the project's main job, M1 on its default (synthetic bigram)
 run: build
-	$(PYTHON) scripts/run_m0.py run
+	$(PYTHON) scripts/run_m1.py run
 
 ## test: Rust tests, pytest, then every lint and type gate
 test: build rust-test py-test lint

@@ -5,6 +5,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -38,9 +39,19 @@ def print_summary_table(
     Console().print(table)
 
 
+def print_rows_table(title: str, frame: pl.DataFrame) -> None:
+    """A rich table with one row per DataFrame row (floats to six significant digits)."""
+    table = Table(title=title, show_header=True, header_style="bold")
+    for name in frame.columns:
+        table.add_column(name, justify="right")
+    for row in frame.iter_rows():
+        table.add_row(*(_format(value) for value in row))
+    Console().print(table)
+
+
 def print_error(message: str) -> None:
     """One `error: ...` line on stderr, no traceback."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
 
 
 @contextmanager

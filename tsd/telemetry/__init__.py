@@ -4,6 +4,7 @@ from tsd.telemetry.scan import scan
 from tsd.telemetry.writer import (
     SUMMARY_NAME,
     TelemetryFormat,
+    atomic_write,
     make_run_dir,
     write_summary,
     write_telemetry,
@@ -12,6 +13,7 @@ from tsd.telemetry.writer import (
 __all__ = [
     "SUMMARY_NAME",
     "TelemetryFormat",
+    "atomic_write",
     "make_run_dir",
     "scan",
     "write_summary",

@@ -16,7 +16,7 @@ import polars as pl
 
 from tsd.errors import InvalidArgumentError
 
-TelemetryFormat = Literal["parquet", "jsonl"]
+TelemetryFormat = Literal["parquet", "jsonl", "csv"]
 SUMMARY_NAME = "summary.json"
 
 
@@ -37,7 +37,8 @@ def make_run_dir(out_dir: str | os.PathLike[str]) -> Path:
     raise InvalidArgumentError(f"out_dir: could not create a fresh run directory under {root}")
 
 
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it into place."""
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -54,15 +55,16 @@ def write_telemetry(
     stem: str,
     formats: tuple[TelemetryFormat, ...] = ("parquet",),
 ) -> dict[TelemetryFormat, Path]:
-    """Write `frame` as `<stem>.parquet` (zstd) and, if asked, `<stem>.jsonl`; return the paths."""
+    """Write `frame` as `<stem>.parquet` (zstd), plus `.jsonl` or `.csv` if asked; return paths."""
+    writers: dict[TelemetryFormat, Callable[[Path], object]] = {
+        "parquet": lambda tmp: frame.write_parquet(tmp, compression="zstd"),
+        "jsonl": frame.write_ndjson,
+        "csv": frame.write_csv,
+    }
     paths: dict[TelemetryFormat, Path] = {}
     for fmt in formats:
-        path = run_dir / f"{stem}.{fmt}"
-        if fmt == "parquet":
-            _atomic_write(path, lambda tmp: frame.write_parquet(tmp, compression="zstd"))
-        else:
-            _atomic_write(path, frame.write_ndjson)
-        paths[fmt] = path
+        paths[fmt] = run_dir / f"{stem}.{fmt}"
+        atomic_write(paths[fmt], writers[fmt])
     return paths
 
 
@@ -70,5 +72,5 @@ def write_summary(run_dir: Path, summary: Mapping[str, Any]) -> Path:
     """Write `summary.json` (sorted keys, two-space indent) atomically; return its path."""
     path = run_dir / SUMMARY_NAME
     text = json.dumps(summary, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path

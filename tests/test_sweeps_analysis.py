@@ -1,0 +1,108 @@
+"""Sweeps survive a failed cell; sweep and analysis commands write their tables and figures."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.conftest import REPO
+from tsd.analysis import acceptance_by_decile, rolling_mean
+from tsd.experiments.m1 import run_m1
+from tsd.sweeps import run_cells
+from tsd.telemetry import make_run_dir, scan, write_telemetry
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def square_unless_three(params: dict[str, int]) -> dict[str, int]:
+    if params["x"] == 3:
+        raise ValueError("three is not allowed")
+    return {"x": params["x"], "square": params["x"] ** 2}
+
+
+def test_a_failed_cell_is_reported_and_the_others_kept() -> None:
+    outcome = run_cells(square_unless_three, [{"x": x} for x in range(6)], workers=2)
+    assert [row["x"] for row in outcome.rows] == [0, 1, 2, 4, 5]
+    assert len(outcome.failures) == 1
+    assert "three is not allowed" in outcome.failures[0]
+
+
+def test_rolling_mean_matches_a_direct_window() -> None:
+    values = np.arange(10, dtype=np.float64)
+    np.testing.assert_allclose(rolling_mean(values, 3)[2:], [1, 2, 3, 4, 5, 6, 7, 8])
+    assert rolling_mean(values, 3)[0] == 0.0
+
+
+def test_deciles_cover_every_step() -> None:
+    frame = run_m1(vocab=50, c=5.0, K=8, steps=5000, fixed_steps=500).telemetry
+    assert frame is not None
+    deciles = acceptance_by_decile(frame.lazy())
+    assert deciles["steps"].sum() == 5000
+    assert deciles["contexts"].sum() == frame["prev_token"].n_unique()
+    assert deciles["decile"].to_list() == list(range(1, 11))
+
+
+def script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / f"{name}.py"), *args],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+
+
+def test_seed_sweep_writes_rows(tmp_path: Path) -> None:
+    out = script("sweep_m1", "--steps", "3000", "--seeds", "7", "11", "--vocab", "40", "--K", "8",
+                 "--out-dir", str(tmp_path))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    csv = Path(re.search(r"csv_path=(\S+)", out.stdout).group(1))  # type: ignore[union-attr]
+    assert pl.read_csv(csv)["seed"].to_list() == [7, 11]
+
+
+def test_grid_sweep_writes_csv_and_heatmap(tmp_path: Path) -> None:
+    out = script("sweep_m1_grid", "--steps", "2000", "--Ks", "4", "8", "--taus", "0.9", "1.0",
+                 "--seeds", "7", "--vocab", "40", "--out-dir", str(tmp_path))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    run_dir = next(tmp_path.iterdir())
+    assert pl.read_csv(run_dir / "m1_sweep.csv").height == 4
+    assert (run_dir / "m1_sweep_heatmap.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_grid_sweep_rejects_k_above_vocab(tmp_path: Path) -> None:
+    out = script("sweep_m1_grid", "--Ks", "50", "--vocab", "40", "--out-dir", str(tmp_path))
+    assert out.returncode == 2
+    assert "Ks: must be <= vocab = 40" in out.stderr
+
+
+def test_analyze_run_prints_deciles_and_draws_a_trace(tmp_path: Path) -> None:
+    result = run_m1(vocab=50, c=5.0, K=8, steps=5000, fixed_steps=500)
+    assert result.telemetry is not None
+    run_dir = make_run_dir(tmp_path)
+    write_telemetry(run_dir, result.telemetry, "m1_metrics")
+    out = script("analyze_run", str(run_dir), "--window", "500")
+    assert out.returncode == 0, out.stderr
+    assert f"accept_rate={result.summary['accept_rate']:.6g}" in out.stdout
+    assert (run_dir / "acceptance_trace.png").read_bytes().startswith(PNG_MAGIC)
+    empty = script("analyze_run", str(tmp_path / "missing"))
+    assert empty.returncode == 2
+    assert "not a run directory" in empty.stderr
+
+
+def test_readme_polars_example_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- polars-example -->\n```python\n(.*?)```", readme, re.S)
+    assert block is not None, "README lost its polars example"
+    result = run_m1(vocab=50, c=5.0, K=8, steps=3000, fixed_steps=500)
+    assert result.telemetry is not None
+    write_telemetry(make_run_dir(tmp_path / "runs"), result.telemetry, "m1_metrics")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(block.group(1), namespace)
+    by_context = namespace["by_context"]
+    assert isinstance(by_context, pl.DataFrame)
+    assert by_context["visits"].sum() == 3000
+    assert scan(next((tmp_path / "runs").iterdir())).collect().height == 3000

@@ -1,0 +1,56 @@
+"""PNG figures, drawn with matplotlib's object API (no pyplot, no display, no global state).
+Imported only by the commands that draw."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+
+def acceptance_trace(
+    steps: NDArray[np.float64],
+    accept: NDArray[np.float64],
+    overlap: NDArray[np.float64],
+    window: int,
+    path: Path,
+) -> Path:
+    """Rolling acceptance against the rolling expected acceptance (overlap) over the run."""
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
+    ax.plot(steps, accept, label=f"acceptance (rolling {window})", linewidth=1)
+    ax.plot(steps, overlap, label="expected: overlap Σ min(p, q)", linewidth=1)
+    ax.set_xlabel("step")
+    ax.set_ylabel("rate")
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path
+
+
+def heatmaps(
+    ks: Sequence[int],
+    taus: Sequence[float],
+    panels: dict[str, NDArray[np.float64]],
+    title: str,
+    path: Path,
+) -> Path:
+    """One heat map per panel over the (K, τ) grid, each cell annotated with its value."""
+    fig = Figure(figsize=(5.5 * len(panels), 4.2))
+    axes = fig.subplots(1, len(panels), squeeze=False)
+    for ax, (name, grid) in zip(axes[0], panels.items(), strict=True):
+        image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(taus)), [f"{t:g}" for t in taus])
+        ax.set_yticks(range(len(ks)), [str(k) for k in ks])
+        ax.set_xlabel("τ")
+        ax.set_ylabel("K")
+        ax.set_title(name)
+        for (i, j), value in np.ndenumerate(grid):
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
+        fig.colorbar(image, ax=ax)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path
