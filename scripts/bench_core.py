@@ -1,10 +1,13 @@
-"""Core benchmark: fused Rust loops vs the per-step numpy reference, ψ codec rates, run time.
+"""Core benchmark: fused Rust loops (M0, M1) vs the per-step numpy reference, ψ codec rates,
+end-to-end run times, and a 10^8-step aggregated M1 run.
 
 Ratios are measured in one run on one machine; absolute rates vary with the machine's load.
-Usage: python scripts/bench_core.py [--fused-steps N] [--reference-steps N] [--skip-cargo]
+Usage: python scripts/bench_core.py [--fused-steps N] [--reference-steps N] [--long-steps N]
+       [--skip-cargo]
 """
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -18,10 +21,12 @@ if __package__ in (None, ""):
 from tsd import _core, reference
 from tsd.cli import positive_int, run_command
 from tsd.console import print_key_values, print_summary_table
+from tsd.experiments.m1 import run_m1
 from tsd.psi import craft_psi_from_p
-from tsd.targets import make_p
+from tsd.targets import make_bigram, make_p
 
 REPO = Path(__file__).resolve().parent.parent
+SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
 
 
 def best_of(repeats: int, work: Callable[[], object]) -> float:
@@ -49,11 +54,28 @@ def cargo_bench() -> dict[str, float]:
     }
 
 
-def run_m0_wall_time() -> float:
-    """Wall time of the default `scripts/run_m0.py run`, import to summary, in a fresh process."""
+def command_wall_time(script: str, *args: str) -> float:
+    """Best-of-3 wall time of a run command in a fresh process, import to summary."""
     with tempfile.TemporaryDirectory() as out_dir:
-        command = [sys.executable, str(REPO / "scripts" / "run_m0.py"), "run", "--out-dir", out_dir]
+        command = [
+            sys.executable,
+            str(REPO / "scripts" / script),
+            "run",
+            *args,
+            "--out-dir",
+            out_dir,
+        ]
         return best_of(3, lambda: subprocess.run(command, check=True, capture_output=True))
+
+
+def m1_rates(fused_steps: int, reference_steps: int) -> tuple[float, float]:
+    """Steps/s of the fused M1 walk and of the per-step reference walk (synthetic default)."""
+    target = make_bigram(256, 50.0, 7)
+    psis = [craft_psi_from_p(row, 64, 1.0, "auto") for row in target.p]
+    chain = _core.BigramChain(target.logp, psis)
+    fused_s = best_of(3, lambda: chain.run(7, 0, fused_steps, 0))
+    reference_s = best_of(1, lambda: reference.run_m1(target.logp, psis, 7, reference_steps, 0))
+    return fused_steps / fused_s, reference_steps / reference_s
 
 
 def measure(args: argparse.Namespace) -> int:
@@ -72,8 +94,21 @@ def measure(args: argparse.Namespace) -> int:
         "fused_vs_reference": fused_rate / reference_rate,
         "psi_bytes": float(len(data)),
         "psi_codec_per_s_python": n / codec_s,
-        "run_m0_default_wall_s": run_m0_wall_time(),
+        "run_m0_default_wall_s": command_wall_time("run_m0.py"),
     }
+    m1_fused, m1_reference = m1_rates(args.fused_steps, args.reference_steps)
+    results["fused_m1_steps_per_s"] = m1_fused
+    results["reference_m1_steps_per_s"] = m1_reference
+    results["fused_m1_vs_reference"] = m1_fused / m1_reference
+    results["run_m1_synthetic_wall_s"] = command_wall_time("run_m1.py")
+    if SHAKESPEARE.is_file():
+        results["run_m1_shakespeare_wall_s"] = command_wall_time(
+            "run_m1.py", "--corpus", str(SHAKESPEARE)
+        )
+    long_s = best_of(1, lambda: run_m1(steps=args.long_steps, telemetry="aggregate"))
+    results["m1_aggregate_long_steps"] = float(args.long_steps)
+    results["m1_aggregate_long_wall_s"] = long_s
+    results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if not args.skip_cargo:
         rust = cargo_bench()
         results["rust_fused_m0_steps_per_s"] = rust["fused_m0_steps_per_s"]
@@ -87,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_core.py", description=__doc__)
     parser.add_argument("--fused-steps", type=positive_int, default=5_000_000)
     parser.add_argument("--reference-steps", type=positive_int, default=20_000)
+    parser.add_argument("--long-steps", type=positive_int, default=100_000_000,
+                        help="length of the aggregated M1 run")  # fmt: skip
     parser.add_argument("--skip-cargo", action="store_true", help="skip the Rust-only bench")
     args = parser.parse_args(argv)
     return run_command(lambda: measure(args))
