@@ -4,7 +4,7 @@
 use crate::error::ArgumentError;
 use crate::fused::M0Columns;
 use crate::psi::PsiTopK;
-use crate::step::{for_each_step, StepTables};
+use crate::step::{for_each_step, StepOutcome, StepTables};
 use crate::tsu::check_step_range;
 
 /// Per-step columns of an M1 walk: the context of each step and what the step produced.
@@ -78,7 +78,16 @@ impl BigramChain {
         self.contexts.len()
     }
 
-    fn check(&self, start: u64, steps: usize, initial: u32) -> Result<(), ArgumentError> {
+    /// Walks steps `start..start + steps` from context `initial`, calling `visit(context,
+    /// outcome)` for each step; returns the last emitted token.
+    fn walk(
+        &self,
+        seed: u64,
+        start: u64,
+        steps: usize,
+        initial: u32,
+        mut visit: impl FnMut(u32, StepOutcome),
+    ) -> Result<u32, ArgumentError> {
         check_step_range(start, steps)?;
         if initial as usize >= self.vocab() {
             return Err(ArgumentError::new(
@@ -89,10 +98,16 @@ impl BigramChain {
                 ),
             ));
         }
-        Ok(())
+        let mut context = initial;
+        for_each_step(seed, start, steps, |tsu_w, verify_w| {
+            let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
+            visit(context, outcome);
+            context = outcome.emitted;
+        });
+        Ok(context)
     }
 
-    /// Walks steps `start..start + steps` from context `initial`, keeping every step.
+    /// The walk, keeping every step.
     pub fn run(
         &self,
         seed: u64,
@@ -100,18 +115,14 @@ impl BigramChain {
         steps: usize,
         initial: u32,
     ) -> Result<M1Columns, ArgumentError> {
-        self.check(start, steps, initial)?;
         let mut columns = M1Columns {
             prev: Vec::with_capacity(steps),
             steps: M0Columns::with_capacity(steps),
         };
-        let mut context = initial;
-        for_each_step(seed, start, steps, |tsu_w, verify_w| {
-            let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
+        self.walk(seed, start, steps, initial, |context, outcome| {
             columns.prev.push(context);
             columns.steps.push(outcome);
-            context = outcome.emitted;
-        });
+        })?;
         Ok(columns)
     }
 
@@ -123,24 +134,20 @@ impl BigramChain {
         steps: usize,
         initial: u32,
     ) -> Result<M1Counts, ArgumentError> {
-        self.check(start, steps, initial)?;
         let vocab = self.vocab();
-        let mut counts = M1Counts {
-            visits: vec![0; vocab],
-            accepted: vec![0; vocab],
-            emitted: vec![0; vocab],
-            last: initial,
-        };
-        let mut context = initial;
-        for_each_step(seed, start, steps, |tsu_w, verify_w| {
-            let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
-            counts.visits[context as usize] += 1;
-            counts.accepted[context as usize] += u64::from(outcome.accepted);
-            counts.emitted[outcome.emitted as usize] += 1;
-            context = outcome.emitted;
-        });
-        counts.last = context;
-        Ok(counts)
+        let (mut visits, mut accepted, mut emitted) =
+            (vec![0; vocab], vec![0; vocab], vec![0; vocab]);
+        let last = self.walk(seed, start, steps, initial, |context, outcome| {
+            visits[context as usize] += 1;
+            accepted[context as usize] += u64::from(outcome.accepted);
+            emitted[outcome.emitted as usize] += 1;
+        })?;
+        Ok(M1Counts {
+            visits,
+            accepted,
+            emitted,
+            last,
+        })
     }
 }
 

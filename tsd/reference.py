@@ -138,17 +138,8 @@ def run_m0(
     """M0 one step at a time in Python, from the core's random words."""
     sampler = ReferenceSampler.from_psi(psi)
     verifier = ReferenceVerifier.from_target(np.asarray(logp, dtype=np.float64), sampler.logq)
-    tsu_words = rng_words(seed, STREAM_TSU, start, steps).tolist()
-    verify_words = rng_words(seed, STREAM_VERIFY, start, steps).tolist()
-    proposed = np.empty(steps, dtype=np.int64)
-    logq = np.empty(steps, dtype=np.float64)
-    accepted = np.empty(steps, dtype=np.bool_)
-    emitted = np.empty(steps, dtype=np.int64)
-    for i in range(steps):
-        token, lq = sampler.draw(*tsu_words[i])
-        accepted[i], emitted[i] = verifier.decide(token, lq, *verify_words[i])
-        proposed[i], logq[i] = token, lq
-    return ReferenceM0(proposed=proposed, logq=logq, accepted=accepted, emitted=emitted)
+    _, walk = _walk([(sampler, verifier)], seed, start, steps, initial=0, follow=False)
+    return walk
 
 
 @dataclass(frozen=True)
@@ -163,13 +154,27 @@ def run_m1(
     logp: NDArray[np.float64], psis: list[PsiTopK], seed: int, steps: int, initial: int
 ) -> ReferenceM1:
     """The M1 walk one step at a time in Python: the context's tables, then its verdict."""
-    samplers = [ReferenceSampler.from_psi(psi) for psi in psis]
-    verifiers = [
-        ReferenceVerifier.from_target(np.asarray(row, dtype=np.float64), sampler.logq)
-        for row, sampler in zip(logp, samplers, strict=True)
-    ]
-    tsu_words = rng_words(seed, STREAM_TSU, 0, steps).tolist()
-    verify_words = rng_words(seed, STREAM_VERIFY, 0, steps).tolist()
+    tables = []
+    for row, psi in zip(logp, psis, strict=True):
+        sampler = ReferenceSampler.from_psi(psi)
+        tables.append((sampler, ReferenceVerifier.from_target(np.asarray(row), sampler.logq)))
+    prev, walk = _walk(tables, seed, 0, steps, initial=initial, follow=True)
+    return ReferenceM1(prev=prev, steps=walk)
+
+
+def _walk(
+    tables: list[tuple[ReferenceSampler, ReferenceVerifier]],
+    seed: int,
+    start: int,
+    steps: int,
+    *,
+    initial: int,
+    follow: bool,
+) -> tuple[NDArray[np.int64], ReferenceM0]:
+    """Steps start .. start + steps − 1 with the context's tables; with `follow`, each emitted
+    token becomes the next context (M1), otherwise the context stays `initial` (M0)."""
+    tsu_words = rng_words(seed, STREAM_TSU, start, steps).tolist()
+    verify_words = rng_words(seed, STREAM_VERIFY, start, steps).tolist()
     prev = np.empty(steps, dtype=np.int64)
     proposed = np.empty(steps, dtype=np.int64)
     logq = np.empty(steps, dtype=np.float64)
@@ -177,9 +182,11 @@ def run_m1(
     emitted = np.empty(steps, dtype=np.int64)
     context = initial
     for i in range(steps):
-        token, lq = samplers[context].draw(*tsu_words[i])
-        accepted[i], emitted[i] = verifiers[context].decide(token, lq, *verify_words[i])
+        sampler, verifier = tables[context]
+        token, lq = sampler.draw(*tsu_words[i])
+        accepted[i], emitted[i] = verifier.decide(token, lq, *verify_words[i])
         prev[i], proposed[i], logq[i] = context, token, lq
-        context = int(emitted[i])
+        if follow:
+            context = int(emitted[i])
     walk = ReferenceM0(proposed=proposed, logq=logq, accepted=accepted, emitted=emitted)
-    return ReferenceM1(prev=prev, steps=walk)
+    return prev, walk
