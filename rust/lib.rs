@@ -6,10 +6,12 @@
 
 pub mod bigram;
 mod bits;
+pub mod block;
 pub mod craft;
 pub mod error;
 pub mod fmap;
 pub mod fused;
+pub mod ngram;
 pub mod psi;
 pub mod rng;
 mod search;

@@ -100,6 +100,23 @@ impl Residual {
     }
 }
 
+/// A draw from unnormalised `masses` with one word, by the same rule as [`Residual::draw`]:
+/// the first index whose running sum exceeds unit(word) · total, else the last index with
+/// mass. `None` when no mass is positive.
+pub fn draw_from_masses(masses: &[f64], word: u64) -> Option<usize> {
+    let last_with_mass = masses.iter().rposition(|&m| m > 0.0)?;
+    let total = masses.iter().fold(0.0, |acc, &m| acc + m);
+    let u = rng::unit(word) * total;
+    let mut running = 0.0;
+    for (index, &mass) in masses.iter().enumerate() {
+        running += mass;
+        if running > u {
+            return Some(index);
+        }
+    }
+    Some(last_with_mass)
+}
+
 /// One verifier decision from the step's verifier words: accept when unit(w0) < `ratio`
 /// (= p(y)/q(y)), else emit `draw_residual(w1)`. The residual runs only on rejection, so
 /// callers may build it lazily.
@@ -169,6 +186,26 @@ mod tests {
         let (accepted, _) = decide([0, 0], 0.0, 1, |_| 0);
         assert!(!accepted);
         assert!(accept_ratio(0.0, -1.0) > 1.0);
+    }
+
+    #[test]
+    fn one_shot_draws_match_the_residual_table() {
+        let logp = ln(&[0.1, 0.0, 0.4, 0.2, 0.3]);
+        let logq = ln(&[0.3, 0.3, 0.1, 0.2, 0.1]);
+        let residual = Residual::new(&logp, &logq);
+        let masses: Vec<f64> = logp
+            .iter()
+            .zip(&logq)
+            .map(|(&lp, &lq)| (libm::exp(lp) - libm::exp(lq)).max(0.0))
+            .collect();
+        for i in 0..2000u64 {
+            let word = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            assert_eq!(
+                draw_from_masses(&masses, word),
+                Some(residual.draw(word) as usize)
+            );
+        }
+        assert_eq!(draw_from_masses(&[0.0, 0.0], 5), None);
     }
 
     #[test]

@@ -1,0 +1,408 @@
+//! Block verification for speculative sampling: L drafted tokens against L + 1 target rows.
+//!
+//! Position i (0-based) accepts its draft y_i with probability min(1, p_i(y_i) / q_i(y_i)),
+//! q_i(y_i) being the log q the TSU returned; the first rejection emits a draw from
+//! norm(max(0, p_i − q_i)) with q_i = F(ψ_i) and stops; if all L are accepted, a bonus token is
+//! drawn from p_L (the row after the last draft). Position i uses the verifier words
+//! (seed, verifier stream, step + i), the bonus (seed, verifier stream, step + L).
+//!
+//! Only what the decision needs is read: one entry p_i(y_i) per visited position and the one
+//! row that is sampled; that row is checked as it is read (no NaN, no +∞, some mass), so a
+//! NaN or all-zero row is an error and the output is always an id < V. Offsets are `usize`, so
+//! rows × V never overflows 32 bits.
+
+use crate::error::ArgumentError;
+use crate::fmap::LogqTable;
+use crate::psi::PsiTopK;
+use crate::rng::{self, STREAM_VERIFY};
+use crate::verify::{accept_ratio, draw_from_masses};
+
+/// One sequence's verdict: how many drafts were accepted, and the tokens it emits
+/// (the accepted drafts, then the correction or the bonus token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockVerdict {
+    pub accepted: usize,
+    pub emitted: Vec<u32>,
+}
+
+/// One sequence's inputs: `rows` holds L + 1 log p rows of length V, row-major.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockInput<'a> {
+    pub rows: &'a [f64],
+    pub psis: &'a [PsiTopK],
+    pub tokens: &'a [u32],
+    pub logq: &'a [f64],
+    pub seed: u64,
+    pub step: u64,
+}
+
+fn invalid(field: &'static str, reason: String) -> ArgumentError {
+    ArgumentError::new(field, reason)
+}
+
+fn check_shapes(input: &BlockInput<'_>, vocab: usize) -> Result<(), ArgumentError> {
+    let l = input.psis.len();
+    if input.tokens.len() != l || input.logq.len() != l {
+        return Err(invalid(
+            "tokens",
+            format!(
+                "{} payloads need as many tokens and log q values, got {} and {}",
+                l,
+                input.tokens.len(),
+                input.logq.len()
+            ),
+        ));
+    }
+    if input.rows.len() != (l + 1) * vocab {
+        return Err(invalid(
+            "target_logp",
+            format!(
+                "needs {} rows of {vocab}, got {} values",
+                l + 1,
+                input.rows.len()
+            ),
+        ));
+    }
+    if let Some(i) = input
+        .psis
+        .iter()
+        .position(|psi| psi.vocab() as usize != vocab)
+    {
+        return Err(invalid(
+            "psis",
+            format!(
+                "payload {i} has vocab {}, expected {vocab}",
+                input.psis[i].vocab()
+            ),
+        ));
+    }
+    if let Some(i) = input.tokens.iter().position(|&t| t as usize >= vocab) {
+        return Err(invalid(
+            "tokens",
+            format!(
+                "token {} at position {i} is >= vocab {vocab}",
+                input.tokens[i]
+            ),
+        ));
+    }
+    if let Some(i) = input.logq.iter().position(|lq| !lq.is_finite()) {
+        return Err(invalid(
+            "logq",
+            format!("entry {i} is {}, must be finite", input.logq[i]),
+        ));
+    }
+    input
+        .step
+        .checked_add(l as u64)
+        .map(|_| ())
+        .ok_or_else(|| invalid("step", format!("step {} + {l} overflows", input.step)))
+}
+
+fn check_entry(value: f64, row: usize, token: usize) -> Result<(), ArgumentError> {
+    if value.is_nan() || value > 0.0 {
+        return Err(invalid(
+            "target_logp",
+            format!("row {row}, token {token} is {value}; log-probabilities must be <= 0"),
+        ));
+    }
+    Ok(())
+}
+
+/// Probabilities of a row, checked as they are computed.
+fn row_masses(row: &[f64], index: usize, scratch: &mut Vec<f64>) -> Result<(), ArgumentError> {
+    scratch.clear();
+    for (token, &lp) in row.iter().enumerate() {
+        check_entry(lp, index, token)?;
+        scratch.push(libm::exp(lp));
+    }
+    Ok(())
+}
+
+fn no_mass(index: usize) -> ArgumentError {
+    invalid(
+        "target_logp",
+        format!("row {index} has no probability mass"),
+    )
+}
+
+/// Verifies one sequence's block. `scratch` is reused between calls to avoid allocation.
+pub fn verify_block(
+    input: &BlockInput<'_>,
+    vocab: usize,
+    scratch: &mut Vec<f64>,
+) -> Result<BlockVerdict, ArgumentError> {
+    check_shapes(input, vocab)?;
+    let mut emitted = Vec::with_capacity(input.psis.len() + 1);
+    for (i, ((psi, &token), &logq)) in input
+        .psis
+        .iter()
+        .zip(input.tokens)
+        .zip(input.logq)
+        .enumerate()
+    {
+        let row = &input.rows[i * vocab..(i + 1) * vocab];
+        let logp_y = row[token as usize];
+        check_entry(logp_y, i, token as usize)?;
+        let words = rng::words(input.seed, STREAM_VERIFY, input.step + i as u64);
+        if rng::unit(words[0]) < accept_ratio(logp_y, logq) {
+            emitted.push(token);
+            continue;
+        }
+        row_masses(row, i, scratch)?;
+        // The residual max(0, p − q) in place: q = ε off the ids, the slot values on them.
+        let table = LogqTable::new(psi);
+        let on_ids: Vec<f64> = psi
+            .ids()
+            .iter()
+            .enumerate()
+            .map(|(slot, &id)| (scratch[id as usize] - libm::exp(table.slot(slot))).max(0.0))
+            .collect();
+        let tail_q = libm::exp(table.tail());
+        for mass in scratch.iter_mut() {
+            *mass = (*mass - tail_q).max(0.0);
+        }
+        for (&id, &mass) in psi.ids().iter().zip(&on_ids) {
+            scratch[id as usize] = mass;
+        }
+        let drawn = match draw_from_masses(scratch, words[1]) {
+            Some(index) => index,
+            // p = q to the last bit: fall back to p itself, as `Residual` does.
+            None => {
+                row_masses(row, i, scratch)?;
+                draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(i))?
+            }
+        };
+        emitted.push(drawn as u32);
+        return Ok(BlockVerdict {
+            accepted: i,
+            emitted,
+        });
+    }
+    let l = input.psis.len();
+    row_masses(&input.rows[l * vocab..], l, scratch)?;
+    let words = rng::words(input.seed, STREAM_VERIFY, input.step + l as u64);
+    let bonus = draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(l))?;
+    emitted.push(bonus as u32);
+    Ok(BlockVerdict {
+        accepted: l,
+        emitted,
+    })
+}
+
+/// Verifies B independent sequences (each with its own L, seed and step), in parallel when
+/// `parallel`; an error names the sequence it came from.
+pub fn verify_batch(
+    inputs: &[BlockInput<'_>],
+    vocab: usize,
+    parallel: bool,
+) -> Result<Vec<BlockVerdict>, ArgumentError> {
+    let one = |(b, input): (usize, &BlockInput<'_>), scratch: &mut Vec<f64>| {
+        verify_block(input, vocab, scratch)
+            .map_err(|err| invalid(err.field, format!("sequence {b}: {}", err.reason)))
+    };
+    if parallel {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || Vec::with_capacity(vocab),
+                |scratch, item| one(item, scratch),
+            )
+            .collect()
+    } else {
+        let mut scratch = Vec::with_capacity(vocab);
+        inputs
+            .iter()
+            .enumerate()
+            .map(|item| one(item, &mut scratch))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::craft::{craft_topk, EpsChoice};
+    use crate::step::StepTables;
+
+    fn ln(p: &[f64]) -> Vec<f64> {
+        p.iter().map(|x| x.ln()).collect()
+    }
+
+    fn rows(ps: &[&[f64]]) -> Vec<f64> {
+        ps.iter().flat_map(|p| ln(p)).collect()
+    }
+
+    #[test]
+    fn first_position_is_an_m1_step() {
+        let p = [0.5, 0.2, 0.2, 0.1];
+        let psi = craft_topk(&[0.1, 0.6, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
+        let tables = StepTables::new(&ln(&p), &psi).unwrap();
+        let target = rows(&[&p, &[0.25; 4]]);
+        let mut scratch = Vec::new();
+        for step in 0..3000u64 {
+            let tsu_words = rng::words(1, rng::STREAM_TSU, step);
+            let verify_words = rng::words(1, STREAM_VERIFY, step);
+            let single = tables.step(tsu_words, verify_words);
+            let input = BlockInput {
+                rows: &target,
+                psis: std::slice::from_ref(&psi),
+                tokens: &[single.proposed],
+                logq: &[single.logq],
+                seed: 1,
+                step,
+            };
+            let verdict = verify_block(&input, 4, &mut scratch).unwrap();
+            assert_eq!(verdict.emitted[0], single.emitted);
+            assert_eq!(verdict.accepted == 1, single.accepted);
+        }
+    }
+
+    #[test]
+    fn nan_and_empty_rows_are_errors_never_tokens() {
+        let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
+        let logq = LogqTable::new(&psi).slot(0);
+        let mut scratch = Vec::new();
+        for bad in [f64::NAN, 0.5] {
+            let mut target = rows(&[&[0.25; 4], &[0.25; 4]]);
+            target[0] = bad;
+            let input = BlockInput {
+                rows: &target,
+                psis: std::slice::from_ref(&psi),
+                tokens: &[0],
+                logq: &[logq],
+                seed: 0,
+                step: 0,
+            };
+            assert_eq!(
+                verify_block(&input, 4, &mut scratch).unwrap_err().field,
+                "target_logp"
+            );
+        }
+        // A bonus row with no mass at all (every entry -inf).
+        let mut target = rows(&[&[0.25; 4], &[0.25; 4]]);
+        for v in &mut target[4..] {
+            *v = f64::NEG_INFINITY;
+        }
+        let input = BlockInput {
+            rows: &target,
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &[logq],
+            seed: 0,
+            step: 0,
+        };
+        let results: Vec<_> = (0..50)
+            .map(|s| verify_block(&BlockInput { step: s, ..input }, 4, &mut scratch))
+            .collect();
+        assert!(results
+            .iter()
+            .any(|r| matches!(r, Err(e) if e.reason.contains("no probability mass"))));
+        assert!(results.iter().all(|r| r
+            .as_ref()
+            .map_or(true, |v| v.emitted.iter().all(|&t| t < 4))));
+    }
+
+    #[test]
+    fn shapes_are_checked() {
+        let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
+        let target = rows(&[&[0.25; 4], &[0.25; 4]]);
+        let mut scratch = Vec::new();
+        let good = BlockInput {
+            rows: &target,
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &[-1.0],
+            seed: 0,
+            step: 0,
+        };
+        assert_eq!(
+            verify_block(
+                &BlockInput {
+                    rows: &target[..7],
+                    ..good
+                },
+                4,
+                &mut scratch
+            )
+            .unwrap_err()
+            .field,
+            "target_logp"
+        );
+        assert_eq!(
+            verify_block(
+                &BlockInput {
+                    tokens: &[4],
+                    ..good
+                },
+                4,
+                &mut scratch
+            )
+            .unwrap_err()
+            .field,
+            "tokens"
+        );
+        assert_eq!(
+            verify_block(
+                &BlockInput {
+                    logq: &[f64::NAN],
+                    ..good
+                },
+                4,
+                &mut scratch
+            )
+            .unwrap_err()
+            .field,
+            "logq"
+        );
+        assert_eq!(
+            verify_block(&good, 5, &mut scratch).unwrap_err().field,
+            "target_logp"
+        );
+        let err = verify_batch(
+            &[
+                good,
+                BlockInput {
+                    tokens: &[9],
+                    ..good
+                },
+            ],
+            4,
+            true,
+        )
+        .unwrap_err();
+        assert!(err.reason.starts_with("sequence 1:"), "{err}");
+    }
+
+    #[test]
+    fn batch_equals_one_by_one_in_parallel_or_not() {
+        let psi = craft_topk(&[0.4, 0.3, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
+        let target = rows(&[
+            &[0.1, 0.2, 0.3, 0.4],
+            &[0.1, 0.2, 0.3, 0.4],
+            &[0.7, 0.1, 0.1, 0.1],
+        ]);
+        let psis = [psi.clone(), psi];
+        let logq = [LogqTable::new(&psis[0]).slot(1); 2];
+        let tokens = [1, 1];
+        let inputs: Vec<BlockInput<'_>> = (0..200)
+            .map(|b| BlockInput {
+                rows: &target,
+                psis: &psis,
+                tokens: &tokens,
+                logq: &logq,
+                seed: b,
+                step: 7 * b,
+            })
+            .collect();
+        let serial = verify_batch(&inputs, 4, false).unwrap();
+        let parallel = verify_batch(&inputs, 4, true).unwrap();
+        assert_eq!(serial, parallel);
+        let mut scratch = Vec::new();
+        assert_eq!(
+            serial[3],
+            verify_block(&inputs[3], 4, &mut scratch).unwrap()
+        );
+    }
+}
