@@ -11,6 +11,7 @@ __all__ = [
     "RNG_STREAM_VERIFY",
     "BigramChain",
     "InvalidArgumentError",
+    "NgramModel",
     "PsiChecksumError",
     "PsiCodeError",
     "PsiDecodeError",
@@ -35,10 +36,13 @@ __all__ = [
     "__version__",
     "accept_correct",
     "craft_psi",
+    "craft_psi_rows",
     "m0_run",
     "psi_encoded_len",
     "rng_words",
+    "tsu_draw_each",
     "tsu_draw_many",
+    "verify_blocks",
 ]
 
 __version__: str
@@ -127,6 +131,40 @@ class BigramChain:
         self, seed: int, start: int, steps: int, initial: int
     ) -> tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.uint64], int]: ...
 
+@final
+class NgramModel:
+    """A token n-gram language model with interpolated Kneser–Ney smoothing."""
+
+    @staticmethod
+    def train(tokens: NDArray[np.uint32], vocab: int, order: int) -> NgramModel: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def vocab(self) -> int: ...
+    @property
+    def contexts_per_level(self) -> list[int]: ...
+    @property
+    def discounts(self) -> list[float]: ...
+    def logprobs_batch(
+        self, tokens: NDArray[np.uint32], offsets: NDArray[np.uint64]
+    ) -> NDArray[np.float64]: ...
+
+def craft_psi_rows(
+    p: NDArray[np.float64], k: int, tau: float, eps: float | None
+) -> list[PsiTopK]: ...
+def tsu_draw_each(
+    psis: list[PsiTopK], seed: int, steps: NDArray[np.uint64]
+) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
+def verify_blocks(
+    target_logp: NDArray[np.float64],
+    psis: list[PsiTopK],
+    tokens: NDArray[np.uint32],
+    logq: NDArray[np.float64],
+    lengths: NDArray[np.uint32],
+    seeds: NDArray[np.uint64],
+    steps: NDArray[np.uint64],
+    parallel: bool = True,
+) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.uint64]]: ...
 def craft_psi(p: NDArray[np.float64], k: int, tau: float, eps: float | None) -> PsiTopK: ...
 def psi_encoded_len(vocab: int, k: int) -> int: ...
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]: ...

@@ -4,6 +4,7 @@ A TSU draws y ~ q = F(ψ) and returns the exact log q(y) with it. `SimTSU` keys 
 (seed, step) only, so any step can be replayed and runs split into chunks agree exactly.
 """
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -30,6 +31,12 @@ class TSU(Protocol):
         """Draws for steps start_step .. start_step + count - 1: (tokens, log q)."""
         ...
 
+    def sample_each(
+        self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        """One draw per payload, payload i at step steps[i]: (tokens, log q)."""
+        ...
+
 
 class SimTSU:
     """The simulated TSU: Philox-keyed inverse-CDF sampling of F(ψ) in the Rust core."""
@@ -50,3 +57,8 @@ class SimTSU:
         start = check_int("start_step", start_step, 0, MAX_U64)
         n = check_int("count", count, 0)
         return _core.tsu_draw_many(psi, self.seed, start, n)
+
+    def sample_each(
+        self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        return _core.tsu_draw_each(list(psis), self.seed, np.ascontiguousarray(steps, np.uint64))

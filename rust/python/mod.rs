@@ -5,6 +5,7 @@ mod chain;
 mod errors;
 mod kernels;
 mod psi;
+mod speculative;
 
 use pyo3::prelude::*;
 
@@ -14,6 +15,10 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<psi::PyPsiTopK>()?;
     m.add_class::<chain::PyBigramChain>()?;
+    m.add_class::<speculative::PyNgramModel>()?;
+    m.add_function(wrap_pyfunction!(speculative::craft_psi_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(speculative::tsu_draw_each, m)?)?;
+    m.add_function(wrap_pyfunction!(speculative::verify_blocks, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::craft_psi, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::psi_encoded_len, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::rng_words, m)?)?;

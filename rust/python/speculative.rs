@@ -1,0 +1,274 @@
+//! Bindings for block drafting: the n-gram model, batched crafting and TSU draws, and the
+//! batched block verifier. Every long loop runs with the GIL released.
+
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
+};
+use pyo3::prelude::*;
+use rayon::prelude::*;
+
+use super::errors::{argument_error, to_py};
+use super::psi::PyPsiTopK;
+use crate::block::{verify_batch, BlockInput};
+use crate::craft::{craft_topk, EpsChoice};
+use crate::error::ArgumentError;
+use crate::ngram::NgramModel;
+use crate::psi::PsiTopK;
+use crate::rng::{words, STREAM_TSU};
+use crate::tsu::Sampler;
+
+type VerdictArrays<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u64>>,
+);
+type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
+
+fn slice<'a, T: numpy::Element>(
+    array: &'a PyReadonlyArray1<'_, T>,
+    field: &'static str,
+) -> PyResult<&'a [T]> {
+    array
+        .as_slice()
+        .map_err(|_| argument_error(&ArgumentError::new(field, "must be a contiguous 1-D array")))
+}
+
+fn rows<'a>(
+    array: &'a PyReadonlyArray2<'_, f64>,
+    field: &'static str,
+) -> PyResult<(&'a [f64], usize)> {
+    let width = array.shape()[1];
+    let values = array.as_slice().map_err(|_| {
+        argument_error(&ArgumentError::new(
+            field,
+            "must be a C-contiguous 2-D float64 array",
+        ))
+    })?;
+    Ok((values, width))
+}
+
+/// A token n-gram language model with interpolated Kneser–Ney smoothing.
+#[pyclass(name = "NgramModel", module = "tsd", frozen)]
+pub struct PyNgramModel {
+    inner: NgramModel,
+}
+
+#[pymethods]
+impl PyNgramModel {
+    /// Trains an order-`order` model on token ids below `vocab`.
+    #[staticmethod]
+    fn train(
+        py: Python<'_>,
+        tokens: PyReadonlyArray1<'_, u32>,
+        vocab: u32,
+        order: usize,
+    ) -> PyResult<Self> {
+        let tokens = slice(&tokens, "tokens")?;
+        py.detach(|| NgramModel::train(tokens, vocab, order))
+            .map(|inner| Self { inner })
+            .map_err(|err| argument_error(&err))
+    }
+
+    #[getter]
+    fn order(&self) -> usize {
+        self.inner.order()
+    }
+
+    #[getter]
+    fn vocab(&self) -> u32 {
+        self.inner.vocab()
+    }
+
+    /// Distinct contexts per level, from the empty context (level 1) up.
+    #[getter]
+    fn contexts_per_level(&self) -> Vec<usize> {
+        self.inner.contexts_per_level()
+    }
+
+    /// The absolute discount of each level.
+    #[getter]
+    fn discounts(&self) -> Vec<f64> {
+        self.inner.discounts().to_vec()
+    }
+
+    /// ln p(· | history) for each history `tokens[offsets[b]:offsets[b + 1]]`: shape (B, V).
+    fn logprobs_batch<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: PyReadonlyArray1<'py, u32>,
+        offsets: PyReadonlyArray1<'py, u64>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let (tokens, offsets) = (slice(&tokens, "tokens")?, slice(&offsets, "offsets")?);
+        let vocab = self.inner.vocab() as usize;
+        let histories: Vec<&[u32]> = offsets
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0] as usize, w[1] as usize);
+                tokens.get(start..end).ok_or_else(|| {
+                    argument_error(&ArgumentError::new(
+                        "offsets",
+                        format!(
+                            "range {start}..{end} is outside the {} tokens",
+                            tokens.len()
+                        ),
+                    ))
+                })
+            })
+            .collect::<PyResult<_>>()?;
+        for history in &histories {
+            self.inner
+                .check_history(history)
+                .map_err(|err| argument_error(&err))?;
+        }
+        let mut out = vec![0.0; histories.len() * vocab];
+        py.detach(|| {
+            out.par_chunks_mut(vocab.max(1))
+                .zip(histories.par_iter())
+                .for_each(|(row, history)| self.inner.logprobs_into(history, row));
+        });
+        out.into_pyarray(py).reshape([histories.len(), vocab])
+    }
+}
+
+/// Crafts one top-K ψ per row of `p` (shape (B, V)); `eps=None` selects "auto".
+#[pyfunction]
+#[pyo3(signature = (p, k, tau, eps))]
+pub fn craft_psi_rows(
+    py: Python<'_>,
+    p: PyReadonlyArray2<'_, f64>,
+    k: usize,
+    tau: f64,
+    eps: Option<f64>,
+) -> PyResult<Vec<PyPsiTopK>> {
+    let (values, width) = rows(&p, "p")?;
+    let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
+    let crafted: Result<Vec<PsiTopK>, _> = py.detach(|| {
+        values
+            .par_chunks(width.max(1))
+            .map(|row| craft_topk(row, k, tau as f32, choice))
+            .collect()
+    });
+    Ok(crafted
+        .map_err(to_py)?
+        .into_iter()
+        .map(|inner| PyPsiTopK { inner })
+        .collect())
+}
+
+/// One SimTSU draw per payload: payload b at step `steps[b]` of `seed`: (tokens, log q).
+#[pyfunction]
+pub fn tsu_draw_each<'py>(
+    py: Python<'py>,
+    psis: Vec<PyRef<'py, PyPsiTopK>>,
+    seed: u64,
+    steps: PyReadonlyArray1<'py, u64>,
+) -> PyResult<DrawArrays<'py>> {
+    let steps = slice(&steps, "steps")?;
+    if steps.len() != psis.len() {
+        return Err(argument_error(&ArgumentError::new(
+            "steps",
+            format!(
+                "{} payloads need as many steps, got {}",
+                psis.len(),
+                steps.len()
+            ),
+        )));
+    }
+    let payloads: Vec<&PsiTopK> = psis.iter().map(|p| &p.inner).collect();
+    let (tokens, logq): (Vec<u32>, Vec<f64>) = py.detach(|| {
+        payloads
+            .par_iter()
+            .zip(steps)
+            .map(|(psi, &step)| Sampler::new(psi).draw(words(seed, STREAM_TSU, step)))
+            .unzip()
+    });
+    Ok((tokens.into_pyarray(py), logq.into_pyarray(py)))
+}
+
+/// Verifies B drafted blocks at once. Sequence b owns `lengths[b]` payloads, tokens and log q
+/// values (consecutive in the flat inputs) and `lengths[b] + 1` rows of `target_logp`.
+/// Returns (accepted per sequence, emitted tokens flat, offsets of each sequence's tokens).
+#[pyfunction]
+#[pyo3(signature = (target_logp, psis, tokens, logq, lengths, seeds, steps, parallel = true))]
+#[allow(clippy::too_many_arguments)]
+pub fn verify_blocks<'py>(
+    py: Python<'py>,
+    target_logp: PyReadonlyArray2<'py, f64>,
+    psis: Vec<PyRef<'py, PyPsiTopK>>,
+    tokens: PyReadonlyArray1<'py, u32>,
+    logq: PyReadonlyArray1<'py, f64>,
+    lengths: PyReadonlyArray1<'py, u32>,
+    seeds: PyReadonlyArray1<'py, u64>,
+    steps: PyReadonlyArray1<'py, u64>,
+    parallel: bool,
+) -> PyResult<VerdictArrays<'py>> {
+    let (table, vocab) = rows(&target_logp, "target_logp")?;
+    let (tokens, logq) = (slice(&tokens, "tokens")?, slice(&logq, "logq")?);
+    let (lengths, seeds, steps) = (
+        slice(&lengths, "lengths")?,
+        slice(&seeds, "seeds")?,
+        slice(&steps, "steps")?,
+    );
+    let fail = |field, reason: String| Err(argument_error(&ArgumentError::new(field, reason)));
+    if seeds.len() != lengths.len() || steps.len() != lengths.len() {
+        return fail(
+            "seeds",
+            format!("{} sequences need as many seeds and steps", lengths.len()),
+        );
+    }
+    let drafts: usize = lengths.iter().map(|&l| l as usize).sum();
+    if psis.len() != drafts || tokens.len() != drafts || logq.len() != drafts {
+        return fail(
+            "lengths",
+            format!(
+                "lengths add up to {drafts} drafts; got {} payloads, {} tokens, {} log q",
+                psis.len(),
+                tokens.len(),
+                logq.len()
+            ),
+        );
+    }
+    if table.len() != (drafts + lengths.len()) * vocab {
+        return fail(
+            "target_logp",
+            format!(
+                "needs {} rows (one per draft plus one per sequence), got {}",
+                drafts + lengths.len(),
+                table.len() / vocab.max(1)
+            ),
+        );
+    }
+    let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
+    let mut inputs = Vec::with_capacity(lengths.len());
+    let (mut draft, mut row) = (0usize, 0usize);
+    for (b, &l) in lengths.iter().enumerate() {
+        let l = l as usize;
+        inputs.push(BlockInput {
+            rows: &table[row * vocab..(row + l + 1) * vocab],
+            psis: &payloads[draft..draft + l],
+            tokens: &tokens[draft..draft + l],
+            logq: &logq[draft..draft + l],
+            seed: seeds[b],
+            step: steps[b],
+        });
+        draft += l;
+        row += l + 1;
+    }
+    let verdicts = py
+        .detach(|| verify_batch(&inputs, vocab, parallel))
+        .map_err(|err| argument_error(&err))?;
+    let accepted: Vec<u32> = verdicts.iter().map(|v| v.accepted as u32).collect();
+    let mut offsets = Vec::with_capacity(verdicts.len() + 1);
+    offsets.push(0u64);
+    let mut emitted = Vec::new();
+    for verdict in verdicts {
+        emitted.extend_from_slice(&verdict.emitted);
+        offsets.push(emitted.len() as u64);
+    }
+    Ok((
+        accepted.into_pyarray(py),
+        emitted.into_pyarray(py),
+        offsets.into_pyarray(py),
+    ))
+}

@@ -1,0 +1,73 @@
+"""The Rust Kneser–Ney model against an independent Python implementation, and its wrapper."""
+
+import numpy as np
+import pytest
+
+from tests import kn_reference
+from tests.conftest import SHAKESPEARE
+from tsd import errors
+from tsd.ngram import CharVocab, NgramLM, split_corpus
+
+TEXT = (
+    "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. "
+    "First Citizen: You are all resolved rather to die than to famish? All: Resolved. resolved."
+)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4, 6])
+def test_matches_the_python_reference(order: int) -> None:
+    vocab = CharVocab.from_text(TEXT)
+    ids = vocab.encode(TEXT)
+    model = NgramLM.train(TEXT, vocab, order)
+    reference = kn_reference.train(ids.tolist(), order)
+    # Every seventh prefix of the text, and "?A", a pair the text never contains.
+    histories = [ids[:end] for end in range(0, len(ids), 7)] + [vocab.encode("?A")]
+    got = np.exp(model.logprobs_batch(histories))
+    for history, row in zip(histories, got, strict=True):
+        expected = kn_reference.probs(reference, history.tolist(), vocab.size)
+        np.testing.assert_allclose(row, expected, rtol=1e-12, atol=1e-15)
+        assert row.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_discounts_follow_the_count_of_counts() -> None:
+    vocab = CharVocab.from_text(TEXT)
+    model = NgramLM.train(TEXT, vocab, 3)
+    _, discounts = kn_reference.train(vocab.encode(TEXT).tolist(), 3)
+    np.testing.assert_allclose(model.model.discounts, discounts, rtol=1e-15)
+
+
+def test_vocabulary_round_trips_and_names_unknown_characters() -> None:
+    vocab = CharVocab.from_text("hello world")
+    assert vocab.decode(vocab.encode("low")) == "low"
+    with pytest.raises(errors.InvalidArgumentError, match="character 'z'"):
+        vocab.encode("hold zero")
+
+
+def test_bad_orders_and_histories_are_named() -> None:
+    vocab = CharVocab.from_text(TEXT)
+    with pytest.raises(errors.InvalidArgumentError, match="order"):
+        NgramLM.train(TEXT, vocab, 9)
+    model = NgramLM.train(TEXT, vocab, 2)
+    with pytest.raises(errors.InvalidArgumentError, match="context"):
+        model.logprobs_batch([np.array([vocab.size], dtype=np.uint32)])
+
+
+def test_split_keeps_the_tail_for_prompts() -> None:
+    train, held = split_corpus("abcdefghij", 0.2)
+    assert (train, held) == ("abcdefgh", "ij")
+    with pytest.raises(errors.InvalidArgumentError):
+        split_corpus("abc", 1.5)
+
+
+@pytest.mark.skipif(not SHAKESPEARE.is_file(), reason=f"no corpus at {SHAKESPEARE}")
+def test_higher_order_predicts_held_out_text_better() -> None:
+    text = SHAKESPEARE.read_text(encoding="utf-8")
+    vocab = CharVocab.from_text(text)
+    train, held = split_corpus(text)
+    ids = vocab.encode(held[:5001])
+    histories = [ids[max(0, i - 8) : i] for i in range(1, 5001)]
+    bits = {}
+    for order in (2, 6):
+        lp = NgramLM.train(train, vocab, order).logprobs_batch(histories)
+        bits[order] = -lp[np.arange(5000), ids[1:]].mean() / np.log(2)
+    assert bits[6] < bits[2] - 1.0, bits

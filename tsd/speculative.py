@@ -1,0 +1,192 @@
+"""Block speculative decoding through ψ payloads, and plain sampling as the baseline.
+
+Per round, for every active sequence: the draft crafts ψ_1 from its conditional at the prefix,
+the TSU draws y_1 and its log q_1, the draft crafts ψ_2 given y_1, ... up to L tokens; one
+target call yields p at the L + 1 positions; the block verifier (rust/block.rs) accepts the
+longest prefix and emits a correction or a bonus token. Sequences run in lockstep, so each
+round is a handful of batched calls into the core whatever the batch size.
+
+Randomness: sequence b's draws at its k-th verified position use step (b << 40) + k of the
+seed, on the TSU stream for the draft and the verifier stream for the verdict.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tsd import _core
+from tsd._checks import check_int, check_seed
+from tsd.errors import InvalidArgumentError
+from tsd.ngram import History, LanguageModel
+from tsd.psi import EpsSpec, PsiTopK, parse_eps
+from tsd.tsu import SimTSU
+
+SEQUENCE_SHIFT = 40
+
+
+@dataclass
+class GenerationStats:
+    """Counters of one generation run (over all its sequences)."""
+
+    tokens: int = 0
+    target_calls: int = 0
+    proposed: int = 0
+    accepted: int = 0
+    rejections: int = 0
+    psi_bytes: int = 0
+    reached_by_position: list[int] = field(default_factory=list)
+    accepted_by_position: list[int] = field(default_factory=list)
+
+    @property
+    def acceptance_rate(self) -> float:
+        return self.accepted / self.proposed if self.proposed else float("nan")
+
+    @property
+    def tokens_per_call(self) -> float:
+        return self.tokens / self.target_calls if self.target_calls else float("nan")
+
+    def position_acceptance(self) -> list[float]:
+        """Acceptance at draft position i among the rounds that reached it."""
+        return [
+            a / r if r else float("nan")
+            for a, r in zip(self.accepted_by_position, self.reached_by_position, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The tokens each sequence produced after its prompt, and the run's counters."""
+
+    outputs: list[NDArray[np.uint32]]
+    stats: GenerationStats
+
+
+def _check_prompts(prompts: Sequence[History], vocab: int) -> list[History]:
+    if not prompts:
+        raise InvalidArgumentError("prompts: need at least one prompt")
+    checked = []
+    for i, prompt in enumerate(prompts):
+        ids = np.asarray(prompt, dtype=np.uint32)
+        if ids.ndim != 1 or ids.size == 0 or (ids >= vocab).any():
+            raise InvalidArgumentError(
+                f"prompts: prompt {i} must be a non-empty 1-D array of ids below {vocab}"
+            )
+        checked.append(ids)
+    return checked
+
+
+def speculative_generate(
+    target: LanguageModel,
+    draft: LanguageModel,
+    prompts: Sequence[History],
+    *,
+    max_new_tokens: int,
+    L: int,
+    K: int,
+    tau: float = 1.0,
+    eps: EpsSpec = "auto",
+    seed: int = 0,
+    tsu: SimTSU | None = None,
+) -> Generation:
+    """Generate `max_new_tokens` after each prompt with L-token drafts verified in blocks."""
+    vocab = target.vocab_size
+    if draft.vocab_size != vocab:
+        raise InvalidArgumentError(
+            f"draft: vocabulary {draft.vocab_size} differs from the target's {vocab}"
+        )
+    block = check_int("L", L, 1, 32)
+    k = check_int("K", K, 1, vocab)
+    n_new = check_int("max_new_tokens", max_new_tokens, 1)
+    run_seed = check_seed(seed)
+    eps_value = parse_eps(eps)
+    sampler = tsu if tsu is not None else SimTSU(run_seed)
+    sequences = [list(p) for p in _check_prompts(prompts, vocab)]
+    prompt_lengths = [len(s) for s in sequences]
+    counters = np.zeros(len(sequences), dtype=np.uint64)
+    stats = GenerationStats(reached_by_position=[0] * block, accepted_by_position=[0] * block)
+
+    active = list(range(len(sequences)))
+    while active:
+        bases = np.left_shift(np.array(active, dtype=np.uint64), np.uint64(SEQUENCE_SHIFT))
+        bases += counters[active]
+        drafted: list[list[int]] = [[] for _ in active]
+        psis: list[list[PsiTopK]] = [[] for _ in active]
+        logq: list[list[float]] = [[] for _ in active]
+        for i in range(block):
+            histories = [
+                np.array(sequences[b] + d, dtype=np.uint32)
+                for b, d in zip(active, drafted, strict=True)
+            ]
+            probs = np.exp(draft.logprobs_batch(histories))
+            round_psis = _core.craft_psi_rows(
+                probs, k, tau, None if eps_value == "auto" else eps_value
+            )
+            tokens, token_logq = sampler.sample_each(round_psis, bases + np.uint64(i))
+            for j, psi in enumerate(round_psis):
+                drafted[j].append(int(tokens[j]))
+                psis[j].append(psi)
+                logq[j].append(float(token_logq[j]))
+        histories = [
+            np.array(sequences[b] + d[:i], dtype=np.uint32)
+            for b, d in zip(active, drafted, strict=True)
+            for i in range(block + 1)
+        ]
+        target_rows = target.logprobs_batch(histories)
+        accepted, emitted, offsets = _core.verify_blocks(
+            np.ascontiguousarray(target_rows),
+            [psi for row in psis for psi in row],
+            np.array([t for row in drafted for t in row], dtype=np.uint32),
+            np.array([v for row in logq for v in row], dtype=np.float64),
+            np.full(len(active), block, dtype=np.uint32),
+            np.full(len(active), run_seed, dtype=np.uint64),
+            bases,
+        )
+        still_active = []
+        for j, b in enumerate(active):
+            n_accepted = int(accepted[j])
+            room = n_new - (len(sequences[b]) - prompt_lengths[b])
+            kept = emitted[offsets[j] : offsets[j + 1]][:room]
+            sequences[b].extend(int(t) for t in kept)
+            counters[b] += np.uint64(block + 1)
+            stats.tokens += len(kept)
+            stats.target_calls += 1
+            stats.proposed += block
+            stats.accepted += n_accepted
+            stats.rejections += int(n_accepted < block)
+            stats.psi_bytes += sum(psi.size_bytes for psi in psis[j])
+            for i in range(min(n_accepted + 1, block)):
+                stats.reached_by_position[i] += 1
+                stats.accepted_by_position[i] += int(i < n_accepted)
+            if len(sequences[b]) - prompt_lengths[b] < n_new:
+                still_active.append(b)
+        active = still_active
+    outputs = [
+        np.array(s[n:], dtype=np.uint32) for s, n in zip(sequences, prompt_lengths, strict=True)
+    ]
+    return Generation(outputs=outputs, stats=stats)
+
+
+def baseline_generate(
+    target: LanguageModel, prompts: Sequence[History], *, max_new_tokens: int, seed: int = 0
+) -> Generation:
+    """Plain ancestral sampling from the target: one target call per token."""
+    n_new = check_int("max_new_tokens", max_new_tokens, 1)
+    rng = np.random.Generator(np.random.PCG64(check_seed(seed)))
+    sequences = [list(p) for p in _check_prompts(prompts, target.vocab_size)]
+    prompt_lengths = [len(s) for s in sequences]
+    stats = GenerationStats()
+    for _ in range(n_new):
+        probs = np.exp(target.logprobs_batch([np.array(s, dtype=np.uint32) for s in sequences]))
+        cumulative = np.cumsum(probs, axis=1)
+        u = rng.random(len(sequences)) * cumulative[:, -1]
+        tokens = (cumulative > u[:, None]).argmax(axis=1)
+        for sequence, token in zip(sequences, tokens, strict=True):
+            sequence.append(int(token))
+        stats.tokens += len(sequences)
+        stats.target_calls += len(sequences)
+    outputs = [
+        np.array(s[n:], dtype=np.uint32) for s, n in zip(sequences, prompt_lengths, strict=True)
+    ]
+    return Generation(outputs=outputs, stats=stats)
