@@ -1,0 +1,179 @@
+"""Block drafting is exact: the emitted sequence follows the target, acceptance counts follow
+their closed form, and tokens per call match Leviathan et al. (2023), Eq. 1.
+
+Power: moving 0.5% of probability between the two largest of the 64 joint cells (p ≈ 0.05
+each) gives a χ² noncentrality of n · 0.005² · (1/p1 + 1/p2) ≈ 100 at n = 100,000 sequences,
+rejected at α = 0.001 with 63 degrees of freedom; each test checks that it is.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from tsd import _core, errors
+from tsd.ngram import History
+from tsd.psi import craft_psi_from_p
+from tsd.speculative import baseline_generate, speculative_generate
+from tsd.stats import chi2_gof
+from tsd.tsu import SimTSU
+
+ALPHA = 0.001
+
+
+class TableLM:
+    """A bigram language model given by its V×V table: p(· | history) = row of the last token."""
+
+    def __init__(self, p: NDArray[np.float64]) -> None:
+        self.logp = np.log(p)
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.logp.shape[0])
+
+    def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
+        return self.logp[[int(h[-1]) for h in histories]]
+
+
+def random_rows(vocab: int, seed: int, concentration: float) -> NDArray[np.float64]:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return rng.dirichlet(np.full(vocab, concentration), size=vocab)
+
+
+TARGET = random_rows(4, 1, 1.5)
+DRAFT = random_rows(4, 2, 1.5)
+SEQUENCES = 100_000
+
+
+def joint_of_first_three(p: NDArray[np.float64], start: int) -> NDArray[np.float64]:
+    """Exact P(y1, y2, y3 | x = start) of the target chain, flattened over 64 cells."""
+    return np.einsum("a,ab,bc->abc", p[start], p, p).ravel()
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 4])
+def test_emitted_sequences_follow_the_target(block: int) -> None:
+    prompts = [np.array([0], dtype=np.uint32)] * SEQUENCES
+    generation = speculative_generate(
+        TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=3, L=block, K=2, seed=block
+    )
+    out = np.stack(generation.outputs).astype(np.int64)
+    cells = np.bincount(out[:, 0] * 16 + out[:, 1] * 4 + out[:, 2], minlength=64)
+    expected = joint_of_first_three(TARGET, 0)
+    assert chi2_gof(cells, expected).p_value > ALPHA
+    for position, marginal in enumerate(
+        [TARGET[0], TARGET[0] @ TARGET, TARGET[0] @ TARGET @ TARGET]
+    ):
+        counts = np.bincount(out[:, position], minlength=4)
+        assert chi2_gof(counts, marginal).p_value > ALPHA
+    # Power: a 0.5% shift of mass between two cells must be rejected by the same counts.
+    biased = expected.copy()
+    order = np.argsort(expected)
+    biased[order[-1]] -= 0.005
+    biased[order[-2]] += 0.005
+    assert chi2_gof(cells, biased).p_value < ALPHA
+    assert 0.2 < generation.stats.acceptance_rate < 0.95
+
+
+def fixed_rows_run(
+    p_rows: list[NDArray[np.float64]], q_rows: list[NDArray[np.float64]], sequences: int
+) -> tuple[NDArray[np.uint32], list[float]]:
+    """Accepted counts of `sequences` blocks whose rows do not depend on the drafts."""
+    block = len(q_rows)
+    psis = [craft_psi_from_p(q, q.size, 1.0, "auto") for q in q_rows]
+    overlaps = [
+        float(np.minimum(p, np.exp(psi.dense_logq())).sum())
+        for p, psi in zip(p_rows, psis, strict=False)
+    ]
+    steps = np.arange(sequences, dtype=np.uint64) * np.uint64(block + 1)
+    tokens = np.empty((sequences, block), dtype=np.uint32)
+    logq = np.empty((sequences, block))
+    tsu = SimTSU(5)
+    for i, psi in enumerate(psis):
+        tokens[:, i], logq[:, i] = tsu.sample_each([psi] * sequences, steps + np.uint64(i))
+    rows = np.log(np.stack(p_rows))
+    accepted, _, _ = _core.verify_blocks(
+        np.ascontiguousarray(np.tile(rows, (sequences, 1))),
+        psis * sequences,
+        tokens.ravel(),
+        logq.ravel(),
+        np.full(sequences, block, dtype=np.uint32),
+        np.full(sequences, 5, dtype=np.uint64),
+        steps,
+    )
+    return accepted, overlaps
+
+
+def test_accepted_counts_follow_the_closed_form() -> None:
+    rng = np.random.Generator(np.random.PCG64(9))
+    p_rows = [rng.dirichlet(np.ones(6)) for _ in range(4)]
+    q_rows = [rng.dirichlet(np.ones(6)) for _ in range(3)]
+    accepted, a = fixed_rows_run(p_rows, q_rows, 100_000)
+    expected = [1 - a[0], a[0] * (1 - a[1]), a[0] * a[1] * (1 - a[2]), a[0] * a[1] * a[2]]
+    counts = np.bincount(accepted, minlength=4)
+    assert chi2_gof(counts, expected).p_value > ALPHA
+    shifted = np.array(expected) + np.array([0.005, -0.005, 0.0, 0.0])
+    assert chi2_gof(counts, shifted).p_value < ALPHA
+
+
+def test_tokens_per_call_match_leviathan_eq1() -> None:
+    rng = np.random.Generator(np.random.PCG64(4))
+    p, q = rng.dirichlet(np.ones(8)), rng.dirichlet(np.ones(8))
+    block = 4
+    accepted, overlaps = fixed_rows_run([p] * (block + 1), [q] * block, 100_000)
+    alpha = overlaps[0]
+    tokens_per_call = accepted.astype(np.float64) + 1.0
+    closed_form = (1 - alpha ** (block + 1)) / (1 - alpha)
+    standard_error = tokens_per_call.std() / np.sqrt(tokens_per_call.size)
+    assert abs(tokens_per_call.mean() - closed_form) < 4 * standard_error
+
+
+def test_the_kernel_handles_a_large_vocabulary_without_overflow() -> None:
+    vocab, block = 262_144, 2
+    rng = np.random.Generator(np.random.PCG64(3))
+    p = rng.dirichlet(np.ones(vocab))
+    q = rng.dirichlet(np.ones(vocab))
+    psi = craft_psi_from_p(q, 64, 1.0, "auto")
+    tokens, logq = SimTSU(1).sample_each([psi] * block, np.arange(block, dtype=np.uint64))
+    rows = np.log(np.tile(p, (block + 1, 1)))
+    for seed in range(5):
+        _, emitted, _ = _core.verify_blocks(
+            rows, [psi] * block, tokens, logq, np.array([block], dtype=np.uint32),
+            np.array([seed], dtype=np.uint64), np.array([0], dtype=np.uint64),
+        )  # fmt: skip
+        assert (emitted < vocab).all()
+
+
+def test_nan_rows_are_errors() -> None:
+    psi = craft_psi_from_p(TARGET[0], 2, 1.0, "auto")
+    rows = np.log(np.stack([TARGET[0], TARGET[1]]))
+    rows[:, :] = np.nan
+    with pytest.raises(errors.InvalidArgumentError, match="sequence 0: row 0"):
+        _core.verify_blocks(
+            rows, [psi], np.array([0], np.uint32), np.array([-1.0]), np.array([1], np.uint32),
+            np.array([0], np.uint64), np.array([0], np.uint64),
+        )  # fmt: skip
+
+
+def test_bad_arguments_are_named() -> None:
+    prompts = [np.array([0], dtype=np.uint32)]
+    with pytest.raises(errors.InvalidArgumentError, match="L"):
+        speculative_generate(TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=3, L=0, K=2)
+    with pytest.raises(errors.InvalidArgumentError, match="draft"):
+        speculative_generate(TableLM(TARGET), TableLM(random_rows(5, 1, 1.0)), prompts,
+                             max_new_tokens=3, L=1, K=2)  # fmt: skip
+    with pytest.raises(errors.InvalidArgumentError, match="prompt 0"):
+        baseline_generate(TableLM(TARGET), [np.array([7], dtype=np.uint32)], max_new_tokens=2)
+
+
+def test_same_seed_same_tokens() -> None:
+    prompts = [np.array([1, 2], dtype=np.uint32)] * 8
+    runs = [
+        speculative_generate(
+            TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=20, L=3, K=2, seed=4
+        )
+        for _ in range(2)
+    ]
+    for a, b in zip(runs[0].outputs, runs[1].outputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert all(out.size == 20 for out in runs[0].outputs)
