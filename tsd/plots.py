@@ -54,3 +54,33 @@ def heatmaps(
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     return path
+
+
+def tokens_per_call(
+    blocks: NDArray[np.integer],
+    measured: NDArray[np.float64],
+    closed_form: NDArray[np.float64],
+    title: str,
+    path: Path,
+) -> Path:
+    """Measured tokens per target call against L, next to the closed form evaluated at each
+    L's own measured per-position acceptance α."""
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    ax.plot(
+        blocks,
+        closed_form,
+        "--",
+        marker="x",
+        label="closed form (1 − α^(L+1)) / (1 − α), α measured",
+    )
+    ax.plot(blocks, measured, "o", markersize=8, label="measured (median over runs)")
+    ax.set_xlabel("L (drafted tokens per target call)")
+    ax.set_ylabel("tokens per target call")
+    ax.set_xticks(blocks)
+    ax.set_title(title, fontsize=9)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path

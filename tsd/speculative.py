@@ -44,6 +44,13 @@ class GenerationStats:
         return self.accepted / self.proposed if self.proposed else float("nan")
 
     @property
+    def alpha(self) -> float:
+        """Acceptance per examined draft position (positions after a rejection are never
+        examined): the α of Leviathan et al.'s closed form."""
+        reached = sum(self.reached_by_position)
+        return sum(self.accepted_by_position) / reached if reached else float("nan")
+
+    @property
     def tokens_per_call(self) -> float:
         return self.tokens / self.target_calls if self.target_calls else float("nan")
 

@@ -1,0 +1,91 @@
+"""Prompt loading (MT-Bench JSON/JSONL, corpus slices) and the speculative benchmark command."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import REPO
+from tsd import errors
+from tsd.experiments.speculative import SYNTHETIC_ALPHABET, BenchConfig, prepare, synthetic_text
+from tsd.prompts import corpus_prompts, load_prompts
+
+QUESTIONS = [
+    {"question_id": 81, "category": "writing", "turns": ["Compose a sonnet.", "Now shorter."]},
+    {"question_id": 82, "category": "roleplay", "turns": ["Speak as a king."]},
+]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_loads_mt_bench_json_and_jsonl(tmp_path: Path) -> None:
+    as_json = tmp_path / "q.json"
+    as_json.write_text(json.dumps(QUESTIONS))
+    as_jsonl = tmp_path / "q.jsonl"
+    as_jsonl.write_text("\n".join(json.dumps(q) for q in QUESTIONS) + "\n")
+    for path in (as_json, as_jsonl):
+        prompts = load_prompts(path)
+        assert [(p.prompt_id, p.category, p.text) for p in prompts] == [
+            ("81", "writing", "Compose a sonnet."),
+            ("82", "roleplay", "Speak as a king."),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "holds no questions"),
+        ("{not json", "not valid JSON"),
+        ('{"question_id": 1}', "not an MT-Bench question"),
+        ('{"question_id": 1, "turns": []}', "non-empty list of strings"),
+    ],
+)
+def test_bad_prompt_files_are_named(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(content)
+    with pytest.raises(errors.InvalidArgumentError, match=message):
+        load_prompts(path)
+    with pytest.raises(errors.InvalidArgumentError, match="no such file"):
+        load_prompts(tmp_path / "missing.jsonl")
+
+
+def test_corpus_slices_are_evenly_spaced() -> None:
+    prompts = corpus_prompts("abcdefghijklmnopqrstuvwxyz", 3, 4)
+    # Offsets 0, 11 and 22: a step of (26 − 4) // 2.
+    assert [p.text for p in prompts] == ["abcd", "lmno", "wxyz"]
+
+
+def test_built_in_synthetic_corpus_trains_both_models() -> None:
+    setup = prepare(BenchConfig(corpus=None, prompts=3, max_new_tokens=8, runs=1))
+    assert set(setup.vocab.symbols) <= set(SYNTHETIC_ALPHABET)
+    assert setup.vocab.size > 20
+    assert len(setup.prompt_ids) == 3
+    assert synthetic_text(500, 1) == synthetic_text(500, 1)
+
+
+def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(synthetic_text(30_000, 3))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS))
+    out = tmp_path / "bench" / "results.jsonl"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "bench_speculative.py"), "--method", "all",
+         "--L", "1", "2", "--target-order", "4", "--draft-order", "2", "--corpus", str(corpus),
+         "--prompts", "2", "--prompts-file", str(questions), "--max-new-tokens", "32",
+         "--runs", "2", "--K", "8", "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "dropped" in done.stdout  # upper-case letters are outside the synthetic alphabet
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 * 3
+    assert {r["method"] for r in rows} == {"baseline", "speculative"}
+    frame = pl.read_parquet(out.with_suffix(".parquet"))
+    assert frame.filter(pl.col("method") == "baseline")["target_calls_per_token"].to_list() == [
+        1.0,
+        1.0,
+    ]
+    assert out.with_suffix(".png").read_bytes().startswith(PNG_MAGIC)

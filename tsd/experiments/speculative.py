@@ -1,0 +1,179 @@
+"""The speculative-decoding benchmark as a library call: baseline sampling from the target
+vs block drafting through ψ and the TSU, on character n-gram models of one corpus."""
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tsd.errors import InvalidArgumentError
+from tsd.ngram import CharVocab, NgramLM, split_corpus
+from tsd.prompts import Prompt, corpus_prompts, load_prompts
+from tsd.psi import EpsSpec
+from tsd.speculative import Generation, baseline_generate, speculative_generate
+from tsd.targets import make_bigram, read_corpus
+
+Row = dict[str, Any]
+SYNTHETIC_ALPHABET = "abcdefghijklmnopqrstuvwxyz ,.;:!?'-\n"
+
+
+def synthetic_text(length: int = 200_000, seed: int = 7) -> str:
+    """A built-in corpus: a walk of the synthetic bigram over a 36-character alphabet."""
+    target = make_bigram(len(SYNTHETIC_ALPHABET), 5.0, seed)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    cumulative = np.cumsum(target.p, axis=1)
+    uniforms = rng.random(length)
+    state, out = 0, []
+    for u in uniforms:
+        state = min(int(np.searchsorted(cumulative[state], u, side="right")), target.vocab - 1)
+        out.append(SYNTHETIC_ALPHABET[state])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to benchmark; `corpus=None` uses the built-in synthetic text."""
+
+    corpus: str | None
+    target_order: int = 6
+    draft_order: int = 2
+    blocks: Sequence[int] = (1, 2, 3, 4)
+    methods: Sequence[str] = ("baseline", "speculative")
+    prompts: int = 20
+    prompt_chars: int = 64
+    prompts_file: str | None = None
+    max_new_tokens: int = 256
+    runs: int = 5
+    K: int = 64
+    tau: float = 1.0
+    eps: EpsSpec = "auto"
+    seed: int = 7
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Trained models and encoded prompts, shared by every measurement."""
+
+    vocab: CharVocab
+    target: NgramLM
+    draft: NgramLM
+    prompts: list[Prompt]
+    prompt_ids: list[np.ndarray]
+    dropped_chars: int
+    train_seconds: float
+
+
+def prepare(config: BenchConfig) -> Setup:
+    """Split the corpus, train target and draft on the training split, encode the prompts."""
+    text = synthetic_text() if config.corpus is None else read_corpus(config.corpus)
+    vocab = CharVocab.from_text(text)
+    train, heldout = split_corpus(text)
+    start = time.perf_counter()
+    target = NgramLM.train(train, vocab, config.target_order)
+    draft = NgramLM.train(train, vocab, config.draft_order)
+    train_seconds = time.perf_counter() - start
+    if config.prompts_file is not None:
+        prompts = load_prompts(config.prompts_file)[: config.prompts]
+    else:
+        prompts = corpus_prompts(heldout, config.prompts, config.prompt_chars)
+    known = set(vocab.symbols)
+    kept = ["".join(c for c in p.text if c in known) for p in prompts]
+    dropped = sum(len(p.text) - len(k) for p, k in zip(prompts, kept, strict=True))
+    empty = [p.prompt_id for p, k in zip(prompts, kept, strict=True) if not k]
+    if empty:
+        raise InvalidArgumentError(
+            f"prompts: no character of prompt(s) {empty} is in the vocabulary"
+        )
+    ids = [vocab.encode(k) for k in kept]
+    return Setup(vocab, target, draft, prompts, ids, dropped, train_seconds)
+
+
+def closed_form_tokens_per_call(alpha: float, block: int) -> float:
+    """Leviathan et al. (2023), Eq. 1: expected tokens per target call at acceptance α."""
+    return float(block + 1) if alpha >= 1.0 else (1 - alpha ** (block + 1)) / (1 - alpha)
+
+
+def _row(
+    config: BenchConfig, run: int, method: str, block: int | None, gen: Generation, wall: float
+) -> Row:
+    stats = gen.stats
+    alpha = stats.alpha if block is not None else float("nan")
+    return {
+        "run": run,
+        "method": method,
+        "L": block,
+        "tokens": stats.tokens,
+        "wall_s": wall,
+        "tokens_per_sec": stats.tokens / wall,
+        "acceptance_rate": stats.acceptance_rate if block is not None else float("nan"),
+        "alpha": alpha,
+        "avg_tokens_per_step": stats.tokens_per_call,
+        "closed_form_tokens_per_step": closed_form_tokens_per_call(alpha, block) if block else 1.0,
+        "proposed": stats.proposed,
+        "accepted": stats.accepted,
+        "rejections": stats.rejections,
+        "target_calls": stats.target_calls,
+        "target_calls_per_token": stats.target_calls / stats.tokens,
+        "position_acceptance": stats.position_acceptance(),
+        "psi_bytes_per_token": stats.psi_bytes / stats.tokens,
+        "K": config.K if block else None,
+        "target_order": config.target_order,
+        "draft_order": config.draft_order,
+        "prompts": config.prompts,
+        "max_new_tokens": config.max_new_tokens,
+    }
+
+
+def run_benchmark(
+    config: BenchConfig, setup: Setup, advance: Callable[[], None] | None = None
+) -> list[Row]:
+    """Every (run, method, L) measurement, one row each; `advance()` after each."""
+    rows = []
+    for run in range(config.runs):
+        seed = config.seed + run
+        plan: list[tuple[str, int | None]] = []
+        if "baseline" in config.methods:
+            plan.append(("baseline", None))
+        if "speculative" in config.methods:
+            plan.extend(("speculative", block) for block in config.blocks)
+        for method, block in plan:
+            start = time.perf_counter()
+            if block is None:
+                gen = baseline_generate(
+                    setup.target, setup.prompt_ids, max_new_tokens=config.max_new_tokens, seed=seed
+                )
+            else:
+                gen = speculative_generate(
+                    setup.target,
+                    setup.draft,
+                    setup.prompt_ids,
+                    max_new_tokens=config.max_new_tokens,
+                    L=block,
+                    K=config.K,
+                    tau=config.tau,
+                    eps=config.eps,
+                    seed=seed,
+                )
+            rows.append(_row(config, run, method, block, gen, time.perf_counter() - start))
+            if advance is not None:
+                advance()
+    return rows
+
+
+def config_dict(config: BenchConfig) -> dict[str, Any]:
+    """The configuration as JSON-ready values."""
+    values = asdict(config)
+    values["blocks"] = list(config.blocks)
+    values["methods"] = list(config.methods)
+    return values
+
+
+def default_corpus(explicit: str | os.PathLike[str] | None, fallback: Path) -> str | None:
+    """The corpus to use: the one given, else `fallback` if it exists, else None (synthetic)."""
+    if explicit is not None:
+        return str(explicit)
+    return str(fallback) if fallback.is_file() else None
