@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tsd import _core, errors
+from tsd import _core, errors, reference
 from tsd.ngram import History
 from tsd.psi import craft_psi_from_p
 from tsd.speculative import baseline_generate, speculative_generate
@@ -177,3 +177,28 @@ def test_same_seed_same_tokens() -> None:
     for a, b in zip(runs[0].outputs, runs[1].outputs, strict=True):
         np.testing.assert_array_equal(a, b)
     assert all(out.size == 20 for out in runs[0].outputs)
+
+
+def test_kernel_replays_in_the_numpy_reference() -> None:
+    rng = np.random.Generator(np.random.PCG64(12))
+    batch, block, vocab = 300, 3, 50
+    logp = np.log(rng.dirichlet(np.ones(vocab), size=(batch, block + 1)))
+    psis = _core.craft_psi_rows(rng.dirichlet(np.ones(vocab), size=batch * block), 8, 1.0, None)
+    steps = np.arange(batch, dtype=np.uint64) * np.uint64(block + 1)
+    draft_steps = (steps[:, None] + np.arange(block, dtype=np.uint64)).ravel()
+    tokens, logq = SimTSU(2).sample_each(psis, draft_steps)
+    accepted, emitted, offsets = _core.verify_blocks(
+        np.ascontiguousarray(logp.reshape(-1, vocab)), psis, tokens, logq,
+        np.full(batch, block, np.uint32), np.full(batch, 9, np.uint64), steps,
+    )  # fmt: skip
+    words = np.stack(
+        [reference.rng_words(9, reference.STREAM_VERIFY, int(s), block + 1) for s in steps]
+    )
+    q = np.exp(np.stack([psi.dense_logq() for psi in psis])).reshape(batch, block, vocab)
+    ref_accepted, ref_emitted = reference.verify_blocks_dense(
+        logp, q, tokens.reshape(batch, block), logq.reshape(batch, block), words
+    )
+    np.testing.assert_array_equal(accepted, ref_accepted)
+    for b in range(batch):
+        assert emitted[offsets[b] : offsets[b + 1]].tolist() == ref_emitted[b]
+    assert 0 < accepted.mean() < block

@@ -24,6 +24,7 @@ __all__ = [
     "run_m0",
     "run_m1",
     "unit",
+    "verify_blocks_dense",
 ]
 
 STREAM_TSU = _core.RNG_STREAM_TSU
@@ -190,3 +191,40 @@ def _walk(
             context = int(emitted[i])
     walk = ReferenceM0(proposed=proposed, logq=logq, accepted=accepted, emitted=emitted)
     return prev, walk
+
+
+def verify_blocks_dense(
+    logp: NDArray[np.float64],
+    q: NDArray[np.float64],
+    tokens: NDArray[np.uint32],
+    logq: NDArray[np.float64],
+    words: NDArray[np.uint64],
+) -> tuple[NDArray[np.int64], list[list[int]]]:
+    """Block verification for B sequences of equal L, vectorised over the batch in numpy.
+
+    `logp` (B, L + 1, V), `q` (B, L, V) the dense F(ψ) probabilities, `tokens` and `logq` (B, L),
+    `words` (B, L + 1, 2) the verifier words of each position (as `rng_words` gives them).
+    Returns (accepted per sequence, emitted tokens per sequence): the rule of rust/block.rs.
+    """
+    batch, block = tokens.shape
+    rows = np.arange(batch)
+    to_unit = 2.0**-53
+    u_accept = np.right_shift(words[:, :block, 0], np.uint64(11)).astype(np.float64) * to_unit
+    logp_drafts = np.take_along_axis(logp[:, :block, :], tokens[:, :, None].astype(np.int64), 2)[
+        :, :, 0
+    ]
+    accept = u_accept < np.exp(logp_drafts - logq)
+    accepted = np.where(accept.all(axis=1), block, accept.argmin(axis=1))
+    p_stop = np.exp(logp[rows, accepted])
+    rejected = accepted < block
+    q_stop = q[rows, np.minimum(accepted, block - 1)] * rejected[:, None]
+    masses = np.maximum(p_stop - q_stop, 0.0)
+    empty = ~(masses > 0).any(axis=1)
+    masses[empty] = p_stop[empty]
+    cumulative = np.cumsum(masses, axis=1)
+    u_stop = np.right_shift(words[rows, accepted, 1], np.uint64(11)).astype(np.float64) * to_unit
+    above = cumulative > (u_stop * cumulative[:, -1])[:, None]
+    last_with_mass = masses.shape[1] - 1 - np.argmax(masses[:, ::-1] > 0, axis=1)
+    drawn = np.where(above.any(axis=1), above.argmax(axis=1), last_with_mass)
+    emitted = [[*tokens[b, : accepted[b]].tolist(), int(drawn[b])] for b in range(batch)]
+    return accepted.astype(np.int64), emitted
