@@ -9,6 +9,7 @@ mod bits;
 pub mod block;
 pub mod craft;
 pub mod error;
+pub mod external;
 pub mod fmap;
 pub mod fused;
 pub mod ngram;

@@ -43,6 +43,7 @@ __all__ = [
     "tsu_draw_each",
     "tsu_draw_many",
     "verify_blocks",
+    "verify_external",
 ]
 
 __version__: str
@@ -165,6 +166,22 @@ def verify_blocks(
     steps: NDArray[np.uint64],
     parallel: bool = True,
 ) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.uint64]]: ...
+def verify_external(
+    logp: NDArray[np.float64],
+    realised_logq: NDArray[np.float64],
+    tokens: NDArray[np.uint32],
+    logq: NDArray[np.float64],
+    seed: int,
+    start: int,
+    initial: int,
+    follow: bool,
+) -> tuple[
+    NDArray[np.uint32],
+    NDArray[np.uint32],
+    NDArray[np.float64],
+    NDArray[np.bool_],
+    NDArray[np.uint32],
+]: ...
 def craft_psi(p: NDArray[np.float64], k: int, tau: float, eps: float | None) -> PsiTopK: ...
 def psi_encoded_len(vocab: int, k: int) -> int: ...
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]: ...

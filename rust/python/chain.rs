@@ -1,4 +1,5 @@
-//! `tsd._core.BigramChain`: the prepared M1 chain, walked in Rust with the GIL released.
+//! `tsd._core.BigramChain`, the prepared M1 chain, and `verify_external`, the walk over draws
+//! made by any TSU backend; both run in Rust with the GIL released.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -7,6 +8,7 @@ use super::errors::argument_error;
 use super::psi::PyPsiTopK;
 use crate::bigram::BigramChain;
 use crate::error::ArgumentError;
+use crate::external::{ExternalDraws, ExternalVerifier};
 use crate::psi::PsiTopK;
 
 type WalkArrays<'py> = (
@@ -104,4 +106,66 @@ impl PyBigramChain {
             counts.last,
         ))
     }
+}
+
+/// Verifies draws made by any TSU against the distribution it reports (its realised log q):
+/// `tokens` and `logq` are (C, n) for C contexts and steps start..start + n; with `follow`
+/// each emitted token is the next context (M1), otherwise the context stays `initial` (M0).
+/// Returns (prev, proposed, log q, accepted, emitted).
+#[pyfunction]
+#[pyo3(signature = (logp, realised_logq, tokens, logq, seed, start, initial, follow))]
+#[allow(clippy::too_many_arguments)]
+pub fn verify_external<'py>(
+    py: Python<'py>,
+    logp: PyReadonlyArray2<'py, f64>,
+    realised_logq: PyReadonlyArray2<'py, f64>,
+    tokens: PyReadonlyArray2<'py, u32>,
+    logq: PyReadonlyArray2<'py, f64>,
+    seed: u64,
+    start: u64,
+    initial: u32,
+    follow: bool,
+) -> PyResult<WalkArrays<'py>> {
+    let contiguous = |field: &'static str| {
+        move |_| {
+            argument_error(&ArgumentError::new(
+                field,
+                "must be a C-contiguous 2-D array",
+            ))
+        }
+    };
+    let vocab = logp.shape()[1];
+    let steps = tokens.shape()[1];
+    let (logp_rows, realised) = (
+        logp.as_slice().map_err(contiguous("logp"))?,
+        realised_logq
+            .as_slice()
+            .map_err(contiguous("realised_logq"))?,
+    );
+    let (tokens, logq) = (
+        tokens.as_slice().map_err(contiguous("tokens"))?,
+        logq.as_slice().map_err(contiguous("logq"))?,
+    );
+    let walk = py
+        .detach(|| {
+            ExternalVerifier::new(logp_rows, realised, vocab)?.run(
+                ExternalDraws {
+                    tokens,
+                    logq,
+                    steps,
+                },
+                seed,
+                start,
+                initial,
+                follow,
+            )
+        })
+        .map_err(|err| argument_error(&err))?;
+    Ok((
+        walk.prev.into_pyarray(py),
+        walk.steps.proposed.into_pyarray(py),
+        walk.steps.logq.into_pyarray(py),
+        walk.steps.accepted.into_pyarray(py),
+        walk.steps.emitted.into_pyarray(py),
+    ))
 }

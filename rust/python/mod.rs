@@ -15,6 +15,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<psi::PyPsiTopK>()?;
     m.add_class::<chain::PyBigramChain>()?;
+    m.add_function(wrap_pyfunction!(chain::verify_external, m)?)?;
     m.add_class::<speculative::PyNgramModel>()?;
     m.add_function(wrap_pyfunction!(speculative::craft_psi_rows, m)?)?;
     m.add_function(wrap_pyfunction!(speculative::tsu_draw_each, m)?)?;
