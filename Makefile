@@ -20,12 +20,13 @@ $(INSTALLED): $(PYTHON) pyproject.toml
 	$(PYTHON) -m pip install --quiet "maturin>=1.9,<2"
 	touch $@
 
-## build: compile the extension in release mode and install tsd (with dev tools) into .venv;
+## build: compile the extension in release mode and install tsd (with dev tools and the
+## thrml backend) into .venv;
 ## the Python sources are installed editable, so only Rust or packaging changes rebuild
 build: $(BUILT)
 
 $(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
-	maturin develop --release --extras dev --quiet
+	maturin develop --release --extras dev,thrml --quiet
 	touch $@
 
 ## run: the project's main job, M1 on its default (synthetic bigram)

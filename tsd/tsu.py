@@ -1,7 +1,10 @@
-"""The TSU seam: a protocol every sampling backend implements, and the simulated TSU.
+"""The TSU seam: a protocol every sampling backend implements, the simulated TSU, and
+`make_tsu`, which picks a backend by name.
 
-A TSU draws y ~ q = F(ψ) and returns the exact log q(y) with it. `SimTSU` keys each draw by
-(seed, step) only, so any step can be replayed and runs split into chunks agree exactly.
+A TSU draws y from the distribution it realises for ψ and returns log q(y) with it, read from
+`realised_logq(psi)`; the verifier uses that realised distribution for ratio and residual, so
+every backend is exact. `SimTSU` realises F(ψ) itself and keys each draw by (seed, step) only,
+so any step can be replayed and runs split into chunks agree exactly.
 """
 
 from collections.abc import Sequence
@@ -13,13 +16,24 @@ from numpy.typing import NDArray
 from tsd import _core
 from tsd._checks import MAX_U64, check_int, check_seed
 from tsd._core import PsiTopK
+from tsd.errors import InvalidArgumentError, TsdError
 
-__all__ = ["TSU", "SimTSU"]
+__all__ = ["BACKENDS", "TSU", "BackendUnavailableError", "SimTSU", "make_tsu"]
+
+BACKENDS = ("sim", "thrml")
+
+
+class BackendUnavailableError(TsdError):
+    """A TSU backend whose optional dependencies are not installed."""
 
 
 @runtime_checkable
 class TSU(Protocol):
     """A sampler for ψ payloads: draws tokens from F(ψ) and reports their exact log q."""
+
+    def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]:
+        """The distribution this backend actually samples ψ from, over the vocabulary."""
+        ...
 
     def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
         """One draw for `step`: (token, log q(token))."""
@@ -47,6 +61,9 @@ class SimTSU:
     def __repr__(self) -> str:
         return f"SimTSU(seed={self.seed})"
 
+    def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]:
+        return psi.dense_logq()
+
     def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
         tokens, logq = self.sample_many(psi, step, 1)
         return int(tokens[0]), float(logq[0])
@@ -62,3 +79,16 @@ class SimTSU:
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         return _core.tsu_draw_each(list(psis), self.seed, np.ascontiguousarray(steps, np.uint64))
+
+
+def make_tsu(backend: str, seed: int) -> TSU:
+    """The TSU backend named `backend` ("sim" or "thrml") for `seed`."""
+    if backend == "sim":
+        return SimTSU(seed)
+    if backend == "thrml":
+        try:
+            from tsd.tsu_thrml import ThrmlTSU  # noqa: PLC0415  (optional, heavy: JAX)
+        except ImportError as exc:
+            raise BackendUnavailableError(str(exc)) from None
+        return ThrmlTSU(seed)
+    raise InvalidArgumentError(f"tsu: must be one of {', '.join(BACKENDS)}, got {backend!r}")

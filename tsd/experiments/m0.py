@@ -6,13 +6,15 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from tsd import _core
 from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
-from tsd.psi import EpsSpec, craft_psi_from_p, parse_eps, topk_mass
+from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps, topk_mass
 from tsd.stats import chi2_gof
 from tsd.targets import Categorical, make_p, make_zipf
+from tsd.tsu import TSU, SimTSU, make_tsu
 
 PGen = Literal["dirichlet", "zipf"]
 ProgressCallback = Callable[[int], None]
@@ -36,6 +38,24 @@ def make_target(pgen: str, vocab: int, alpha: float, seed: int) -> Categorical:
     raise InvalidArgumentError(f"pgen: must be 'dirichlet' or 'zipf', got {pgen!r}")
 
 
+M0Chunk = tuple[NDArray[np.uint32], NDArray[np.float64], NDArray[np.bool_], NDArray[np.uint32]]
+
+
+def m0_chunk(
+    backend: TSU, logp: NDArray[np.float64], psi: PsiTopK, seed: int, start: int, count: int
+) -> M0Chunk:
+    """Steps start .. start + count − 1 at one fixed target: the fused Rust loop for the
+    simulated TSU, else the backend's batched draws verified against what it realises."""
+    if isinstance(backend, SimTSU):
+        return _core.m0_run(logp, psi, seed, start, count)
+    tokens, logq = backend.sample_many(psi, start, count)
+    _, proposed, logq, accepted, emitted = _core.verify_external(
+        logp[None, :], backend.realised_logq(psi)[None, :], tokens[None, :], logq[None, :],
+        seed, start, 0, False,
+    )  # fmt: skip
+    return proposed, logq, accepted, emitted
+
+
 def run_m0(
     *,
     vocab: int = 1000,
@@ -46,12 +66,14 @@ def run_m0(
     seed: int = 7,
     pgen: PGen = "dirichlet",
     alpha: float = 1.2,
+    tsu: str = "sim",
     progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Run M0 in the fused Rust loop, in chunks so `progress(n_done)` can report long runs.
 
     The target is drawn from `seed`; the TSU and verifier streams are keyed by the same seed.
     Chunking does not change a single bit of the result: every draw is keyed by its step.
+    `tsu="thrml"` draws through thrml and verifies against the distribution it realises.
     """
     n_steps = check_int("steps", steps, 1)
     run_seed = check_seed(seed)
@@ -59,10 +81,11 @@ def run_m0(
     target = make_target(pgen, vocab, alpha, run_seed)
     psi = craft_psi_from_p(target.p, K, tau, eps_spec)
 
+    backend = make_tsu(tsu, run_seed)
     chunks = []
     for start in range(0, n_steps, CHUNK_STEPS):
         count = min(CHUNK_STEPS, n_steps - start)
-        chunks.append(_core.m0_run(target.logp, psi, run_seed, start, count))
+        chunks.append(m0_chunk(backend, target.logp, psi, run_seed, start, count))
         if progress is not None:
             progress(start + count)
     proposed, logq, accepted, emitted = (
@@ -99,6 +122,7 @@ def run_m0(
         "p_value": chi2.p_value,
         "psi_bytes_mean": float(psi.size_bytes),
         "topk_mass": topk_mass(target.p, psi),
+        "tsu": tsu,
         "tsd_version": _core.__version__,
     }
     return RunResult(telemetry=telemetry, summary=summary)

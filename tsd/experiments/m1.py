@@ -15,10 +15,11 @@ from numpy.typing import NDArray
 from tsd import _core
 from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
-from tsd.experiments.m0 import CHUNK_STEPS, ProgressCallback
+from tsd.experiments.m0 import CHUNK_STEPS, ProgressCallback, m0_chunk
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps
 from tsd.stats import chi2_gof
 from tsd.targets import Bigram, bigram_from_corpus, make_bigram, stationary
+from tsd.tsu import TSU, SimTSU, make_tsu
 
 TelemetryMode = Literal["steps", "aggregate"]
 FIXED_CONTEXTS = 4
@@ -66,15 +67,20 @@ def context_table(target: Bigram, psis: list[PsiTopK]) -> pl.DataFrame:
 
 
 def fixed_context_tests(
-    target: Bigram, psis: list[PsiTopK], pi: NDArray[np.float64], seed: int, steps: int
+    target: Bigram,
+    psis: list[PsiTopK],
+    pi: NDArray[np.float64],
+    seed: int,
+    steps: int,
+    backend: TSU,
 ) -> list[dict[str, Any]]:
     """χ² of many steps at each of the FIXED_CONTEXTS most probable contexts against p(· | c)."""
     contexts = np.argsort(-pi, kind="stable")[:FIXED_CONTEXTS]
     results = []
     for j, context in enumerate(contexts.tolist()):
         start = (j + 1) * FIXED_STEP_OFFSET
-        _, _, accepted, emitted = _core.m0_run(
-            target.logp[context], psis[context], seed, start, steps
+        _, _, accepted, emitted = m0_chunk(
+            backend, target.logp[context], psis[context], seed, start, steps
         )
         chi2 = chi2_gof(np.bincount(emitted, minlength=target.vocab), target.p[context])
         results.append(
@@ -109,6 +115,44 @@ def _walk_steps(
     }
 
 
+def _walk_external(
+    backend: TSU,
+    target: Bigram,
+    psis: list[PsiTopK],
+    seed: int,
+    steps: int,
+    initial: int,
+    progress: ProgressCallback | None,
+) -> dict[str, NDArray[Any]]:
+    """The walk with a backend other than the simulated TSU: each step's context is known only
+    after the previous verdict, so steps go one at a time (a backend call each), verified in
+    Rust against the backend's realised distribution of that context."""
+    realised = np.stack([backend.realised_logq(psi) for psi in psis])
+    names = ("prev_token", "proposed_token", "logq", "accepted", "emitted_token")
+    parts: list[list[NDArray[Any]]] = [[] for _ in names]
+    context = initial
+    for step in range(steps):
+        token, logq = backend.sample_each([psis[context]], np.array([step], dtype=np.uint64))
+        row = slice(context, context + 1)
+        verdict = _core.verify_external(
+            target.logp[row], realised[row], token[None, :], logq[None, :], seed, step, 0, False
+        )
+        # The single-row call reports context 0; the walk's context is `context`.
+        _, proposed, returned_logq, accepted, emitted = verdict
+        for part, column in zip(
+            parts,
+            (np.array([context], dtype=np.uint32), proposed, returned_logq, accepted, emitted),
+            strict=True,
+        ):
+            part.append(column)
+        context = int(emitted[0])
+        if progress is not None and (step + 1) % 1000 == 0:
+            progress(step + 1)
+    if progress is not None:
+        progress(steps)
+    return {name: np.concatenate(part) for name, part in zip(names, parts, strict=True)}
+
+
 def _walk_counts(
     chain: _core.BigramChain, seed: int, steps: int, initial: int, progress: ProgressCallback | None
 ) -> tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.uint64]]:
@@ -140,11 +184,14 @@ def run_m1(
     seed: int = 7,
     fixed_steps: int = 50_000,
     telemetry: TelemetryMode = "steps",
+    tsu: str = "sim",
     progress: ProgressCallback | None = None,
 ) -> M1Result:
     """Run M1 in the fused Rust walk. The walk starts in the most probable stationary context.
 
     `telemetry="aggregate"` keeps per-context counts only (O(V) memory), for very long runs.
+    `tsu="thrml"` draws through thrml (one backend call per step of the walk: slow, see
+    docs/BENCHMARKS.md) and verifies against the distribution it realises.
     """
     n_steps = check_int("steps", steps, 1)
     n_fixed = check_int("fixed_steps", fixed_steps, 1)
@@ -160,9 +207,14 @@ def run_m1(
     pi = stationary(target.p)
     initial = int(np.argmax(pi))
 
+    backend = make_tsu(tsu, run_seed)
     frame: pl.DataFrame | None = None
-    if telemetry == "steps":
+    columns: dict[str, NDArray[Any]] | None = None
+    if not isinstance(backend, SimTSU):
+        columns = _walk_external(backend, target, psis, run_seed, n_steps, initial, progress)
+    elif telemetry == "steps":
         columns = _walk_steps(chain, run_seed, n_steps, initial, progress)
+    if columns is not None:
         prev = columns["prev_token"]
         visits = np.bincount(prev, minlength=target.vocab).astype(np.uint64)
         accepted_by = np.bincount(prev, weights=columns["accepted"], minlength=target.vocab)
@@ -171,11 +223,12 @@ def run_m1(
         )
         # The per-context columns, joined on prev_token: row c of the context table is context c.
         per_context = contexts.drop("context", "symbol")
-        frame = (
-            pl.DataFrame({"step": np.arange(n_steps, dtype=np.uint64), **columns})
-            .select("step", "prev_token", "proposed_token", "emitted_token", "accepted", "logq")
-            .hstack(per_context[prev])
-        )
+        if telemetry == "steps":
+            frame = (
+                pl.DataFrame({"step": np.arange(n_steps, dtype=np.uint64), **columns})
+                .select("step", "prev_token", "proposed_token", "emitted_token", "accepted", "logq")
+                .hstack(per_context[prev])
+            )
     else:
         visits, accepted_counts, emitted_counts = _walk_counts(
             chain, run_seed, n_steps, initial, progress
@@ -193,7 +246,7 @@ def run_m1(
     mean_overlap = float(weights @ overlap)
     mean_ce_gap = float(weights @ ce_gap) if np.isfinite(ce_gap[visits > 0]).all() else None
     chi2 = chi2_gof(emitted_counts, pi)
-    tests = fixed_context_tests(target, psis, pi, run_seed, n_fixed)
+    tests = fixed_context_tests(target, psis, pi, run_seed, n_fixed, backend)
     summary: dict[str, Any] = {
         "milestone": "m1",
         "target": target.description,
@@ -207,6 +260,7 @@ def run_m1(
         "seed": run_seed,
         "steps": n_steps,
         "telemetry": telemetry,
+        "tsu": tsu,
         "initial_context": initial,
         "accept_rate": accept_rate,
         "mean_overlap": mean_overlap,

@@ -1,0 +1,174 @@
+"""A TSU backed by Extropic's thrml (block Gibbs sampling in JAX): the one module that imports it.
+
+ψ maps to K + 1 slots: the K ids, with logits log q(id), and one tail slot with logit
+log((V − K)·ε). A single categorical node with those float32 weights as its bias
+(`CategoricalEBMFactor`) is updated once by `CategoricalGibbsConditional`: for an isolated
+node, one Gibbs update is an exact draw from softmax(weights). A tail slot then takes a
+uniform rank among the V − K other tokens from the same key tree. Keys:
+fold_in(fold_in(fold_in(key(seed_lo), seed_hi), step_lo), step_hi), split into (slot, tail),
+so a draw depends only on (seed, step).
+
+thrml samples from float32 weights, so the distribution it realises differs from F(ψ) in the
+last bits. `realised_logq` reports that distribution (softmax of the float32 weights, computed
+in float64), every returned log q is read from it, and the verifier uses it for both ratio and
+residual: exact by construction.
+"""
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tsd._checks import MAX_U64, check_int, check_seed
+from tsd._core import PsiTopK
+from tsd.errors import TsdError
+
+try:
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+    import thrml
+    from thrml.models.discrete_ebm import CategoricalEBMFactor, CategoricalGibbsConditional
+except ImportError as exc:  # the optional extra is not installed
+    raise ImportError(
+        "the thrml TSU backend needs the optional extra: pip install 'tsd[thrml]' "
+        f"(or `make build`, which installs it) — {exc}"
+    ) from exc
+
+U32 = 0xFFFF_FFFF
+_SCHEDULE = thrml.SamplingSchedule(n_warmup=1, n_samples=1, steps_per_sample=1)
+
+
+class ThrmlError(TsdError):
+    """thrml could not sample a payload."""
+
+
+@lru_cache(maxsize=32)
+def _sampler(n_slots: int) -> Callable[..., Any]:
+    """A compiled sampler for payloads with `n_slots` slots. Arguments: the base key, slot
+    weights (B, n_slots), steps as (B,) low and high words, tail sizes (B,); returns the slot
+    and the tail rank of each draw. The program's structure depends only on n_slots and the
+    weights are arguments, so new payloads never recompile (thrml issue #20)."""
+    node = thrml.CategoricalNode()
+    block = thrml.Block([node])
+    # thrml's default categorical dtype is uint8, which wraps above 255 categories.
+    spec = thrml.BlockGibbsSpec(
+        [block], [], {thrml.CategoricalNode: jax.ShapeDtypeStruct((), jnp.uint32)}
+    )
+    conditional = CategoricalGibbsConditional(n_slots)
+
+    def one(base: Any, weights: Any, lo: Any, hi: Any, tail_count: Any) -> tuple[Any, Any]:
+        slot_key, tail_key = jax.random.split(jax.random.fold_in(jax.random.fold_in(base, lo), hi))
+        factor = CategoricalEBMFactor([block], weights[None, :])
+        program = thrml.FactorSamplingProgram(spec, [conditional], [factor], [])
+        init = [jnp.zeros((1,), dtype=jnp.uint32)]
+        slot = thrml.sample_states(slot_key, program, _SCHEDULE, init, [], [block])[0][0, 0]
+        rank = jax.random.randint(tail_key, (), 0, tail_count, dtype=jnp.uint32)
+        return slot, rank
+
+    return eqx.filter_jit(jax.vmap(one, in_axes=(None, 0, 0, 0, 0)))
+
+
+def slot_weights(psi: PsiTopK) -> NDArray[np.float32]:
+    """The K + 1 float32 slot logits: log q of each id, then log of the tail mass."""
+    logq = psi.logq(psi.ids.tolist())
+    with np.errstate(divide="ignore"):
+        tail = np.log(psi.tail_mass)
+    return np.append(logq, tail).astype(np.float32)
+
+
+def realised_slot_logq(weights: NDArray[np.float32]) -> NDArray[np.float64]:
+    """log softmax of the float32 weights, in float64: what one Gibbs update samples from."""
+    w = weights.astype(np.float64)
+    shifted = w - w.max()
+    return np.asarray(shifted - np.log(np.sum(np.exp(shifted))), dtype=np.float64)
+
+
+class ThrmlTSU:
+    """The TSU protocol on thrml: batched draws (vmap over keys) under one compiled program
+    per slot count."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = check_seed(seed)
+        base = jax.random.key(self.seed & U32)
+        self._key = jax.random.fold_in(base, self.seed >> 32)
+        self._realised: dict[bytes, NDArray[np.float64]] = {}
+
+    def __repr__(self) -> str:
+        return f"ThrmlTSU(seed={self.seed})"
+
+    def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]:
+        """The distribution this backend samples ψ from, over the whole vocabulary."""
+        cache_key = psi.to_bytes()
+        if cache_key not in self._realised:
+            slots = realised_slot_logq(slot_weights(psi))
+            dense = np.full(psi.vocab, -np.inf)
+            tail_count = psi.vocab - psi.K
+            if tail_count:
+                dense[:] = slots[-1] - np.log(tail_count)
+            dense[psi.ids] = slots[:-1]
+            self._realised[cache_key] = dense
+        return self._realised[cache_key]
+
+    def _draw(
+        self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        groups: list[PsiTopK] = []
+        seen: dict[int, int] = {}
+        index = np.empty(len(psis), dtype=np.int64)
+        for i, psi in enumerate(psis):
+            index[i] = seen.setdefault(id(psi), len(groups))
+            if index[i] == len(groups):
+                groups.append(psi)
+        n_slots = {psi.K + 1 for psi in groups}
+        if len(n_slots) > 1:
+            raise ThrmlError(f"psis: one batch needs one K, got K + 1 in {sorted(n_slots)}")
+        tokens = np.empty(len(psis), dtype=np.uint32)
+        logq = np.empty(len(psis), dtype=np.float64)
+        if not groups:
+            return tokens, logq
+        weights = np.stack([slot_weights(psi) for psi in groups])[index]
+        tail_counts = np.array([max(psi.vocab - psi.K, 1) for psi in groups], np.uint32)[index]
+        slots, ranks = (
+            np.asarray(out)
+            for out in _sampler(n_slots.pop())(
+                self._key,
+                jnp.asarray(weights),
+                jnp.asarray(steps & U32, dtype=jnp.uint32),
+                jnp.asarray(steps >> np.uint64(32), dtype=jnp.uint32),
+                jnp.asarray(tail_counts),
+            )
+        )
+        for g, psi in enumerate(groups):
+            rows = index == g
+            slot = slots[rows]
+            in_ids = slot < psi.K
+            outside = _nth_outside(psi.ids, ranks[rows])
+            chosen = np.where(in_ids, psi.ids[np.minimum(slot, psi.K - 1)], outside)
+            tokens[rows] = chosen
+            logq[rows] = self.realised_logq(psi)[chosen]
+        return tokens, logq
+
+    def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
+        tokens, logq = self.sample_many(psi, step, 1)
+        return int(tokens[0]), float(logq[0])
+
+    def sample_many(
+        self, psi: PsiTopK, start_step: int, count: int
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        start = check_int("start_step", start_step, 0, MAX_U64)
+        n = check_int("count", count, 0, MAX_U64 - start)
+        return self._draw([psi] * n, np.arange(start, start + n, dtype=np.uint64))
+
+    def sample_each(
+        self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        return self._draw(list(psis), np.ascontiguousarray(steps, dtype=np.uint64))
+
+
+def _nth_outside(ids: NDArray[np.uint32], ranks: NDArray[np.uint32]) -> NDArray[np.int64]:
+    """For each rank, the rank-th token (ascending) not among the sorted ids."""
+    gaps = ids.astype(np.int64) - np.arange(ids.size)
+    return ranks.astype(np.int64) + np.searchsorted(gaps, ranks, side="right")
