@@ -25,10 +25,13 @@ pub struct BlockVerdict {
     pub emitted: Vec<u32>,
 }
 
-/// One sequence's inputs: `rows` holds L + 1 log p rows of length V, row-major.
+/// One sequence's inputs: `rows` holds L + 1 log p rows of length V, row-major. `realised`,
+/// when given, holds the L log q rows the TSU actually sampled from (backends other than the
+/// simulated TSU); the residual then uses them instead of F(ψ).
 #[derive(Debug, Clone, Copy)]
 pub struct BlockInput<'a> {
     pub rows: &'a [f64],
+    pub realised: Option<&'a [f64]>,
     pub psis: &'a [PsiTopK],
     pub tokens: &'a [u32],
     pub logq: &'a [f64],
@@ -61,6 +64,12 @@ fn check_shapes(input: &BlockInput<'_>, vocab: usize) -> Result<(), ArgumentErro
                 l + 1,
                 input.rows.len()
             ),
+        ));
+    }
+    if input.realised.is_some_and(|r| r.len() != l * vocab) {
+        return Err(invalid(
+            "realised_logq",
+            format!("needs {l} rows of {vocab} for {l} payloads"),
         ));
     }
     if let Some(i) = input
@@ -149,20 +158,33 @@ pub fn verify_block(
             continue;
         }
         row_masses(row, i, scratch)?;
-        // The residual max(0, p − q) in place: q = ε off the ids, the slot values on them.
-        let table = LogqTable::new(psi);
-        let on_ids: Vec<f64> = psi
-            .ids()
-            .iter()
-            .enumerate()
-            .map(|(slot, &id)| (scratch[id as usize] - libm::exp(table.slot(slot))).max(0.0))
-            .collect();
-        let tail_q = libm::exp(table.tail());
-        for mass in scratch.iter_mut() {
-            *mass = (*mass - tail_q).max(0.0);
-        }
-        for (&id, &mass) in psi.ids().iter().zip(&on_ids) {
-            scratch[id as usize] = mass;
+        match input.realised {
+            // The residual max(0, p − q) against the distribution the TSU reported.
+            Some(realised) => {
+                let q_row = &realised[i * vocab..(i + 1) * vocab];
+                for (mass, &lq) in scratch.iter_mut().zip(q_row) {
+                    *mass = (*mass - libm::exp(lq)).max(0.0);
+                }
+            }
+            // Against F(ψ), in place: q = ε off the ids, the slot values on them.
+            None => {
+                let table = LogqTable::new(psi);
+                let on_ids: Vec<f64> = psi
+                    .ids()
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, &id)| {
+                        (scratch[id as usize] - libm::exp(table.slot(slot))).max(0.0)
+                    })
+                    .collect();
+                let tail_q = libm::exp(table.tail());
+                for mass in scratch.iter_mut() {
+                    *mass = (*mass - tail_q).max(0.0);
+                }
+                for (&id, &mass) in psi.ids().iter().zip(&on_ids) {
+                    scratch[id as usize] = mass;
+                }
+            }
         }
         let drawn = match draw_from_masses(scratch, words[1]) {
             Some(index) => index,
@@ -247,6 +269,7 @@ mod tests {
             let single = tables.step(tsu_words, verify_words);
             let input = BlockInput {
                 rows: &target,
+                realised: None,
                 psis: std::slice::from_ref(&psi),
                 tokens: &[single.proposed],
                 logq: &[single.logq],
@@ -269,6 +292,7 @@ mod tests {
             target[0] = bad;
             let input = BlockInput {
                 rows: &target,
+                realised: None,
                 psis: std::slice::from_ref(&psi),
                 tokens: &[0],
                 logq: &[logq],
@@ -287,6 +311,7 @@ mod tests {
         }
         let input = BlockInput {
             rows: &target,
+            realised: None,
             psis: std::slice::from_ref(&psi),
             tokens: &[0],
             logq: &[logq],
@@ -305,12 +330,54 @@ mod tests {
     }
 
     #[test]
+    fn realised_rows_equal_to_f_psi_change_nothing() {
+        let psi = craft_topk(&[0.4, 0.3, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
+        let target = rows(&[&[0.1, 0.2, 0.3, 0.4], &[0.7, 0.1, 0.1, 0.1]]);
+        let realised = crate::fmap::dense_logq(&psi);
+        let logq = [LogqTable::new(&psi).slot(0)];
+        let mut scratch = Vec::new();
+        for step in 0..500 {
+            let base = BlockInput {
+                rows: &target,
+                realised: None,
+                psis: std::slice::from_ref(&psi),
+                tokens: &[0],
+                logq: &logq,
+                seed: 3,
+                step,
+            };
+            let given = BlockInput {
+                realised: Some(&realised),
+                ..base
+            };
+            assert_eq!(
+                verify_block(&base, 4, &mut scratch),
+                verify_block(&given, 4, &mut scratch)
+            );
+        }
+        let bad = BlockInput {
+            rows: &target,
+            realised: Some(&realised[..3]),
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &logq,
+            seed: 3,
+            step: 0,
+        };
+        assert_eq!(
+            verify_block(&bad, 4, &mut scratch).unwrap_err().field,
+            "realised_logq"
+        );
+    }
+
+    #[test]
     fn shapes_are_checked() {
         let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
         let target = rows(&[&[0.25; 4], &[0.25; 4]]);
         let mut scratch = Vec::new();
         let good = BlockInput {
             rows: &target,
+            realised: None,
             psis: std::slice::from_ref(&psi),
             tokens: &[0],
             logq: &[-1.0],
@@ -389,6 +456,7 @@ mod tests {
         let inputs: Vec<BlockInput<'_>> = (0..200)
             .map(|b| BlockInput {
                 rows: &target,
+                realised: None,
                 psis: &psis,
                 tokens: &tokens,
                 logq: &logq,

@@ -22,7 +22,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tsd import telemetry
-from tsd.cli import eps_value, non_negative_int, positive_float, positive_int, run_command
+from tsd.cli import (
+    add_tsu_flag,
+    eps_value,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    run_command,
+)
 from tsd.console import print_rows_table
 from tsd.experiments.speculative import (
     BenchConfig,
@@ -70,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tau", type=positive_float, default=1.0)
     parser.add_argument("--eps", type=eps_value, default="auto")
     parser.add_argument("--seed", type=non_negative_int, default=7)
+    add_tsu_flag(parser)
     parser.add_argument("--out", type=Path, default=Path("results.jsonl"), help="JSONL output")
     return parser
 
@@ -90,6 +98,7 @@ def bench(args: argparse.Namespace) -> int:
         tau=args.tau,
         eps=args.eps,
         seed=args.seed,
+        tsu=args.tsu,
     )
     setup = prepare(config)
     if setup.dropped_chars:

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             pgen=args.pgen,
             alpha=args.alpha,
+            tsu=args.tsu,
             progress=progress,
         )
     paths = write_run(args.out_dir, {"m0_metrics": result.telemetry}, result.summary, args.format)

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             fixed_steps=args.fixed_steps,
             telemetry=args.telemetry,
+            tsu=args.tsu,
             progress=progress,
         )
     tables = {"m1_contexts": result.contexts}

@@ -165,6 +165,7 @@ def verify_blocks(
     seeds: NDArray[np.uint64],
     steps: NDArray[np.uint64],
     parallel: bool = True,
+    realised_logq: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.uint64]]: ...
 def verify_external(
     logp: NDArray[np.float64],

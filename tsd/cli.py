@@ -12,6 +12,7 @@ import polars as pl
 from tsd import telemetry
 from tsd.console import print_error
 from tsd.errors import TsdError
+from tsd.tsu import BACKENDS
 
 EXIT_USAGE = 2
 
@@ -78,6 +79,17 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--steps", type=positive_int, default=50_000, help="verified steps")
     parser.add_argument("--seed", type=non_negative_int, default=7, help="seed of target and run")
+    add_tsu_flag(parser)
+
+
+def add_tsu_flag(parser: argparse.ArgumentParser) -> None:
+    """`--tsu {sim,thrml}`: the sampling backend."""
+    parser.add_argument(
+        "--tsu",
+        choices=BACKENDS,
+        default="sim",
+        help="TSU backend: the simulated TSU, or Extropic's thrml (the tsd[thrml] extra)",
+    )
 
 
 def add_output_flags(parser: argparse.ArgumentParser) -> None:

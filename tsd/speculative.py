@@ -21,7 +21,7 @@ from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.ngram import History, LanguageModel
 from tsd.psi import EpsSpec, PsiTopK, parse_eps
-from tsd.tsu import SimTSU
+from tsd.tsu import TSU, SimTSU
 
 SEQUENCE_SHIFT = 40
 
@@ -53,6 +53,18 @@ class GenerationStats:
     @property
     def tokens_per_call(self) -> float:
         return self.tokens / self.target_calls if self.target_calls else float("nan")
+
+    def record_round(self, block: int, accepted: int, kept: int, psi_bytes: int) -> None:
+        """Count one sequence's round: L drafts, `accepted` of them kept, `kept` tokens emitted."""
+        self.tokens += kept
+        self.target_calls += 1
+        self.proposed += block
+        self.accepted += accepted
+        self.rejections += int(accepted < block)
+        self.psi_bytes += psi_bytes
+        for i in range(min(accepted + 1, block)):
+            self.reached_by_position[i] += 1
+            self.accepted_by_position[i] += int(i < accepted)
 
     def position_acceptance(self) -> list[float]:
         """Acceptance at draft position i among the rounds that reached it."""
@@ -95,7 +107,7 @@ def speculative_generate(
     tau: float = 1.0,
     eps: EpsSpec = "auto",
     seed: int = 0,
-    tsu: SimTSU | None = None,
+    tsu: TSU | None = None,
 ) -> Generation:
     """Generate `max_new_tokens` after each prompt with L-token drafts verified in blocks."""
     vocab = target.vocab_size
@@ -118,54 +130,39 @@ def speculative_generate(
     while active:
         bases = np.left_shift(np.array(active, dtype=np.uint64), np.uint64(SEQUENCE_SHIFT))
         bases += counters[active]
-        drafted: list[list[int]] = [[] for _ in active]
-        psis: list[list[PsiTopK]] = [[] for _ in active]
-        logq: list[list[float]] = [[] for _ in active]
-        for i in range(block):
-            histories = [
-                np.array(sequences[b] + d, dtype=np.uint32)
-                for b, d in zip(active, drafted, strict=True)
-            ]
-            probs = np.exp(draft.logprobs_batch(histories))
-            round_psis = _core.craft_psi_rows(
-                probs, k, tau, None if eps_value == "auto" else eps_value
-            )
-            tokens, token_logq = sampler.sample_each(round_psis, bases + np.uint64(i))
-            for j, psi in enumerate(round_psis):
-                drafted[j].append(int(tokens[j]))
-                psis[j].append(psi)
-                logq[j].append(float(token_logq[j]))
+        prefixes = [sequences[b] for b in active]
+        drafted, psis, logq = _draft(draft, sampler, prefixes, bases, block, k, tau, eps_value)
         histories = [
-            np.array(sequences[b] + d[:i], dtype=np.uint32)
-            for b, d in zip(active, drafted, strict=True)
+            np.array(prefix + d[:i], dtype=np.uint32)
+            for prefix, d in zip(prefixes, drafted, strict=True)
             for i in range(block + 1)
         ]
         target_rows = target.logprobs_batch(histories)
+        flat_psis = [psi for row in psis for psi in row]
+        # A backend other than the simulated TSU is verified against what it realised.
+        realised = (
+            None
+            if isinstance(sampler, SimTSU)
+            else np.stack([sampler.realised_logq(psi) for psi in flat_psis])
+        )
         accepted, emitted, offsets = _core.verify_blocks(
             np.ascontiguousarray(target_rows),
-            [psi for row in psis for psi in row],
+            flat_psis,
             np.array([t for row in drafted for t in row], dtype=np.uint32),
             np.array([v for row in logq for v in row], dtype=np.float64),
             np.full(len(active), block, dtype=np.uint32),
             np.full(len(active), run_seed, dtype=np.uint64),
             bases,
+            realised_logq=realised,
         )
         still_active = []
         for j, b in enumerate(active):
-            n_accepted = int(accepted[j])
             room = n_new - (len(sequences[b]) - prompt_lengths[b])
             kept = emitted[offsets[j] : offsets[j + 1]][:room]
             sequences[b].extend(int(t) for t in kept)
             counters[b] += np.uint64(block + 1)
-            stats.tokens += len(kept)
-            stats.target_calls += 1
-            stats.proposed += block
-            stats.accepted += n_accepted
-            stats.rejections += int(n_accepted < block)
-            stats.psi_bytes += sum(psi.size_bytes for psi in psis[j])
-            for i in range(min(n_accepted + 1, block)):
-                stats.reached_by_position[i] += 1
-                stats.accepted_by_position[i] += int(i < n_accepted)
+            psi_bytes = sum(psi.size_bytes for psi in psis[j])
+            stats.record_round(block, int(accepted[j]), len(kept), psi_bytes)
             if len(sequences[b]) - prompt_lengths[b] < n_new:
                 still_active.append(b)
         active = still_active
@@ -173,6 +170,35 @@ def speculative_generate(
         np.array(s[n:], dtype=np.uint32) for s, n in zip(sequences, prompt_lengths, strict=True)
     ]
     return Generation(outputs=outputs, stats=stats)
+
+
+def _draft(
+    draft: LanguageModel,
+    sampler: TSU,
+    prefixes: list[list[int]],
+    bases: NDArray[np.uint64],
+    block: int,
+    k: int,
+    tau: float,
+    eps: EpsSpec,
+) -> tuple[list[list[int]], list[list[PsiTopK]], list[list[float]]]:
+    """L draft tokens per prefix: craft ψ from the draft's conditional, draw through the TSU,
+    extend, repeat. Returns the tokens, their payloads and their returned log q."""
+    drafted: list[list[int]] = [[] for _ in prefixes]
+    psis: list[list[PsiTopK]] = [[] for _ in prefixes]
+    logq: list[list[float]] = [[] for _ in prefixes]
+    for i in range(block):
+        histories = [
+            np.array(p + d, dtype=np.uint32) for p, d in zip(prefixes, drafted, strict=True)
+        ]
+        probs = np.exp(draft.logprobs_batch(histories))
+        round_psis = _core.craft_psi_rows(probs, k, tau, None if eps == "auto" else eps)
+        tokens, token_logq = sampler.sample_each(round_psis, bases + np.uint64(i))
+        for j, psi in enumerate(round_psis):
+            drafted[j].append(int(tokens[j]))
+            psis[j].append(psi)
+            logq[j].append(float(token_logq[j]))
+    return drafted, psis, logq
 
 
 def baseline_generate(

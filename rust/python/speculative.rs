@@ -188,9 +188,11 @@ pub fn tsu_draw_each<'py>(
 
 /// Verifies B drafted blocks at once. Sequence b owns `lengths[b]` payloads, tokens and log q
 /// values (consecutive in the flat inputs) and `lengths[b] + 1` rows of `target_logp`.
+/// `realised_logq`, one row per payload, is the distribution a backend other than the
+/// simulated TSU sampled from; without it the residual uses F(ψ).
 /// Returns (accepted per sequence, emitted tokens flat, offsets of each sequence's tokens).
 #[pyfunction]
-#[pyo3(signature = (target_logp, psis, tokens, logq, lengths, seeds, steps, parallel = true))]
+#[pyo3(signature = (target_logp, psis, tokens, logq, lengths, seeds, steps, parallel = true, realised_logq = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn verify_blocks<'py>(
     py: Python<'py>,
@@ -202,8 +204,13 @@ pub fn verify_blocks<'py>(
     seeds: PyReadonlyArray1<'py, u64>,
     steps: PyReadonlyArray1<'py, u64>,
     parallel: bool,
+    realised_logq: Option<PyReadonlyArray2<'py, f64>>,
 ) -> PyResult<VerdictArrays<'py>> {
     let (table, vocab) = rows(&target_logp, "target_logp")?;
+    let realised = match &realised_logq {
+        Some(array) => Some(rows(array, "realised_logq")?.0),
+        None => None,
+    };
     let (tokens, logq) = (slice(&tokens, "tokens")?, slice(&logq, "logq")?);
     let (lengths, seeds, steps) = (
         slice(&lengths, "lengths")?,
@@ -246,6 +253,7 @@ pub fn verify_blocks<'py>(
         let l = l as usize;
         inputs.push(BlockInput {
             rows: &table[row * vocab..(row + l + 1) * vocab],
+            realised: realised.map(|r| r.get(draft * vocab..(draft + l) * vocab).unwrap_or(&[])),
             psis: &payloads[draft..draft + l],
             tokens: &tokens[draft..draft + l],
             logq: &logq[draft..draft + l],

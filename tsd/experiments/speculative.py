@@ -16,6 +16,7 @@ from tsd.prompts import Prompt, corpus_prompts, load_prompts
 from tsd.psi import EpsSpec
 from tsd.speculative import Generation, baseline_generate, speculative_generate
 from tsd.targets import make_bigram, read_corpus
+from tsd.tsu import make_tsu
 
 Row = dict[str, Any]
 SYNTHETIC_ALPHABET = "abcdefghijklmnopqrstuvwxyz ,.;:!?'-\n"
@@ -52,6 +53,7 @@ class BenchConfig:
     tau: float = 1.0
     eps: EpsSpec = "auto"
     seed: int = 7
+    tsu: str = "sim"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def _row(
         "draft_order": config.draft_order,
         "prompts": config.prompts,
         "max_new_tokens": config.max_new_tokens,
+        "tsu": config.tsu,
     }
 
 
@@ -157,6 +160,7 @@ def run_benchmark(
                     tau=config.tau,
                     eps=config.eps,
                     seed=seed,
+                    tsu=make_tsu(config.tsu, seed),
                 )
             rows.append(_row(config, run, method, block, gen, time.perf_counter() - start))
             if advance is not None:
