@@ -52,7 +52,9 @@ def print_rows_table(title: str, frame: pl.DataFrame) -> None:
 
 def print_error(message: str) -> None:
     """One `error: ...` line on stderr, no traceback."""
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False
+    )
 
 
 @contextmanager

@@ -1,0 +1,92 @@
+"""The thrml TSU against the simulated TSU: batched draws per second, compile time, and the
+end-to-end M1 command with each backend.
+
+  python scripts/bench_thrml.py [--draws 1000000] [--m1-steps 50000]
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tsd.cli import positive_int, run_command
+from tsd.console import print_key_values, print_summary_table
+from tsd.psi import craft_psi_from_p
+from tsd.targets import make_p
+from tsd.tsu import make_tsu
+
+REPO = Path(__file__).resolve().parent.parent
+COMPILE_PROBE = """
+import time
+from tsd.psi import craft_psi_from_p
+from tsd.targets import make_p
+from tsd.tsu import make_tsu
+psi = craft_psi_from_p(make_p(1000, 7).p, 64, 1.0, "auto")
+tsu = make_tsu("thrml", 7)
+start = time.perf_counter(); tsu.sample_many(psi, 0, 1000); first = time.perf_counter() - start
+start = time.perf_counter(); tsu.sample_many(psi, 1000, 1000); second = time.perf_counter() - start
+print(first, second)
+"""
+
+
+def draws_per_second(backend: str, draws: int) -> float:
+    psi = craft_psi_from_p(make_p(1000, 7).p, 64, 1.0, "auto")
+    tsu = make_tsu(backend, 7)
+    tsu.sample_many(psi, 0, 1000)  # compile (thrml) or warm up (sim) outside the timing
+    start = time.perf_counter()
+    tsu.sample_many(psi, 10_000, draws)
+    return draws / (time.perf_counter() - start)
+
+
+def m1_wall_time(backend: str, steps: int) -> float:
+    with tempfile.TemporaryDirectory() as out_dir:
+        command = [sys.executable, str(REPO / "scripts" / "run_m1.py"), "run", "--tsu", backend,
+                   "--steps", str(steps), "--out-dir", out_dir]  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+
+def measure(args: argparse.Namespace) -> int:
+    probe = subprocess.run([sys.executable, "-c", COMPILE_PROBE], check=True, capture_output=True,
+                           text=True, cwd=REPO)  # fmt: skip
+    first, second = (float(x) for x in probe.stdout.split())
+    thrml_rate = draws_per_second("thrml", args.draws)
+    sim_rate = draws_per_second("sim", args.draws)
+    results = {
+        "thrml_draws_per_s": thrml_rate,
+        "sim_draws_per_s": sim_rate,
+        "sim_vs_thrml": sim_rate / thrml_rate,
+        "thrml_first_call_s": first,
+        "thrml_second_call_s": second,
+        "thrml_compile_s": first - second,
+        "m1_steps": float(args.m1_steps),
+        "m1_sim_wall_s": m1_wall_time("sim", args.m1_steps),
+        "m1_thrml_wall_s": m1_wall_time("thrml", args.m1_steps),
+    }
+    print_key_values(results, list(results))
+    print_summary_table(
+        "TSU backends (V=1000, K=64; M1: synthetic default)", results, list(results)
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bench_thrml.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--draws", type=positive_int, default=1_000_000)
+    parser.add_argument("--m1-steps", type=positive_int, default=50_000)
+    args = parser.parse_args(argv)
+    return run_command(lambda: measure(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
