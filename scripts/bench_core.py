@@ -11,8 +11,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -24,19 +22,10 @@ from tsd.console import print_key_values, print_summary_table
 from tsd.experiments.m1 import run_m1
 from tsd.psi import craft_psi_from_p
 from tsd.targets import make_bigram, make_p
+from tsd.timing import best_of
 
 REPO = Path(__file__).resolve().parent.parent
 SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
-
-
-def best_of(repeats: int, work: Callable[[], object]) -> float:
-    """The fastest of `repeats` wall-clock timings of `work`, in seconds."""
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def cargo_bench() -> dict[str, float]:

@@ -11,8 +11,6 @@ the bytes actually read are reported.
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -23,18 +21,10 @@ import numpy as np
 from tsd import _core, reference
 from tsd.cli import non_negative_int, positive_int, run_command
 from tsd.console import print_key_values, print_summary_table
+from tsd.timing import best_of
 from tsd.tsu import SimTSU
 
 GIB = 2.0**30
-
-
-def best_of(repeats: int, work: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def copy_bandwidth(nbytes: int) -> float:

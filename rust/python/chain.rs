@@ -4,6 +4,7 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
+use super::arrays::rows;
 use super::errors::argument_error;
 use super::psi::PyPsiTopK;
 use crate::bigram::BigramChain;
@@ -39,12 +40,7 @@ impl PyBigramChain {
         logp: PyReadonlyArray2<'_, f64>,
         psis: Vec<PyRef<'_, PyPsiTopK>>,
     ) -> PyResult<Self> {
-        let table = logp.as_slice().map_err(|_| {
-            argument_error(&ArgumentError::new(
-                "logp",
-                "must be a C-contiguous 2-D float64 array",
-            ))
-        })?;
+        let (table, _) = rows(&logp, "logp")?;
         let shape = logp.shape();
         if shape[0] != shape[1] {
             return Err(argument_error(&ArgumentError::new(
@@ -126,26 +122,10 @@ pub fn verify_external<'py>(
     initial: u32,
     follow: bool,
 ) -> PyResult<WalkArrays<'py>> {
-    let contiguous = |field: &'static str| {
-        move |_| {
-            argument_error(&ArgumentError::new(
-                field,
-                "must be a C-contiguous 2-D array",
-            ))
-        }
-    };
-    let vocab = logp.shape()[1];
-    let steps = tokens.shape()[1];
-    let (logp_rows, realised) = (
-        logp.as_slice().map_err(contiguous("logp"))?,
-        realised_logq
-            .as_slice()
-            .map_err(contiguous("realised_logq"))?,
-    );
-    let (tokens, logq) = (
-        tokens.as_slice().map_err(contiguous("tokens"))?,
-        logq.as_slice().map_err(contiguous("logq"))?,
-    );
+    let (logp_rows, vocab) = rows(&logp, "logp")?;
+    let (realised, _) = rows(&realised_logq, "realised_logq")?;
+    let (tokens, steps) = rows(&tokens, "tokens")?;
+    let (logq, _) = rows(&logq, "logq")?;
     let walk = py
         .detach(|| {
             ExternalVerifier::new(logp_rows, realised, vocab)?.run(

@@ -4,10 +4,10 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use super::arrays::slice;
 use super::errors::{argument_error, to_py};
 use super::psi::PyPsiTopK;
 use crate::craft::{craft_topk, EpsChoice};
-use crate::error::ArgumentError;
 use crate::fused::run_m0;
 use crate::rng::words;
 use crate::tsu::{check_step_range, Sampler, SimTsu};
@@ -22,15 +22,6 @@ type M0Arrays<'py> = (
 );
 type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
 
-fn contiguous<'a>(
-    array: &'a PyReadonlyArray1<'_, f64>,
-    field: &'static str,
-) -> PyResult<&'a [f64]> {
-    array
-        .as_slice()
-        .map_err(|_| argument_error(&ArgumentError::new(field, "must be a contiguous 1-D array")))
-}
-
 /// Crafts a top-K ψ from the probability vector `p`; `eps=None` selects "auto".
 #[pyfunction]
 #[pyo3(signature = (p, k, tau, eps))]
@@ -41,7 +32,7 @@ pub fn craft_psi(
     tau: f64,
     eps: Option<f64>,
 ) -> PyResult<PyPsiTopK> {
-    let p = contiguous(&p, "p")?;
+    let p = slice(&p, "p")?;
     let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
     py.detach(|| craft_topk(p, k, tau as f32, choice))
         .map(|inner| PyPsiTopK { inner })
@@ -98,15 +89,8 @@ pub fn accept_correct(
     seed: u64,
     step: u64,
 ) -> PyResult<(bool, u32)> {
-    accept_correct_step(
-        contiguous(&logp, "logp")?,
-        &psi.inner,
-        token,
-        logq,
-        seed,
-        step,
-    )
-    .map_err(|err| argument_error(&err))
+    accept_correct_step(slice(&logp, "logp")?, &psi.inner, token, logq, seed, step)
+        .map_err(|err| argument_error(&err))
 }
 
 /// The fused M0 loop for steps `start..start + steps`: (proposed, log q, accepted, emitted).
@@ -119,7 +103,7 @@ pub fn m0_run<'py>(
     start: u64,
     steps: usize,
 ) -> PyResult<M0Arrays<'py>> {
-    let logp = contiguous(&logp, "logp")?;
+    let logp = slice(&logp, "logp")?;
     let columns = py
         .detach(|| run_m0(logp, &psi.inner, seed, start, steps))
         .map_err(|err| argument_error(&err))?;

@@ -1,6 +1,7 @@
 //! The PyO3 binding layer, compiled only with the `python` feature: the `tsd._core` module.
 //! It registers types, functions and exceptions; the logic lives in the core modules.
 
+mod arrays;
 mod chain;
 mod errors;
 mod kernels;

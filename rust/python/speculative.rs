@@ -1,13 +1,11 @@
 //! Bindings for block drafting: the n-gram model, batched crafting and TSU draws, and the
 //! batched block verifier. Every long loop runs with the GIL released.
 
-use numpy::{
-    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
-    PyUntypedArrayMethods,
-};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use rayon::prelude::*;
 
+use super::arrays::{rows, slice};
 use super::errors::{argument_error, to_py};
 use super::psi::PyPsiTopK;
 use crate::block::{verify_batch, BlockInput};
@@ -24,29 +22,6 @@ type VerdictArrays<'py> = (
     Bound<'py, PyArray1<u64>>,
 );
 type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
-
-fn slice<'a, T: numpy::Element>(
-    array: &'a PyReadonlyArray1<'_, T>,
-    field: &'static str,
-) -> PyResult<&'a [T]> {
-    array
-        .as_slice()
-        .map_err(|_| argument_error(&ArgumentError::new(field, "must be a contiguous 1-D array")))
-}
-
-fn rows<'a>(
-    array: &'a PyReadonlyArray2<'_, f64>,
-    field: &'static str,
-) -> PyResult<(&'a [f64], usize)> {
-    let width = array.shape()[1];
-    let values = array.as_slice().map_err(|_| {
-        argument_error(&ArgumentError::new(
-            field,
-            "must be a C-contiguous 2-D float64 array",
-        ))
-    })?;
-    Ok((values, width))
-}
 
 /// A token n-gram language model with interpolated Kneser–Ney smoothing.
 #[pyclass(name = "NgramModel", module = "tsd", frozen)]
