@@ -139,11 +139,14 @@ def _walk_external(
         )
         # The single-row call reports context 0; the walk's context is `context`.
         _, proposed, returned_logq, accepted, emitted = verdict
-        for part, column in zip(
-            parts,
-            (np.array([context], dtype=np.uint32), proposed, returned_logq, accepted, emitted),
-            strict=True,
-        ):
+        step_columns: tuple[NDArray[Any], ...] = (
+            np.array([context], dtype=np.uint32),
+            proposed,
+            returned_logq,
+            accepted,
+            emitted,
+        )
+        for part, column in zip(parts, step_columns, strict=True):
             part.append(column)
         context = int(emitted[0])
         if progress is not None and (step + 1) % 1000 == 0:
