@@ -202,3 +202,35 @@ def test_kernel_replays_in_the_numpy_reference() -> None:
     for b in range(batch):
         assert emitted[offsets[b] : offsets[b + 1]].tolist() == ref_emitted[b]
     assert 0 < accepted.mean() < block
+
+
+def test_ragged_batches_equal_one_sequence_at_a_time() -> None:
+    rng = np.random.Generator(np.random.PCG64(21))
+    vocab, lengths = 30, [1, 3, 2, 4]
+    psis = _core.craft_psi_rows(rng.dirichlet(np.ones(vocab), size=sum(lengths)), 6, 1.0, None)
+    steps = np.array([0, 100, 200, 300], dtype=np.uint64)
+    draft_steps = np.concatenate(
+        [s + np.arange(n, dtype=np.uint64) for s, n in zip(steps, lengths, strict=True)]
+    )
+    tokens, logq = SimTSU(3).sample_each(psis, draft_steps)
+    rows = np.log(rng.dirichlet(np.ones(vocab), size=sum(lengths) + len(lengths)))
+    seeds = np.full(len(lengths), 8, np.uint64)
+    batch = [
+        _core.verify_blocks(
+            rows, psis, tokens, logq, np.array(lengths, np.uint32), seeds, steps, parallel
+        )
+        for parallel in (False, True)
+    ]
+    for a, b in zip(batch[0], batch[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    accepted, emitted, offsets = batch[0]
+    draft, row = 0, 0
+    for i, n in enumerate(lengths):
+        alone = _core.verify_blocks(
+            np.ascontiguousarray(rows[row : row + n + 1]), psis[draft : draft + n],
+            tokens[draft : draft + n], logq[draft : draft + n], np.array([n], np.uint32),
+            seeds[i : i + 1], steps[i : i + 1],
+        )  # fmt: skip
+        assert alone[0][0] == accepted[i]
+        np.testing.assert_array_equal(alone[1], emitted[offsets[i] : offsets[i + 1]])
+        draft, row = draft + n, row + n + 1
