@@ -35,7 +35,6 @@ __all__ = [
     "TsdError",
     "__version__",
     "accept_correct",
-    "craft_psi",
     "craft_psi_rows",
     "m0_run",
     "psi_encoded_len",
@@ -183,7 +182,6 @@ def verify_external(
     NDArray[np.bool_],
     NDArray[np.uint32],
 ]: ...
-def craft_psi(p: NDArray[np.float64], k: int, tau: float, eps: float | None) -> PsiTopK: ...
 def psi_encoded_len(vocab: int, k: int) -> int: ...
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]: ...
 def tsu_draw_many(

@@ -52,7 +52,8 @@ def craft_psi_from_p(p: ArrayLike, K: int, tau: float = 1.0, eps: EpsSpec = "aut
     k = check_int("K", K, 1, probabilities.size)
     temperature = check_float("tau", tau, positive=True)
     spec = parse_eps(eps)
-    return _core.craft_psi(probabilities, k, temperature, None if spec == "auto" else spec)
+    eps_value = None if spec == "auto" else spec
+    return _core.craft_psi_rows(probabilities[None, :], k, temperature, eps_value)[0]
 
 
 def topk_mass(p: ArrayLike, psi: PsiTopK) -> float:

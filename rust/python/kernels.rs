@@ -5,9 +5,8 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::arrays::slice;
-use super::errors::{argument_error, to_py};
+use super::errors::argument_error;
 use super::psi::PyPsiTopK;
-use crate::craft::{craft_topk, EpsChoice};
 use crate::fused::run_m0;
 use crate::rng::words;
 use crate::tsu::{check_step_range, Sampler, SimTsu};
@@ -21,23 +20,6 @@ type M0Arrays<'py> = (
     Bound<'py, PyArray1<u32>>,
 );
 type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
-
-/// Crafts a top-K ψ from the probability vector `p`; `eps=None` selects "auto".
-#[pyfunction]
-#[pyo3(signature = (p, k, tau, eps))]
-pub fn craft_psi(
-    py: Python<'_>,
-    p: PyReadonlyArray1<'_, f64>,
-    k: usize,
-    tau: f64,
-    eps: Option<f64>,
-) -> PyResult<PyPsiTopK> {
-    let p = slice(&p, "p")?;
-    let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
-    py.detach(|| craft_topk(p, k, tau as f32, choice))
-        .map(|inner| PyPsiTopK { inner })
-        .map_err(to_py)
-}
 
 /// Exact encoded size in bytes of a top-K payload with this vocab and K.
 #[pyfunction]

@@ -21,7 +21,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(speculative::craft_psi_rows, m)?)?;
     m.add_function(wrap_pyfunction!(speculative::tsu_draw_each, m)?)?;
     m.add_function(wrap_pyfunction!(speculative::verify_blocks, m)?)?;
-    m.add_function(wrap_pyfunction!(kernels::craft_psi, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::psi_encoded_len, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::rng_words, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::tsu_draw_many, m)?)?;
