@@ -115,7 +115,9 @@ def bench(args: argparse.Namespace) -> int:
     frame = pl.DataFrame(rows)
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = "".join(json.dumps({**row, "config": config_dict(config)}) + "\n" for row in rows)
+    lines = "".join(
+        json.dumps({**row, "config": config_dict(config)}, allow_nan=False) + "\n" for row in rows
+    )
     telemetry.atomic_write(out, lambda tmp: tmp.write_text(lines, encoding="utf-8"))
     parquet = out.with_suffix(".parquet")
     telemetry.atomic_write(parquet, lambda tmp: frame.write_parquet(tmp, compression="zstd"))

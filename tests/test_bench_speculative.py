@@ -80,9 +80,16 @@ def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "dropped" in done.stdout  # upper-case letters are outside the synthetic alphabet
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+
+    def reject_constant(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    rows = [
+        json.loads(line, parse_constant=reject_constant) for line in out.read_text().splitlines()
+    ]
     assert len(rows) == 2 * 3
     assert {r["method"] for r in rows} == {"baseline", "speculative"}
+    assert all(r["alpha"] is None for r in rows if r["method"] == "baseline")
     frame = pl.read_parquet(out.with_suffix(".parquet"))
     assert frame.filter(pl.col("method") == "baseline")["target_calls_per_token"].to_list() == [
         1.0,

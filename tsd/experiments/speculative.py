@@ -1,6 +1,7 @@
 """The speculative-decoding benchmark as a library call: baseline sampling from the target
 vs block drafting through ψ and the TSU, on character n-gram models of one corpus."""
 
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -103,7 +104,7 @@ def _row(
     config: BenchConfig, run: int, method: str, block: int | None, gen: Generation, wall: float
 ) -> Row:
     stats = gen.stats
-    alpha = stats.alpha if block is not None else float("nan")
+    drafted = block is not None
     return {
         "run": run,
         "method": method,
@@ -111,16 +112,20 @@ def _row(
         "tokens": stats.tokens,
         "wall_s": wall,
         "tokens_per_sec": stats.tokens / wall,
-        "acceptance_rate": stats.acceptance_rate if block is not None else float("nan"),
-        "alpha": alpha,
+        # Rows are written as strict JSON: acceptance figures are null where nothing was drafted
+        # (the baseline) or a draft position was never examined.
+        "acceptance_rate": stats.acceptance_rate if drafted else None,
+        "alpha": stats.alpha if drafted else None,
         "avg_tokens_per_step": stats.tokens_per_call,
-        "closed_form_tokens_per_step": closed_form_tokens_per_call(alpha, block) if block else 1.0,
+        "closed_form_tokens_per_step": (
+            closed_form_tokens_per_call(stats.alpha, block) if block is not None else 1.0
+        ),
         "proposed": stats.proposed,
         "accepted": stats.accepted,
         "rejections": stats.rejections,
         "target_calls": stats.target_calls,
         "target_calls_per_token": stats.target_calls / stats.tokens,
-        "position_acceptance": stats.position_acceptance(),
+        "position_acceptance": [None if math.isnan(a) else a for a in stats.position_acceptance()],
         "psi_bytes_per_token": stats.psi_bytes / stats.tokens,
         "K": config.K if block else None,
         "target_order": config.target_order,
