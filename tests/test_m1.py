@@ -54,6 +54,12 @@ def test_stationary_distribution_is_exact() -> None:
     assert pi.sum() == pytest.approx(1.0)
 
 
+def test_a_reducible_chain_has_no_stationary_distribution() -> None:
+    two_islands = np.array([[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5], [0, 0, 0.5, 0.5]])
+    with pytest.raises(errors.InvalidArgumentError, match="reducible"):
+        stationary(two_islands)
+
+
 def test_synthetic_recipe_is_seeded_and_normalised() -> None:
     a, b = make_bigram(256, 50.0, 7), make_bigram(256, 50.0, 7)
     np.testing.assert_array_equal(a.p, b.p)

@@ -102,12 +102,24 @@ def bigram_from_corpus(path: str | os.PathLike[str]) -> Bigram:
 
 
 def stationary(p: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The stationary distribution π = π P of the chain, solved exactly (linear system)."""
+    """The stationary distribution π = π P of the chain, solved exactly (linear system).
+
+    A chain with more than one closed class has no unique π; that is an error, not a guess.
+    """
     v = p.shape[0]
     system = p.T - np.eye(v)
     system[-1, :] = 1.0
     rhs = np.zeros(v)
     rhs[-1] = 1.0
-    pi = np.linalg.solve(system, rhs)
+    try:
+        pi = np.linalg.solve(system, rhs)
+    except np.linalg.LinAlgError:
+        raise InvalidArgumentError(
+            "p: the chain has no unique stationary distribution (it is reducible); "
+            "for the synthetic bigram, use a larger c"
+        ) from None
     pi = np.clip(pi, 0.0, None)
-    return np.asarray(pi / pi.sum(), dtype=np.float64)
+    pi /= pi.sum()
+    if np.abs(pi @ p - pi).max() > 1e-9:
+        raise InvalidArgumentError("p: the stationary distribution could not be solved accurately")
+    return np.asarray(pi, dtype=np.float64)
