@@ -11,6 +11,7 @@ from tsd.experiments.m1 import run_m1
 from tsd.psi import craft_psi_from_p
 from tsd.stats import chi2_gof
 from tsd.targets import Bigram, bigram_from_corpus, bigram_from_text, make_bigram, stationary
+from tsd.telemetry import make_run_dir, write_telemetry
 
 needs_corpus = pytest.mark.skipif(
     not SHAKESPEARE.is_file(), reason=f"Tiny Shakespeare not found at {SHAKESPEARE}"
@@ -150,3 +151,17 @@ def test_text_bigram_uses_laplace_smoothing() -> None:
     # Counts a→b: 2, b→a: 1; +1 each over 2 symbols.
     np.testing.assert_allclose(target.p, [[1 / 4, 3 / 4], [2 / 3, 1 / 3]])
     assert target.symbols == ("a", "b")
+
+
+def test_same_seed_gives_identical_m1_telemetry(tmp_path: Path) -> None:
+    runs = [run_m1(vocab=48, c=10.0, K=8, steps=8000, fixed_steps=2000, seed=5) for _ in range(2)]
+    frames = [r.telemetry for r in runs]
+    assert frames[0] is not None
+    assert frames[1] is not None
+    assert frames[0].equals(frames[1])
+    assert runs[0].summary == runs[1].summary
+    paths = [write_telemetry(make_run_dir(tmp_path), f, "m1_metrics")["parquet"] for f in frames]
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    other = run_m1(vocab=48, c=10.0, K=8, steps=8000, fixed_steps=2000, seed=6).telemetry
+    assert other is not None
+    assert not frames[0].equals(other)
