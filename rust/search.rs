@@ -3,18 +3,33 @@
 //! `find(u)` returns the first index whose cumulative value exceeds `u` — exactly what a
 //! binary search returns — but starts from a precomputed hint for u's bucket, so the expected
 //! work is O(1). The hint only speeds the search up; the scan corrects any hint, so the result
-//! never depends on how buckets round.
+//! never depends on how buckets round. `draw` adds the rule every sampler in the crate uses
+//! when rounding leaves a uniform past the last cumulative value: the last index with mass.
 
 #[derive(Debug, Clone)]
 pub(crate) struct GuidedCdf {
     cumulative: Vec<f64>,
     guide: Vec<u32>,
     buckets: f64,
+    last_with_mass: usize,
 }
 
 impl GuidedCdf {
-    /// `cumulative` must be non-decreasing and non-empty.
-    pub(crate) fn new(cumulative: Vec<f64>) -> Self {
+    /// The table for non-negative `masses` (non-empty), summed left to right.
+    pub(crate) fn from_masses(masses: &[f64]) -> Self {
+        let mut running = 0.0;
+        let cumulative = masses
+            .iter()
+            .map(|&mass| {
+                running += mass;
+                running
+            })
+            .collect();
+        let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
+        Self::new(cumulative, last_with_mass)
+    }
+
+    fn new(cumulative: Vec<f64>, last_with_mass: usize) -> Self {
         let total = cumulative[cumulative.len() - 1];
         let count = cumulative.len();
         let guide = (0..count)
@@ -27,6 +42,7 @@ impl GuidedCdf {
             cumulative,
             guide,
             buckets: count as f64,
+            last_with_mass,
         }
     }
 
@@ -49,8 +65,16 @@ impl GuidedCdf {
         i
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.cumulative.len()
+    /// [`GuidedCdf::find`], with a result past the end (rounding) mapped to the last index
+    /// with mass.
+    #[inline]
+    pub(crate) fn draw(&self, x: f64, fraction: f64) -> usize {
+        let index = self.find(x, fraction);
+        if index == self.cumulative.len() {
+            self.last_with_mass
+        } else {
+            index
+        }
     }
 }
 
@@ -61,15 +85,8 @@ mod tests {
     #[test]
     fn agrees_with_binary_search_everywhere() {
         let masses = [0.0, 0.1, 0.0, 0.35, 0.05, 0.0, 0.3, 0.2, 0.0];
-        let mut running = 0.0;
-        let cumulative: Vec<f64> = masses
-            .iter()
-            .map(|m| {
-                running += m;
-                running
-            })
-            .collect();
-        let cdf = GuidedCdf::new(cumulative.clone());
+        let cdf = GuidedCdf::from_masses(&masses);
+        let cumulative = cdf.cumulative.clone();
         for k in 0..=10_000 {
             let u = k as f64 / 10_000.0;
             let expected = cumulative.partition_point(|&c| c <= u);

@@ -23,8 +23,6 @@ pub struct Sampler {
     table: LogqTable,
     /// Cumulative masses: slots 0..K, then the tail. Built from exp(log q) in slot order.
     cdf: GuidedCdf,
-    /// Where a uniform beyond the last cumulative value (rounding) lands: the last slot with mass.
-    last_with_mass: usize,
     tail_count: u64,
 }
 
@@ -35,15 +33,6 @@ impl Sampler {
             .map(|slot| libm::exp(table.slot(slot)))
             .chain(std::iter::once(psi.tail_mass()))
             .collect();
-        let mut running = 0.0;
-        let cumulative = masses
-            .iter()
-            .map(|&mass| {
-                running += mass;
-                running
-            })
-            .collect();
-        let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
         let gaps: Vec<u32> = psi.ids().iter().zip(0..).map(|(&id, i)| id - i).collect();
         let tail_count = u64::from(psi.tail_count());
         let buckets = psi.k() as u64;
@@ -59,8 +48,7 @@ impl Sampler {
             gaps,
             tail_guide,
             table,
-            cdf: GuidedCdf::new(cumulative),
-            last_with_mass,
+            cdf: GuidedCdf::from_masses(&masses),
             tail_count,
         }
     }
@@ -69,10 +57,7 @@ impl Sampler {
     #[inline]
     pub fn draw(&self, words: [u64; 2]) -> (u32, f64) {
         let u = rng::unit(words[0]);
-        let mut slot = self.cdf.find(u, u);
-        if slot == self.cdf.len() {
-            slot = self.last_with_mass;
-        }
+        let slot = self.cdf.draw(u, u);
         if slot < self.ids.len() {
             (self.ids[slot], self.table.slot(slot))
         } else {

@@ -53,7 +53,6 @@ pub fn accept_ratio(logp_y: f64, logq_y: f64) -> f64 {
 #[derive(Debug, Clone)]
 pub struct Residual {
     cdf: GuidedCdf,
-    last_with_mass: usize,
 }
 
 impl Residual {
@@ -64,25 +63,13 @@ impl Residual {
             .zip(logq)
             .map(|(&lp, &lq)| (libm::exp(lp) - libm::exp(lq)).max(0.0))
             .collect();
-        if masses.iter().all(|&m| m == 0.0) {
-            return Self::from_masses(logp.iter().map(|&lp| libm::exp(lp)).collect());
-        }
-        Self::from_masses(masses)
-    }
-
-    fn from_masses(masses: Vec<f64>) -> Self {
-        let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
-        let mut running = 0.0;
-        let cumulative = masses
-            .into_iter()
-            .map(|mass| {
-                running += mass;
-                running
-            })
-            .collect();
+        let masses = if masses.iter().all(|&m| m == 0.0) {
+            logp.iter().map(|&lp| libm::exp(lp)).collect()
+        } else {
+            masses
+        };
         Self {
-            cdf: GuidedCdf::new(cumulative),
-            last_with_mass,
+            cdf: GuidedCdf::from_masses(&masses),
         }
     }
 
@@ -90,13 +77,7 @@ impl Residual {
     #[inline]
     pub fn draw(&self, word: u64) -> u32 {
         let fraction = rng::unit(word);
-        let index = self.cdf.find(fraction * self.cdf.total(), fraction);
-        let index = if index == self.cdf.len() {
-            self.last_with_mass
-        } else {
-            index
-        };
-        index as u32
+        self.cdf.draw(fraction * self.cdf.total(), fraction) as u32
     }
 }
 
