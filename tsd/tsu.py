@@ -7,6 +7,7 @@ every backend is exact. `SimTSU` realises F(ψ) itself and keys each draw by (se
 so any step can be replayed and runs split into chunks agree exactly.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -18,7 +19,7 @@ from tsd._checks import MAX_U64, check_int, check_seed
 from tsd._core import PsiTopK
 from tsd.errors import InvalidArgumentError, TsdError
 
-__all__ = ["BACKENDS", "TSU", "BackendUnavailableError", "SimTSU", "make_tsu"]
+__all__ = ["BACKENDS", "TSU", "BackendUnavailableError", "BatchedTSU", "SimTSU", "make_tsu"]
 
 BACKENDS = ("sim", "thrml")
 
@@ -52,17 +53,29 @@ class TSU(Protocol):
         ...
 
 
-class SimTSU:
-    """The simulated TSU: Philox-keyed inverse-CDF sampling of F(ψ) in the Rust core."""
+class BatchedTSU(ABC):
+    """What every backend shares: a seed, checked step ranges, and single draws made as
+    batches of one. A backend implements `_draw_range`, `sample_each` and `realised_logq`."""
 
     def __init__(self, seed: int) -> None:
         self.seed = check_seed(seed)
 
     def __repr__(self) -> str:
-        return f"SimTSU(seed={self.seed})"
+        return f"{type(self).__name__}(seed={self.seed})"
 
-    def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]:
-        return psi.dense_logq()
+    @abstractmethod
+    def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]: ...
+
+    @abstractmethod
+    def sample_each(
+        self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
+
+    @abstractmethod
+    def _draw_range(
+        self, psi: PsiTopK, start: int, count: int
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        """Draws for steps start .. start + count − 1, the range already checked."""
 
     def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
         tokens, logq = self.sample_many(psi, step, 1)
@@ -73,7 +86,23 @@ class SimTSU:
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         start = check_int("start_step", start_step, 0, MAX_U64)
         n = check_int("count", count, 0)
-        return _core.tsu_draw_many(psi, self.seed, start, n)
+        if start + n > MAX_U64:
+            raise InvalidArgumentError(
+                f"start_step: start_step {start} + {n} steps overflows a 64-bit step counter"
+            )
+        return self._draw_range(psi, start, n)
+
+
+class SimTSU(BatchedTSU):
+    """The simulated TSU: Philox-keyed inverse-CDF sampling of F(ψ) in the Rust core."""
+
+    def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]:
+        return psi.dense_logq()
+
+    def _draw_range(
+        self, psi: PsiTopK, start: int, count: int
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        return _core.tsu_draw_many(psi, self.seed, start, count)
 
     def sample_each(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd._checks import MAX_U64, check_int, check_seed
 from tsd._core import PsiTopK
 from tsd.errors import TsdError
+from tsd.tsu import BatchedTSU
 
 try:
     import jax
@@ -87,18 +87,15 @@ def realised_slot_logq(weights: NDArray[np.float32]) -> NDArray[np.float64]:
     return np.asarray(shifted - np.log(np.sum(np.exp(shifted))), dtype=np.float64)
 
 
-class ThrmlTSU:
+class ThrmlTSU(BatchedTSU):
     """The TSU protocol on thrml: batched draws (vmap over keys) under one compiled program
     per slot count."""
 
     def __init__(self, seed: int) -> None:
-        self.seed = check_seed(seed)
+        super().__init__(seed)
         base = jax.random.key(self.seed & U32)
         self._key = jax.random.fold_in(base, self.seed >> 32)
         self._realised: dict[bytes, NDArray[np.float64]] = {}
-
-    def __repr__(self) -> str:
-        return f"ThrmlTSU(seed={self.seed})"
 
     def realised_logq(self, psi: PsiTopK) -> NDArray[np.float64]:
         """The distribution this backend samples ψ from, over the whole vocabulary."""
@@ -152,16 +149,10 @@ class ThrmlTSU:
             logq[rows] = self.realised_logq(psi)[chosen]
         return tokens, logq
 
-    def sample_categorical(self, psi: PsiTopK, step: int) -> tuple[int, float]:
-        tokens, logq = self.sample_many(psi, step, 1)
-        return int(tokens[0]), float(logq[0])
-
-    def sample_many(
-        self, psi: PsiTopK, start_step: int, count: int
+    def _draw_range(
+        self, psi: PsiTopK, start: int, count: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        start = check_int("start_step", start_step, 0, MAX_U64)
-        n = check_int("count", count, 0, MAX_U64 - start)
-        return self._draw([psi] * n, np.arange(start, start + n, dtype=np.uint64))
+        return self._draw([psi] * count, np.arange(start, start + count, dtype=np.uint64))
 
     def sample_each(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
