@@ -165,3 +165,16 @@ def test_same_seed_gives_identical_m1_telemetry(tmp_path: Path) -> None:
     other = run_m1(vocab=48, c=10.0, K=8, steps=8000, fixed_steps=2000, seed=6).telemetry
     assert other is not None
     assert not frames[0].equals(other)
+
+
+def test_chunking_does_not_change_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    kwargs = {"vocab": 40, "c": 5.0, "K": 6, "steps": 5000, "fixed_steps": 1000, "seed": 3}
+    whole = run_m1(**kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr("tsd.experiments.m0.CHUNK_STEPS", 777)
+    seen: list[int] = []
+    chunked = run_m1(**kwargs, progress=seen.append)  # type: ignore[arg-type]
+    assert whole.telemetry is not None
+    assert whole.telemetry.equals(chunked.telemetry)
+    aggregate = run_m1(**kwargs, telemetry="aggregate")  # type: ignore[arg-type]
+    assert aggregate.contexts.equals(whole.contexts)
+    assert seen == [*range(777, 5000, 777), 5000]

@@ -1,6 +1,6 @@
 """Milestone M0 as a library call: a fixed categorical target, one ψ, many verified steps."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +19,16 @@ from tsd.tsu import TSU, SimTSU, make_tsu
 PGen = Literal["dirichlet", "zipf"]
 ProgressCallback = Callable[[int], None]
 CHUNK_STEPS = 1 << 20
+
+
+def chunked(steps: int, progress: ProgressCallback | None) -> Iterator[tuple[int, int]]:
+    """(start, count) chunks of CHUNK_STEPS covering steps 0..steps − 1; after each chunk the
+    caller has processed, `progress` (if any) gets the number of steps done."""
+    for start in range(0, steps, CHUNK_STEPS):
+        count = min(CHUNK_STEPS, steps - start)
+        yield start, count
+        if progress is not None:
+            progress(start + count)
 
 
 @dataclass(frozen=True)
@@ -83,11 +93,8 @@ def run_m0(
 
     backend = make_tsu(tsu, run_seed)
     chunks = []
-    for start in range(0, n_steps, CHUNK_STEPS):
-        count = min(CHUNK_STEPS, n_steps - start)
+    for start, count in chunked(n_steps, progress):
         chunks.append(m0_chunk(backend, target.logp, psi, run_seed, start, count))
-        if progress is not None:
-            progress(start + count)
     proposed, logq, accepted, emitted = (
         np.concatenate(column) for column in zip(*chunks, strict=True)
     )

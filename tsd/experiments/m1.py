@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from tsd import _core
 from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
-from tsd.experiments.m0 import CHUNK_STEPS, ProgressCallback, m0_chunk
+from tsd.experiments.m0 import ProgressCallback, chunked, m0_chunk
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps
 from tsd.stats import chi2_gof
 from tsd.targets import Bigram, bigram_from_corpus, make_bigram, stationary
@@ -101,13 +101,10 @@ def _walk_steps(
 ) -> dict[str, NDArray[Any]]:
     chunks = []
     context = initial
-    for start in range(0, steps, CHUNK_STEPS):
-        count = min(CHUNK_STEPS, steps - start)
+    for start, count in chunked(steps, progress):
         chunk = chain.run(seed, start, count, context)
         context = int(chunk[4][-1])
         chunks.append(chunk)
-        if progress is not None:
-            progress(start + count)
     names = ("prev_token", "proposed_token", "logq", "accepted", "emitted_token")
     return {
         name: np.concatenate(parts)
@@ -162,16 +159,13 @@ def _walk_counts(
     v = chain.vocab
     visits, accepted, emitted = (np.zeros(v, dtype=np.uint64) for _ in range(3))
     context = initial
-    for start in range(0, steps, CHUNK_STEPS):
-        count = min(CHUNK_STEPS, steps - start)
+    for start, count in chunked(steps, progress):
         chunk_visits, chunk_accepted, chunk_emitted, context = chain.run_counts(
             seed, start, count, context
         )
         visits += chunk_visits
         accepted += chunk_accepted
         emitted += chunk_emitted
-        if progress is not None:
-            progress(start + count)
     return visits, accepted, emitted
 
 
