@@ -61,25 +61,46 @@ pub fn top_k_ids(p: &[f64], k: usize) -> Vec<u32> {
 /// Quantises scores to 8-bit codes over their own finite range; returns (codes, scale).
 /// Non-finite scores (ln 0) get code 0.
 pub fn quantise_scores(scores: &[f64]) -> (Vec<u8>, f32) {
-    let finite = scores.iter().copied().filter(|s| s.is_finite());
-    let (min, max) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
-        (lo.min(s), hi.max(s))
-    });
-    // No finite score, or all equal: every code is 0 and the step is 0 (uniform over the ids).
-    if max.partial_cmp(&min) != Some(std::cmp::Ordering::Greater) {
+    quantise_rows(scores, scores.len())
+}
+
+/// Quantises rows of `width` scores with one shared step: each row keeps its own minimum (a
+/// row is its own softmax, so its offset drops out) and the step covers the widest row's
+/// finite range in 255 codes. Returns (codes, scale); non-finite scores get code 0.
+pub fn quantise_rows(scores: &[f64], width: usize) -> (Vec<u8>, f32) {
+    let ranges: Vec<(f64, f64)> = scores
+        .chunks(width.max(1))
+        .map(|row| {
+            row.iter()
+                .copied()
+                .filter(|s| s.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
+                    (lo.min(s), hi.max(s))
+                })
+        })
+        .collect();
+    let widest = ranges
+        .iter()
+        .filter(|(lo, hi)| hi > lo)
+        .fold(0.0f64, |acc, (lo, hi)| acc.max(hi - lo));
+    // No row with two distinct finite scores: every code is 0 and the step is 0.
+    if widest <= 0.0 {
         return (vec![0; scores.len()], 0.0);
     }
-    let scale = ((max - min) / 255.0) as f32;
+    let scale = (widest / 255.0) as f32;
     let step = f64::from(scale);
     let codes = scores
-        .iter()
-        .map(|&s| {
-            if s.is_finite() {
-                // The quotient lies in [0, 255 + rounding]; `as u8` saturates the rounding.
-                ((s - min) / step).round() as u8
-            } else {
-                0
-            }
+        .chunks(width.max(1))
+        .zip(&ranges)
+        .flat_map(|(row, &(min, _))| {
+            row.iter().map(move |&s| {
+                if s.is_finite() {
+                    // The quotient lies in [0, 255 + rounding]; `as u8` saturates the rounding.
+                    ((s - min) / step).round() as u8
+                } else {
+                    0
+                }
+            })
         })
         .collect();
     (codes, scale)
@@ -98,21 +119,19 @@ fn eps_to_wire(eps: f64, tail_count: u32) -> f32 {
     }
 }
 
-/// Crafts ψ from `p` with `k` explicit tokens, temperature `tau` and the chosen ε.
-pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTopK, TsdError> {
-    check_probabilities(p)?;
-    if k == 0 || k > p.len() {
+fn check_k(k: usize, vocab: usize) -> Result<(), ArgumentError> {
+    if k == 0 || k > vocab {
         return Err(ArgumentError::new(
             "K",
-            format!("must be in 1..={} (the vocabulary size), got {k}", p.len()),
-        )
-        .into());
+            format!("must be in 1..={vocab} (the vocabulary size), got {k}"),
+        ));
     }
-    let ids = top_k_ids(p, k);
-    let scores: Vec<f64> = ids.iter().map(|&id| libm::log(p[id as usize])).collect();
-    let (codes, scale) = quantise_scores(&scores);
-    let vocab = p.len() as u32;
-    let tail_count = vocab - k as u32;
+    Ok(())
+}
+
+/// ε on the wire: the given value, or "auto" from the mass `p` leaves outside `ids`.
+fn choose_eps(p: &[f64], ids: &[u32], eps: EpsChoice) -> f32 {
+    let tail_count = (p.len() - ids.len()) as u32;
     let eps = match eps {
         EpsChoice::Auto if tail_count == 0 => 0.0,
         EpsChoice::Auto => {
@@ -122,14 +141,69 @@ pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTo
         }
         EpsChoice::Fixed(eps) => eps,
     };
-    Ok(PsiTopK::new(
-        vocab,
+    eps_to_wire(eps, tail_count)
+}
+
+/// Crafts ψ from `p` with `k` explicit tokens, temperature `tau` and the chosen ε.
+pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTopK, TsdError> {
+    check_probabilities(p)?;
+    check_k(k, p.len())?;
+    let ids = top_k_ids(p, k);
+    let scores: Vec<f64> = ids.iter().map(|&id| libm::log(p[id as usize])).collect();
+    let (codes, scale) = quantise_scores(&scores);
+    let eps = choose_eps(p, &ids, eps);
+    Ok(PsiTopK::new(p.len() as u32, ids, codes, scale, tau, eps)?)
+}
+
+/// One crafted chain position: K ids, one row of K codes per conditional, their shared step
+/// and ε (see [`crate::psi_chain`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainPosition {
+    pub ids: Vec<u32>,
+    pub codes: Vec<u8>,
+    pub scale: f32,
+    pub eps: f32,
+}
+
+/// Crafts one chain position from `rows` (R probability vectors of length V, row-major: the
+/// draft's prediction given each previous slot) and `pool` (the prediction the ids are
+/// chosen from, and "auto" ε measured on). Row r's codes quantise ln rows[r] on the ids.
+pub fn craft_chain_position(
+    rows: &[f64],
+    pool: &[f64],
+    k: usize,
+    eps: EpsChoice,
+) -> Result<ChainPosition, TsdError> {
+    check_probabilities(pool).map_err(|err| ArgumentError::new("pool", err.reason))?;
+    let vocab = pool.len();
+    check_k(k, vocab)?;
+    if rows.is_empty() || rows.len() % vocab != 0 {
+        return Err(ArgumentError::new(
+            "rows",
+            format!(
+                "needs whole rows of {vocab} probabilities, got {} values",
+                rows.len()
+            ),
+        )
+        .into());
+    }
+    for (r, row) in rows.chunks(vocab).enumerate() {
+        check_probabilities(row)
+            .map_err(|err| ArgumentError::new("rows", format!("row {r}: {}", err.reason)))?;
+    }
+    let ids = top_k_ids(pool, k);
+    let scores: Vec<f64> = rows
+        .chunks(vocab)
+        .flat_map(|row| ids.iter().map(|&id| libm::log(row[id as usize])))
+        .collect();
+    let (codes, scale) = quantise_rows(&scores, k);
+    let eps = choose_eps(pool, &ids, eps);
+    Ok(ChainPosition {
         ids,
         codes,
         scale,
-        tau,
-        eps_to_wire(eps, tail_count),
-    )?)
+        eps,
+    })
 }
 
 #[cfg(test)]
@@ -155,6 +229,34 @@ mod tests {
             assert!((decoded - score).abs() <= f64::from(scale) / 2.0 + 1e-12);
         }
         assert_eq!(quantise_scores(&[-1.0, -1.0]), (vec![0, 0], 0.0));
+    }
+
+    #[test]
+    fn rows_share_the_widest_step_and_keep_their_own_minimum() {
+        let scores = [-3.0, -1.0, -10.0, -9.5, -2.0, -2.0];
+        let (codes, scale) = quantise_rows(&scores, 2);
+        assert!((f64::from(scale) - 2.0 / 255.0).abs() < 1e-9);
+        assert_eq!(codes, vec![0, 255, 0, 64, 0, 0]);
+        let (single, single_scale) = quantise_scores(&scores[..2]);
+        assert_eq!((single.as_slice(), single_scale), (&codes[..2], scale));
+    }
+
+    #[test]
+    fn chain_positions_pick_ids_from_the_pool() {
+        let pool = [0.1, 0.5, 0.1, 0.3];
+        let rows = [0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7];
+        let position = craft_chain_position(&rows, &pool, 2, EpsChoice::Auto).unwrap();
+        assert_eq!(position.ids, vec![1, 3]);
+        assert_eq!(position.codes, vec![0, 0, 0, 255]);
+        assert_eq!(position.eps, 0.1f32);
+        let err = craft_chain_position(&rows[..7], &pool, 2, EpsChoice::Auto).unwrap_err();
+        assert!(matches!(
+            err,
+            TsdError::Argument(ArgumentError { field: "rows", .. })
+        ));
+        let bad_row = [0.7, 0.1, 0.1, 0.1, 0.5, 0.1, 0.1, 0.7];
+        let err = craft_chain_position(&bad_row, &pool, 2, EpsChoice::Auto).unwrap_err();
+        assert!(err.to_string().starts_with("rows: row 1"), "{err}");
     }
 
     #[test]

@@ -12,8 +12,10 @@ pub enum PsiDecodeError {
     Truncated { expected: usize, got: usize },
     #[error("psi version {found} is not supported (this build reads version {supported})")]
     UnsupportedVersion { found: u8, supported: u8 },
-    #[error("psi kind {found} is unknown (known kinds: 1 = top-K)")]
+    #[error("psi kind {found} is unknown (known kinds: 1 = top-K, 2 = chain)")]
     UnknownKind { found: u8 },
+    #[error("psi payload is kind {found} ({}), but this decoder reads kind {expected} ({})", kind_name(*.found), kind_name(*.expected))]
+    UnexpectedKind { found: u8, expected: u8 },
     #[error("psi checksum mismatch: stored {stored:#010x}, computed {computed:#010x}")]
     ChecksumMismatch { stored: u32, computed: u32 },
     #[error("psi payload has {extra} bytes after the checksum")]
@@ -49,6 +51,28 @@ pub enum PsiValidationError {
     InvalidScale { scale: f32 },
     #[error("eps must be finite, >= 0 and satisfy (vocab - K) * eps < 1; got eps = {eps}, (vocab - K) * eps = {tail_mass}")]
     InvalidEps { eps: f32, tail_mass: f64 },
+    #[error("chain length L must be in 1..={max}, got {length}")]
+    ChainLength { length: u64, max: usize },
+    #[error("{field} has {got} entries, expected {expected}")]
+    ChainShape {
+        field: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    #[error("position {position}: {source}")]
+    AtPosition {
+        position: usize,
+        source: Box<PsiValidationError>,
+    },
+}
+
+/// The name of a payload kind tag, for messages.
+fn kind_name(kind: u8) -> &'static str {
+    match kind {
+        1 => "top-K",
+        2 => "chain",
+        _ => "unknown",
+    }
 }
 
 /// A bad argument to a kernel (a target, a shape, a step range), naming the field.

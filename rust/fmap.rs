@@ -7,6 +7,7 @@
 
 use crate::error::ArgumentError;
 use crate::psi::PsiTopK;
+use crate::psi_chain::PsiChain;
 
 /// Per-payload constants of F(ψ), computed once and shared by every evaluation.
 #[derive(Debug, Clone)]
@@ -85,6 +86,27 @@ pub fn dense_logq(psi: &PsiTopK) -> Vec<f64> {
         out[id as usize] = table.slot(slot);
     }
     out
+}
+
+/// log q(x_i | x_{i−1}) of each position of the L-token block `tokens` under a chain payload:
+/// position i's value is [`logq_for_ids`] of the conditional payload x_{i−1} selects.
+pub fn chain_logq(chain: &PsiChain, tokens: &[u32]) -> Result<Vec<f64>, ArgumentError> {
+    if tokens.len() != chain.len() {
+        return Err(ArgumentError::new(
+            "tokens",
+            format!(
+                "a chain of L = {} needs {} tokens, got {}",
+                chain.len(),
+                chain.len(),
+                tokens.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    for (psi, &token) in chain.conditionals_for(tokens).iter().zip(tokens) {
+        out.push(logq_for_ids(psi, &[token])?[0]);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

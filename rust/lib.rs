@@ -14,15 +14,19 @@ pub mod fmap;
 pub mod fused;
 pub mod ngram;
 pub mod psi;
+pub mod psi_chain;
 pub mod rng;
 mod search;
 pub mod step;
 pub mod tsu;
+pub mod tsu_chain;
 pub mod verify;
 pub mod wire;
+pub mod wire_chain;
 
 #[cfg(feature = "python")]
 mod python;
 
 pub use error::{ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
 pub use psi::PsiTopK;
+pub use psi_chain::PsiChain;

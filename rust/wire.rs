@@ -13,10 +13,12 @@ use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
 pub const VERSION: u8 = 1;
 /// Payload kind tag of the top-K payload.
 pub const KIND_TOP_K: u8 = 1;
+/// Payload kind tag of the chain payload (see `wire_chain`).
+pub const KIND_CHAIN: u8 = 2;
 /// A vocab of at most 2^24 takes at most 4 varint bytes; so does K <= vocab.
 const MAX_VARINT_BYTES: usize = 4;
-const CHECKSUM_BYTES: usize = 4;
-const SCALAR_BYTES: usize = 12;
+pub(crate) const CHECKSUM_BYTES: usize = 4;
+pub(crate) const SCALAR_BYTES: usize = 12;
 /// The shortest valid payload: V = K = 1.
 pub const MIN_ENCODED_LEN: usize = 2 + 1 + 1 + SCALAR_BYTES + 1 + 1 + CHECKSUM_BYTES;
 
@@ -46,7 +48,7 @@ impl EliasFano {
     }
 }
 
-fn varint_len(value: u64) -> u64 {
+pub(crate) fn varint_len(value: u64) -> u64 {
     u64::from((64 - value.leading_zeros()).max(1).div_ceil(7))
 }
 
@@ -54,7 +56,7 @@ fn encoded_len_u64(vocab: u64, k: u64) -> u64 {
     2 + varint_len(vocab)
         + varint_len(k)
         + SCALAR_BYTES as u64
-        + EliasFano::new(vocab, k).bytes()
+        + ids_len(vocab, k)
         + k
         + CHECKSUM_BYTES as u64
 }
@@ -77,19 +79,33 @@ pub fn encode_into(psi: &PsiTopK, out: &mut Vec<u8>) {
     out.extend_from_slice(&psi.scale().to_le_bytes());
     out.extend_from_slice(&psi.eps().to_le_bytes());
 
-    let ef = EliasFano::new(vocab, k);
+    write_ids(out, vocab, psi.ids());
+    out.extend_from_slice(psi.codes());
+    seal(out, start);
+}
+
+/// Appends the Elias–Fano section of the sorted `ids` below `vocab`.
+pub(crate) fn write_ids(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
+    let ef = EliasFano::new(vocab, ids.len() as u64);
     let ids_start = out.len();
     out.resize(ids_start + ef.bytes() as usize, 0);
     let section = &mut out[ids_start..];
     let low_mask = (1u32 << ef.low) - 1;
     let upper_start = ef.k as usize * ef.low as usize;
-    for (i, &id) in psi.ids().iter().enumerate() {
+    for (i, &id) in ids.iter().enumerate() {
         or_bits(section, i * ef.low as usize, id & low_mask);
         let one = upper_start + (id >> ef.low) as usize + i;
         section[one / 8] |= 1 << (one % 8);
     }
+}
 
-    out.extend_from_slice(psi.codes());
+/// Bytes of the Elias–Fano section for K ids below V.
+pub(crate) fn ids_len(vocab: u64, k: u64) -> u64 {
+    EliasFano::new(vocab, k).bytes()
+}
+
+/// Appends the CRC-32 of everything written since `start`.
+pub(crate) fn seal(out: &mut Vec<u8>, start: usize) {
     let checksum = crc32fast::hash(&out[start..]);
     out.extend_from_slice(&checksum.to_le_bytes());
 }
@@ -101,7 +117,7 @@ pub fn encode(psi: &PsiTopK) -> Vec<u8> {
     out
 }
 
-fn truncated(expected: u64, got: usize) -> TsdError {
+pub(crate) fn truncated(expected: u64, got: usize) -> TsdError {
     PsiDecodeError::Truncated {
         expected: expected as usize,
         got,
@@ -109,7 +125,7 @@ fn truncated(expected: u64, got: usize) -> TsdError {
     .into()
 }
 
-fn read_count(bytes: &[u8], field: &'static str) -> Result<(u64, usize), TsdError> {
+pub(crate) fn read_count(bytes: &[u8], field: &'static str) -> Result<(u64, usize), TsdError> {
     read_varint(bytes, MAX_VARINT_BYTES).map_err(|err| match err {
         VarintError::Truncated => truncated(MIN_ENCODED_LEN as u64, bytes.len()),
         VarintError::Overlong => PsiDecodeError::Malformed {
@@ -120,7 +136,7 @@ fn read_count(bytes: &[u8], field: &'static str) -> Result<(u64, usize), TsdErro
     })
 }
 
-fn f32_at(bytes: &[u8], at: usize) -> f32 {
+pub(crate) fn f32_at(bytes: &[u8], at: usize) -> f32 {
     f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
@@ -128,6 +144,28 @@ fn f32_at(bytes: &[u8], at: usize) -> f32 {
 /// integrity (checksum), then meaning (field validation), so that a corrupted byte reports
 /// as a checksum failure rather than as a misleading field error.
 pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
+    check_envelope(bytes, KIND_TOP_K)?;
+    let (vocab, used_v) = read_count(&bytes[2..], "vocab")?;
+    let (k, used_k) = read_count(&bytes[2 + used_v..], "K")?;
+    check_length_and_checksum(bytes, encoded_len_u64(vocab, k))?;
+
+    validate_header(vocab, k)?;
+    let (vocab, k_usize) = (vocab as u32, k as usize);
+    let scalars = 2 + used_v + used_k;
+    let tau = f32_at(bytes, scalars);
+    let scale = f32_at(bytes, scalars + 4);
+    let eps = f32_at(bytes, scalars + 8);
+    validate_scalars(vocab, k_usize, scale, tau, eps)?;
+
+    let ids_start = scalars + SCALAR_BYTES;
+    let (ids, ids_end) = read_ids(bytes, ids_start, vocab, k_usize)?;
+    validate_ids(vocab, &ids)?;
+    let codes = bytes[ids_end..ids_end + k_usize].to_vec();
+    Ok(PsiTopK::from_validated(vocab, ids, codes, scale, tau, eps))
+}
+
+/// Checks the version byte and that the kind byte is `kind`.
+pub(crate) fn check_envelope(bytes: &[u8], kind: u8) -> Result<(), TsdError> {
     let got = bytes.len();
     let version = *bytes
         .first()
@@ -139,16 +177,23 @@ pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
         }
         .into());
     }
-    let kind = *bytes
+    let found = *bytes
         .get(1)
         .ok_or_else(|| truncated(MIN_ENCODED_LEN as u64, got))?;
-    if kind != KIND_TOP_K {
-        return Err(PsiDecodeError::UnknownKind { found: kind }.into());
+    match found {
+        _ if found == kind => Ok(()),
+        KIND_TOP_K | KIND_CHAIN => Err(PsiDecodeError::UnexpectedKind {
+            found,
+            expected: kind,
+        }
+        .into()),
+        _ => Err(PsiDecodeError::UnknownKind { found }.into()),
     }
-    let (vocab, used_v) = read_count(&bytes[2..], "vocab")?;
-    let (k, used_k) = read_count(&bytes[2 + used_v..], "K")?;
+}
 
-    let expected = encoded_len_u64(vocab, k);
+/// Checks that the payload is exactly `expected` bytes long and that its CRC-32 matches.
+pub(crate) fn check_length_and_checksum(bytes: &[u8], expected: u64) -> Result<(), TsdError> {
+    let got = bytes.len();
     if (got as u64) < expected {
         return Err(truncated(expected, got));
     }
@@ -169,22 +214,20 @@ pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
     if stored != computed {
         return Err(PsiDecodeError::ChecksumMismatch { stored, computed }.into());
     }
+    Ok(())
+}
 
-    validate_header(vocab, k)?;
-    let (vocab, k_usize) = (vocab as u32, k as usize);
-    let scalars = 2 + used_v + used_k;
-    let tau = f32_at(bytes, scalars);
-    let scale = f32_at(bytes, scalars + 4);
-    let eps = f32_at(bytes, scalars + 8);
-    validate_scalars(vocab, k_usize, scale, tau, eps)?;
-
-    let ids_start = scalars + SCALAR_BYTES;
-    let ef = EliasFano::new(u64::from(vocab), k);
-    let ids_end = ids_start + ef.bytes() as usize;
-    let ids = decode_ids(&bytes[ids_start..ids_end], ef)?;
-    validate_ids(vocab, &ids)?;
-    let codes = bytes[ids_end..ids_end + k_usize].to_vec();
-    Ok(PsiTopK::from_validated(vocab, ids, codes, scale, tau, eps))
+/// Reads the Elias–Fano section of `k` ids below `vocab` starting at `start`; returns the ids
+/// and the offset just past the section. The caller validates order and range.
+pub(crate) fn read_ids(
+    bytes: &[u8],
+    start: usize,
+    vocab: u32,
+    k: usize,
+) -> Result<(Vec<u32>, usize), TsdError> {
+    let ef = EliasFano::new(u64::from(vocab), k as u64);
+    let end = start + ef.bytes() as usize;
+    Ok((decode_ids(&bytes[start..end], ef)?, end))
 }
 
 fn malformed_ids(reason: &str) -> TsdError {

@@ -53,3 +53,25 @@ def encode(
     body += struct.pack("<fff", tau, scale, eps)
     body += elias_fano(vocab, ids) + bytes(codes)
     return body + struct.pack("<I", zlib.crc32(body))
+
+
+def encode_chain(
+    vocab: int,
+    ids: Sequence[Sequence[int]],
+    codes: Sequence[Sequence[int]],
+    scales: Sequence[float],
+    tau: float,
+    eps: Sequence[float],
+) -> bytes:
+    """A chain payload (kind 2): `codes` lists position 0's row, then K + 1 rows per later
+    position."""
+    k = len(ids[0])
+    body = bytes([1, 2]) + varint(vocab) + varint(len(ids)) + varint(k) + struct.pack("<f", tau)
+    row = 0
+    for position, position_ids in enumerate(ids):
+        rows = 1 if position == 0 else k + 1
+        body += struct.pack("<ff", scales[position], eps[position])
+        body += elias_fano(vocab, position_ids)
+        body += b"".join(bytes(r) for r in codes[row : row + rows])
+        row += rows
+    return body + struct.pack("<I", zlib.crc32(body))

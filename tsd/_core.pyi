@@ -6,12 +6,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "MAX_CHAIN_LEN",
+    "PSI_KIND_CHAIN",
+    "PSI_KIND_TOP_K",
     "PSI_VERSION",
     "RNG_STREAM_TSU",
     "RNG_STREAM_VERIFY",
     "BigramChain",
     "InvalidArgumentError",
     "NgramModel",
+    "PsiChain",
+    "PsiChainLengthError",
     "PsiChecksumError",
     "PsiCodeError",
     "PsiDecodeError",
@@ -35,10 +40,13 @@ __all__ = [
     "TsdError",
     "__version__",
     "accept_correct",
+    "chains_from_positions",
+    "craft_chain_positions",
     "craft_psi_rows",
     "m0_run",
     "psi_encoded_len",
     "rng_words",
+    "tsu_draw_chains",
     "tsu_draw_each",
     "tsu_draw_many",
     "verify_blocks",
@@ -47,6 +55,9 @@ __all__ = [
 
 __version__: str
 PSI_VERSION: int
+PSI_KIND_TOP_K: int
+PSI_KIND_CHAIN: int
+MAX_CHAIN_LEN: int
 RNG_STREAM_TSU: int
 RNG_STREAM_VERIFY: int
 
@@ -71,6 +82,7 @@ class PsiCodeError(PsiValidationError): ...
 class PsiTauError(PsiValidationError): ...
 class PsiScaleError(PsiValidationError): ...
 class PsiEpsError(PsiValidationError): ...
+class PsiChainLengthError(PsiValidationError): ...
 
 @final
 class PsiTopK:
@@ -108,6 +120,47 @@ class PsiTopK:
     def tail_mass(self) -> float: ...
     @property
     def size_bytes(self) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[object, tuple[bytes]]: ...
+
+@final
+class PsiChain:
+    """Chain proposal payload: L positions of top-K slots with previous-slot-dependent codes."""
+
+    def __new__(
+        cls,
+        vocab: int,
+        ids: object,
+        codes: object,
+        scales: object,
+        tau: float,
+        eps: object,
+    ) -> PsiChain: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> PsiChain: ...
+    def to_bytes(self) -> bytes: ...
+    def conditional(self, position: int, previous_slot: int = 0) -> PsiTopK: ...
+    def conditionals_for(self, tokens: object) -> list[PsiTopK]: ...
+    def logq(self, tokens: object) -> NDArray[np.float64]: ...
+    @property
+    def vocab(self) -> int: ...
+    @property
+    def K(self) -> int: ...
+    @property
+    def L(self) -> int: ...
+    @property
+    def tau(self) -> float: ...
+    @property
+    def ids(self) -> NDArray[np.uint32]: ...
+    @property
+    def codes(self) -> NDArray[np.uint8]: ...
+    @property
+    def scales(self) -> NDArray[np.float32]: ...
+    @property
+    def eps(self) -> NDArray[np.float32]: ...
+    @property
+    def size_bytes(self) -> int: ...
+    def __len__(self) -> int: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[object, tuple[bytes]]: ...
 
@@ -152,6 +205,20 @@ class NgramModel:
 def craft_psi_rows(
     p: NDArray[np.float64], k: int, tau: float, eps: float | None
 ) -> list[PsiTopK]: ...
+def craft_chain_positions(
+    rows: NDArray[np.float64], pool: NDArray[np.float64], k: int, eps: float | None
+) -> tuple[NDArray[np.uint32], NDArray[np.uint8], NDArray[np.float32], NDArray[np.float32]]: ...
+def chains_from_positions(
+    vocab: int,
+    tau: float,
+    ids: NDArray[np.uint32],
+    codes: NDArray[np.uint8],
+    scales: NDArray[np.float32],
+    eps: NDArray[np.float32],
+) -> list[PsiChain]: ...
+def tsu_draw_chains(
+    chains: list[PsiChain], seed: int, steps: NDArray[np.uint64]
+) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
 def tsu_draw_each(
     psis: list[PsiTopK], seed: int, steps: NDArray[np.uint64]
 ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...

@@ -6,6 +6,7 @@ re-exported here under their public names.
 
 from tsd._core import (
     InvalidArgumentError,
+    PsiChainLengthError,
     PsiChecksumError,
     PsiCodeError,
     PsiDecodeError,
@@ -36,6 +37,7 @@ class CorpusError(TsdError):
 __all__ = [
     "CorpusError",
     "InvalidArgumentError",
+    "PsiChainLengthError",
     "PsiChecksumError",
     "PsiCodeError",
     "PsiDecodeError",

@@ -11,13 +11,14 @@ from numpy.typing import ArrayLike
 
 from tsd import _core
 from tsd._checks import as_vector, check_float, check_int
-from tsd._core import PsiTopK
+from tsd._core import PSI_KIND_CHAIN, PsiChain, PsiTopK
 from tsd.errors import InvalidArgumentError
 
 EpsSpec = float | Literal["auto"]
 
 __all__ = [
     "EpsSpec",
+    "PsiChain",
     "PsiTopK",
     "craft_psi_from_p",
     "encoded_size",
@@ -77,13 +78,17 @@ def encoded_size(vocab: int, K: int) -> int:
     return _core.psi_encoded_len(v, check_int("K", K, 1, v))
 
 
-def to_bytes(psi: PsiTopK) -> bytes:
+def to_bytes(psi: PsiTopK | PsiChain) -> bytes:
     """The versioned, checksummed wire encoding of `psi`."""
     return psi.to_bytes()
 
 
-def from_bytes(data: bytes) -> PsiTopK:
-    """Decode and validate a payload; raises a `PsiDecodeError` or `PsiValidationError`."""
+def from_bytes(data: bytes) -> PsiTopK | PsiChain:
+    """Decode and validate a payload of either kind (the envelope's kind byte says which);
+    raises a `PsiDecodeError` or `PsiValidationError`."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise InvalidArgumentError(f"data: must be bytes, got {type(data).__name__}")
-    return PsiTopK.from_bytes(bytes(data))
+    raw = bytes(data)
+    if len(raw) > 1 and raw[1] == PSI_KIND_CHAIN:
+        return PsiChain.from_bytes(raw)
+    return PsiTopK.from_bytes(raw)

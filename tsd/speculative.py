@@ -1,10 +1,14 @@
 """Block speculative decoding through ψ payloads, and plain sampling as the baseline.
 
-Per round, for every active sequence: the draft crafts ψ_1 from its conditional at the prefix,
-the TSU draws y_1 and its log q_1, the draft crafts ψ_2 given y_1, ... up to L tokens; one
-target call yields p at the L + 1 positions; the block verifier (rust/block.rs) accepts the
-longest prefix and emits a correction or a bonus token. Sequences run in lockstep, so each
-round is a handful of batched calls into the core whatever the batch size.
+Per round, for every active sequence, the L draft tokens come one of two ways:
+- `drafting="token"`: the draft crafts ψ_1 from its conditional at the prefix, the TSU draws
+  y_1 and its log q_1, the draft crafts ψ_2 given y_1, ... : L TSU calls per round.
+- `drafting="chain"`: the draft crafts one chain ψ for all L positions (tsd/psi_chain.py) and
+  the TSU draws the whole block in one call, returning log q(y_i | y_{i−1}) per position.
+Then one target call yields p at the L + 1 positions; the block verifier (rust/block.rs)
+accepts the longest prefix and emits a correction or a bonus token, checking position i
+against the payload y_i was drawn from. Sequences run in lockstep, so each round is a handful
+of batched calls into the core whatever the batch size.
 
 Randomness: sequence b's draws at its k-th verified position use step (b << 40) + k of the
 seed, on the TSU stream for the draft and the verifier stream for the verdict.
@@ -21,9 +25,11 @@ from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.ngram import History, LanguageModel
 from tsd.psi import EpsSpec, PsiTopK, parse_eps
+from tsd.psi_chain import craft_chains
 from tsd.tsu import TSU, SimTSU
 
 SEQUENCE_SHIFT = 40
+DRAFTING = ("token", "chain")
 
 
 @dataclass
@@ -36,6 +42,7 @@ class GenerationStats:
     accepted: int = 0
     rejections: int = 0
     psi_bytes: int = 0
+    tsu_calls: int = 0
     reached_by_position: list[int] = field(default_factory=list)
     accepted_by_position: list[int] = field(default_factory=list)
 
@@ -54,10 +61,13 @@ class GenerationStats:
     def tokens_per_call(self) -> float:
         return self.tokens / self.target_calls if self.target_calls else float("nan")
 
-    def record_round(self, block: int, accepted: int, kept: int, psi_bytes: int) -> None:
+    def record_round(
+        self, block: int, accepted: int, kept: int, psi_bytes: int, tsu_calls: int
+    ) -> None:
         """Count one sequence's round: L drafts, `accepted` of them kept, `kept` tokens emitted."""
         self.tokens += kept
         self.target_calls += 1
+        self.tsu_calls += tsu_calls
         self.proposed += block
         self.accepted += accepted
         self.rejections += int(accepted < block)
@@ -108,12 +118,19 @@ def speculative_generate(
     eps: EpsSpec = "auto",
     seed: int = 0,
     tsu: TSU | None = None,
+    drafting: str = "token",
 ) -> Generation:
-    """Generate `max_new_tokens` after each prompt with L-token drafts verified in blocks."""
+    """Generate `max_new_tokens` after each prompt with L-token drafts verified in blocks;
+    `drafting` is "token" (one ψ and TSU call per draft token) or "chain" (one chain ψ and
+    TSU call per block)."""
     vocab = target.vocab_size
     if draft.vocab_size != vocab:
         raise InvalidArgumentError(
             f"draft: vocabulary {draft.vocab_size} differs from the target's {vocab}"
+        )
+    if drafting not in DRAFTING:
+        raise InvalidArgumentError(
+            f"drafting: must be one of {', '.join(DRAFTING)}, got {drafting!r}"
         )
     block = check_int("L", L, 1, 32)
     k = check_int("K", K, 1, vocab)
@@ -131,7 +148,13 @@ def speculative_generate(
         bases = np.left_shift(np.array(active, dtype=np.uint64), np.uint64(SEQUENCE_SHIFT))
         bases += counters[active]
         prefixes = [sequences[b] for b in active]
-        drafted, psis, logq = _draft(draft, sampler, prefixes, bases, block, k, tau, eps_value)
+        if drafting == "chain":
+            drafted, psis, logq, sizes = _draft_chain(
+                draft, sampler, prefixes, bases, block, k, tau, eps_value
+            )
+        else:
+            drafted, psis, logq = _draft(draft, sampler, prefixes, bases, block, k, tau, eps_value)
+            sizes = [sum(psi.size_bytes for psi in row) for row in psis]
         histories = [
             np.array(prefix + d[:i], dtype=np.uint32)
             for prefix, d in zip(prefixes, drafted, strict=True)
@@ -161,8 +184,8 @@ def speculative_generate(
             kept = emitted[offsets[j] : offsets[j + 1]][:room]
             sequences[b].extend(int(t) for t in kept)
             counters[b] += np.uint64(block + 1)
-            psi_bytes = sum(psi.size_bytes for psi in psis[j])
-            stats.record_round(block, int(accepted[j]), len(kept), psi_bytes)
+            calls = 1 if drafting == "chain" else block
+            stats.record_round(block, int(accepted[j]), len(kept), sizes[j], calls)
             if len(sequences[b]) - prompt_lengths[b] < n_new:
                 still_active.append(b)
         active = still_active
@@ -199,6 +222,26 @@ def _draft(
             psis[j].append(psi)
             logq[j].append(float(token_logq[j]))
     return drafted, psis, logq
+
+
+def _draft_chain(
+    draft: LanguageModel,
+    sampler: TSU,
+    prefixes: list[list[int]],
+    bases: NDArray[np.uint64],
+    block: int,
+    k: int,
+    tau: float,
+    eps: EpsSpec,
+) -> tuple[list[list[int]], list[list[PsiTopK]], list[list[float]], list[int]]:
+    """L draft tokens per prefix from one chain ψ and one TSU call. Returns the tokens, the
+    conditional payload each was drawn from, their returned log q, and each chain's size."""
+    histories = [np.array(p, dtype=np.uint32) for p in prefixes]
+    chains = craft_chains(draft, histories, L=block, K=k, tau=tau, eps=eps)
+    tokens, logq = sampler.sample_chains(chains, bases)
+    drafted = tokens.tolist()
+    psis = [chain.conditionals_for(row) for chain, row in zip(chains, drafted, strict=True)]
+    return drafted, psis, logq.tolist(), [chain.size_bytes for chain in chains]
 
 
 def baseline_generate(

@@ -5,6 +5,10 @@ A TSU draws y from the distribution it realises for ψ and returns log q(y) with
 `realised_logq(psi)`; the verifier uses that realised distribution for ratio and residual, so
 every backend is exact. `SimTSU` realises F(ψ) itself and keys each draw by (seed, step) only,
 so any step can be replayed and runs split into chunks agree exactly.
+
+A chain payload (`PsiChain`) has the TSU draw a whole block in one call: `sample_chains`
+returns each position's token and log q(x_i | x_{i−1}), read from the realised distribution of
+the conditional payload the previous token selects (`PsiChain.conditionals_for`).
 """
 
 from abc import ABC, abstractmethod
@@ -16,7 +20,7 @@ from numpy.typing import NDArray
 
 from tsd import _core
 from tsd._checks import MAX_U64, check_int, check_seed
-from tsd._core import PsiTopK
+from tsd._core import PsiChain, PsiTopK
 from tsd.errors import InvalidArgumentError, TsdError
 
 __all__ = ["BACKENDS", "TSU", "BackendUnavailableError", "BatchedTSU", "SimTSU", "make_tsu"]
@@ -52,10 +56,18 @@ class TSU(Protocol):
         """One draw per payload, payload i at step steps[i]: (tokens, log q)."""
         ...
 
+    def sample_chains(
+        self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        """One block per chain, chain b's at step steps[b] (its positions use steps[b] + i):
+        (tokens, log q), each of shape (B, L)."""
+        ...
+
 
 class BatchedTSU(ABC):
     """What every backend shares: a seed, checked step ranges, and single draws made as
-    batches of one. A backend implements `_draw_range`, `sample_each` and `realised_logq`."""
+    batches of one. A backend implements `_draw_range`, `sample_each`, `sample_chains` and
+    `realised_logq`."""
 
     def __init__(self, seed: int) -> None:
         self.seed = check_seed(seed)
@@ -69,6 +81,11 @@ class BatchedTSU(ABC):
     @abstractmethod
     def sample_each(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
+
+    @abstractmethod
+    def sample_chains(
+        self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
 
     @abstractmethod
@@ -108,6 +125,13 @@ class SimTSU(BatchedTSU):
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         return _core.tsu_draw_each(list(psis), self.seed, np.ascontiguousarray(steps, np.uint64))
+
+    def sample_chains(
+        self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        return _core.tsu_draw_chains(
+            list(chains), self.seed, np.ascontiguousarray(steps, np.uint64)
+        )
 
 
 def make_tsu(backend: str, seed: int) -> TSU:

@@ -12,6 +12,13 @@ thrml samples from float32 weights, so the distribution it realises differs from
 last bits. `realised_logq` reports that distribution (softmax of the float32 weights, computed
 in float64), every returned log q is read from it, and the verifier uses it for both ratio and
 residual: exact by construction.
+
+A chain payload becomes a directed chain of L categorical nodes, one sequential block per
+position: position 0's node has its slot weights as bias, and node i's conditional is the
+interaction W_i[b, a] = the weights of the conditional payload for previous slot a
+(`InteractionGroup(DiscreteEBMInteraction(...), head=nodes[1:], tail=[nodes[:-1]])`). An
+interaction only feeds its head, so one sweep in position order is exact ancestral sampling,
+and q(x_i | x_{i−1}) is the realised distribution of that conditional payload.
 """
 
 from collections.abc import Callable, Sequence
@@ -21,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd._core import PsiTopK
+from tsd._core import PsiChain, PsiTopK
 from tsd.errors import TsdError
 from tsd.tsu import BatchedTSU
 
@@ -29,7 +36,11 @@ try:
     import jax
     import jax.numpy as jnp
     import thrml
-    from thrml.models.discrete_ebm import CategoricalEBMFactor, CategoricalGibbsConditional
+    from thrml.models.discrete_ebm import (
+        CategoricalEBMFactor,
+        CategoricalGibbsConditional,
+        DiscreteEBMInteraction,
+    )
 except ImportError as exc:  # the optional extra is not installed
     raise ImportError(
         "the thrml TSU backend needs the optional extra: pip install 'tsd[thrml]' "
@@ -37,7 +48,11 @@ except ImportError as exc:  # the optional extra is not installed
     ) from exc
 
 U32 = 0xFFFF_FFFF
+# One sweep, observed at its end.
 _SCHEDULE = thrml.SamplingSchedule(n_warmup=1, n_samples=1, steps_per_sample=1)
+# Realised rows kept for reuse (the M1 walk revisits one payload per context); beyond this the
+# cache starts over, so long speculative runs with fresh payloads stay bounded in memory.
+_CACHE_ROWS = 4096
 
 
 class ThrmlError(TsdError):
@@ -52,10 +67,7 @@ def _sampler(n_slots: int) -> Callable[..., Any]:
     weights are arguments, so new payloads never recompile (thrml issue #20)."""
     node = thrml.CategoricalNode()
     block = thrml.Block([node])
-    # thrml's default categorical dtype is uint8, which wraps above 255 categories.
-    spec = thrml.BlockGibbsSpec(
-        [block], [], {thrml.CategoricalNode: jax.ShapeDtypeStruct((), jnp.uint32)}
-    )
+    spec = thrml.BlockGibbsSpec([block], [], _uint32_spec())
     conditional = CategoricalGibbsConditional(n_slots)
 
     def one(base: Any, weights: Any, lo: Any, hi: Any, tail_count: Any) -> tuple[Any, Any]:
@@ -70,6 +82,61 @@ def _sampler(n_slots: int) -> Callable[..., Any]:
     # Every argument is an array, so plain jax.jit serves (equinox's filter_jit, needed for
     # non-array arguments, costs ~0.4 ms of Python per call here).
     return jax.jit(jax.vmap(one, in_axes=(None, 0, 0, 0, 0)))
+
+
+def _uint32_spec() -> Any:
+    # thrml's default categorical dtype is uint8, which wraps above 255 categories.
+    return {thrml.CategoricalNode: jax.ShapeDtypeStruct((), jnp.uint32)}
+
+
+@lru_cache(maxsize=32)
+def _chain_sampler(n_slots: int, length: int) -> Callable[..., Any]:
+    """A compiled sampler for chains of `length` positions with `n_slots` slots. Arguments: the
+    base key, first-position weights (B, n_slots), transitions (B, length − 1, n_slots,
+    n_slots) with [i, b, a] the logit of slot b at position i + 1 after slot a, steps as (B,)
+    low and high words, tail sizes (B, length); returns slots and tail ranks, each (B, length)."""
+    nodes = [thrml.CategoricalNode() for _ in range(length)]
+    blocks = [thrml.Block([node]) for node in nodes]
+    spec = thrml.BlockGibbsSpec(blocks, [], _uint32_spec())
+    samplers: list[thrml.AbstractConditionalSampler] = [
+        CategoricalGibbsConditional(n_slots)
+    ] * length
+
+    def one(
+        base: Any, first: Any, transitions: Any, lo: Any, hi: Any, tail_counts: Any
+    ) -> tuple[Any, Any]:
+        slot_key, tail_key = jax.random.split(jax.random.fold_in(jax.random.fold_in(base, lo), hi))
+        groups = [thrml.InteractionGroup(DiscreteEBMInteraction(0, first[None, :]), blocks[0], [])]
+        if length > 1:
+            groups.append(
+                thrml.InteractionGroup(
+                    DiscreteEBMInteraction(0, transitions),
+                    thrml.Block(nodes[1:]),
+                    [thrml.Block(nodes[:-1])],
+                )
+            )
+        program = thrml.BlockSamplingProgram(spec, samplers, groups)
+        init = [jnp.zeros((1,), dtype=jnp.uint32) for _ in range(length)]
+        observed = thrml.sample_states(slot_key, program, _SCHEDULE, init, [], [thrml.Block(nodes)])
+        ranks = jax.random.randint(tail_key, (length,), 0, tail_counts, dtype=jnp.uint32)
+        return observed[0][0], ranks
+
+    return jax.jit(jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0)))
+
+
+def chain_weights(chain: PsiChain) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The directed chain's float32 weights: position 0's slot weights (K + 1,), and for each
+    later position i the (K + 1) × (K + 1) matrix whose column a holds the slot weights of
+    the conditional payload for previous slot a."""
+    slots = chain.K + 1
+    first = slot_weights(chain.conditional(0))
+    transitions = np.empty((chain.L - 1, slots, slots), dtype=np.float32)
+    for position in range(1, chain.L):
+        for previous in range(slots):
+            transitions[position - 1, :, previous] = slot_weights(
+                chain.conditional(position, previous)
+            )
+    return first, transitions
 
 
 def slot_weights(psi: PsiTopK) -> NDArray[np.float32]:
@@ -101,6 +168,8 @@ class ThrmlTSU(BatchedTSU):
         """The distribution this backend samples ψ from, over the whole vocabulary."""
         cache_key = psi.to_bytes()
         if cache_key not in self._realised:
+            if len(self._realised) >= _CACHE_ROWS:
+                self._realised.clear()
             slots = realised_slot_logq(slot_weights(psi))
             dense = np.full(psi.vocab, -np.inf)
             tail_count = psi.vocab - psi.K
@@ -113,13 +182,7 @@ class ThrmlTSU(BatchedTSU):
     def _draw(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        groups: list[PsiTopK] = []
-        seen: dict[int, int] = {}
-        index = np.empty(len(psis), dtype=np.int64)
-        for i, psi in enumerate(psis):
-            index[i] = seen.setdefault(id(psi), len(groups))
-            if index[i] == len(groups):
-                groups.append(psi)
+        groups, index = _distinct(psis)
         n_slots = {psi.K + 1 for psi in groups}
         if len(n_slots) > 1:
             raise ThrmlError(f"psis: one batch needs one K, got K + 1 in {sorted(n_slots)}")
@@ -158,6 +221,70 @@ class ThrmlTSU(BatchedTSU):
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         return self._draw(list(psis), np.ascontiguousarray(steps, dtype=np.uint64))
+
+    def sample_chains(
+        self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
+    ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+        chains = list(chains)
+        steps = np.ascontiguousarray(steps, dtype=np.uint64)
+        if len(steps) != len(chains):
+            raise ThrmlError(f"steps: {len(chains)} chains need as many steps, got {len(steps)}")
+        shapes = {(chain.L, chain.K) for chain in chains}
+        if len(shapes) > 1:
+            raise ThrmlError(f"chains: one batch needs one (L, K), got {sorted(shapes)}")
+        if not chains:
+            return np.empty((0, 0), np.uint32), np.empty((0, 0), np.float64)
+        length, k = shapes.pop()
+        groups, index = _distinct(chains)
+        weights = [chain_weights(chain) for chain in groups]
+        tail_counts = np.array([max(chain.vocab - k, 1) for chain in groups], np.uint32)[index]
+        slots, ranks = (
+            np.asarray(out)
+            for out in _chain_sampler(k + 1, length)(
+                self._key,
+                np.stack([first for first, _ in weights])[index],
+                np.stack([transitions for _, transitions in weights])[index],
+                (steps & U32).astype(np.uint32),
+                (steps >> np.uint64(32)).astype(np.uint32),
+                np.repeat(tail_counts[:, None], length, axis=1),
+            )
+        )
+        tokens = np.empty((len(chains), length), dtype=np.uint32)
+        logq = np.empty((len(chains), length), dtype=np.float64)
+        for g, (chain, (first, transitions)) in enumerate(zip(groups, weights, strict=True)):
+            rows = index == g
+            slot, rank = slots[rows], ranks[rows]
+            # Slot-level realised log q, as realised_logq computes it for each conditional.
+            tail_log = np.log(chain.vocab - k) if chain.vocab > k else 0.0
+            for position in range(length):
+                ids = chain.ids[position]
+                here = slot[:, position]
+                outside = _nth_outside(ids, rank[:, position])
+                tokens[rows, position] = np.where(here < k, ids[np.minimum(here, k - 1)], outside)
+                if position == 0:
+                    table = realised_slot_logq(first)[None, :]
+                    previous = np.zeros_like(here)
+                else:
+                    table = np.stack(
+                        [realised_slot_logq(transitions[position - 1, :, a]) for a in range(k + 1)]
+                    )
+                    previous = slot[:, position - 1]
+                values = table[previous, here]
+                logq[rows, position] = np.where(here == k, values - tail_log, values)
+        return tokens, logq
+
+
+def _distinct(items: Sequence[Any]) -> tuple[list[Any], NDArray[np.int64]]:
+    """The distinct objects of `items` (by identity, in first-seen order) and each item's index
+    among them, so per-payload work is done once per payload however often it repeats."""
+    groups: list[Any] = []
+    seen: dict[int, int] = {}
+    index = np.empty(len(items), dtype=np.int64)
+    for i, item in enumerate(items):
+        index[i] = seen.setdefault(id(item), len(groups))
+        if index[i] == len(groups):
+            groups.append(item)
+    return groups, index
 
 
 def _nth_outside(ids: NDArray[np.uint32], ranks: NDArray[np.uint32]) -> NDArray[np.int64]:

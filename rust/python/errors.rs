@@ -130,29 +130,41 @@ create_exception!(
     PsiValidationError,
     "eps is negative, non-finite, or leaves no mass for the ids."
 );
+create_exception!(
+    tsd,
+    PsiChainLengthError,
+    PsiValidationError,
+    "A chain payload's length L is out of range."
+);
 
 fn decode_error(err: &core_error::PsiDecodeError) -> PyErr {
     let message = err.to_string();
     match err {
         core_error::PsiDecodeError::Truncated { .. } => PsiTruncatedError::new_err(message),
         core_error::PsiDecodeError::UnsupportedVersion { .. } => PsiVersionError::new_err(message),
-        core_error::PsiDecodeError::UnknownKind { .. } => PsiKindError::new_err(message),
+        core_error::PsiDecodeError::UnknownKind { .. }
+        | core_error::PsiDecodeError::UnexpectedKind { .. } => PsiKindError::new_err(message),
         core_error::PsiDecodeError::ChecksumMismatch { .. } => PsiChecksumError::new_err(message),
         core_error::PsiDecodeError::TrailingBytes { .. } => PsiTrailingBytesError::new_err(message),
         core_error::PsiDecodeError::Malformed { .. } => PsiMalformedError::new_err(message),
     }
 }
 
+/// The exception of `err`; a chain position's error is raised as its cause's class, with a
+/// message that names the position.
 pub(crate) fn validation_error(err: &core_error::PsiValidationError) -> PyErr {
-    let message = err.to_string();
+    validation_class(err, err.to_string())
+}
+
+fn validation_class(err: &core_error::PsiValidationError, message: String) -> PyErr {
     match err {
+        core_error::PsiValidationError::AtPosition { source, .. } => {
+            validation_class(source, message)
+        }
         core_error::PsiValidationError::VocabOutOfRange { .. } => PsiVocabError::new_err(message),
         core_error::PsiValidationError::EmptyTopK => PsiEmptyError::new_err(message),
         core_error::PsiValidationError::KExceedsVocab { .. } => {
             PsiKExceedsVocabError::new_err(message)
-        }
-        core_error::PsiValidationError::LengthMismatch { .. } => {
-            PsiLengthMismatchError::new_err(message)
         }
         core_error::PsiValidationError::DuplicateId { .. } => PsiDuplicateIdError::new_err(message),
         core_error::PsiValidationError::IdsNotSorted { .. } => {
@@ -164,6 +176,11 @@ pub(crate) fn validation_error(err: &core_error::PsiValidationError) -> PyErr {
         core_error::PsiValidationError::InvalidTau { .. } => PsiTauError::new_err(message),
         core_error::PsiValidationError::InvalidScale { .. } => PsiScaleError::new_err(message),
         core_error::PsiValidationError::InvalidEps { .. } => PsiEpsError::new_err(message),
+        core_error::PsiValidationError::ChainLength { .. } => PsiChainLengthError::new_err(message),
+        core_error::PsiValidationError::LengthMismatch { .. }
+        | core_error::PsiValidationError::ChainShape { .. } => {
+            PsiLengthMismatchError::new_err(message)
+        }
     }
 }
 
@@ -220,5 +237,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PsiTauError", py.get_type::<PsiTauError>())?;
     m.add("PsiScaleError", py.get_type::<PsiScaleError>())?;
     m.add("PsiEpsError", py.get_type::<PsiEpsError>())?;
+    m.add("PsiChainLengthError", py.get_type::<PsiChainLengthError>())?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod chain;
 mod errors;
 mod kernels;
 mod psi;
+mod psi_chain;
 mod speculative;
 
 use pyo3::prelude::*;
@@ -15,6 +16,10 @@ use pyo3::prelude::*;
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<psi::PyPsiTopK>()?;
+    m.add_class::<psi_chain::PyPsiChain>()?;
+    m.add_function(wrap_pyfunction!(psi_chain::craft_chain_positions, m)?)?;
+    m.add_function(wrap_pyfunction!(psi_chain::chains_from_positions, m)?)?;
+    m.add_function(wrap_pyfunction!(psi_chain::tsu_draw_chains, m)?)?;
     m.add_class::<chain::PyBigramChain>()?;
     m.add_function(wrap_pyfunction!(chain::verify_external, m)?)?;
     m.add_class::<speculative::PyNgramModel>()?;
@@ -29,6 +34,9 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RNG_STREAM_TSU", crate::rng::STREAM_TSU)?;
     m.add("RNG_STREAM_VERIFY", crate::rng::STREAM_VERIFY)?;
     m.add("PSI_VERSION", crate::wire::VERSION)?;
+    m.add("PSI_KIND_TOP_K", crate::wire::KIND_TOP_K)?;
+    m.add("PSI_KIND_CHAIN", crate::wire::KIND_CHAIN)?;
+    m.add("MAX_CHAIN_LEN", crate::psi_chain::MAX_CHAIN_LEN)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

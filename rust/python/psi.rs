@@ -17,7 +17,7 @@ pub struct PyPsiTopK {
     pub(crate) inner: PsiTopK,
 }
 
-fn vocab_from(vocab: i64) -> PyResult<u32> {
+pub(crate) fn vocab_from(vocab: i64) -> PyResult<u32> {
     match u32::try_from(vocab) {
         Ok(v) if (1..=MAX_VOCAB).contains(&v) => Ok(v),
         _ => Err(PsiVocabError::new_err(format!(
@@ -26,7 +26,7 @@ fn vocab_from(vocab: i64) -> PyResult<u32> {
     }
 }
 
-fn ids_from(ids: Vec<i64>) -> PyResult<Vec<u32>> {
+pub(crate) fn ids_from(ids: Vec<i64>) -> PyResult<Vec<u32>> {
     ids.iter()
         .enumerate()
         .map(|(position, &id)| {
@@ -39,7 +39,7 @@ fn ids_from(ids: Vec<i64>) -> PyResult<Vec<u32>> {
         .collect()
 }
 
-fn codes_from(codes: Vec<i64>) -> PyResult<Vec<u8>> {
+pub(crate) fn codes_from(codes: Vec<i64>) -> PyResult<Vec<u8>> {
     codes
         .iter()
         .enumerate()

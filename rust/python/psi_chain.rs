@@ -1,0 +1,350 @@
+//! `tsd.PsiChain`: the Python face of [`PsiChain`], and the chain kernels (crafting a
+//! position, SimTSU block draws).
+
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyReadonlyArray3, PyUntypedArrayMethods,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+use rayon::prelude::*;
+
+use super::arrays::{rows, slice};
+use super::errors::{argument_error, to_py, validation_error};
+use super::psi::{codes_from, ids_from, vocab_from, PyPsiTopK};
+use crate::craft::{craft_chain_position, EpsChoice};
+use crate::error::ArgumentError;
+use crate::fmap::chain_logq;
+use crate::psi_chain::PsiChain;
+use crate::tsu_chain::ChainSampler;
+use crate::wire_chain::{decode_chain, encode_chain, encoded_chain_len};
+
+type ChainDraws<'py> = (Bound<'py, PyArray2<u32>>, Bound<'py, PyArray2<f64>>);
+type CraftedPositions<'py> = (
+    Bound<'py, PyArray2<u32>>,
+    Bound<'py, PyArray3<u8>>,
+    Bound<'py, PyArray1<f32>>,
+    Bound<'py, PyArray1<f32>>,
+);
+
+/// Chain proposal payload: L positions of K sorted ids whose score codes depend on the previous
+/// position's slot, so one TSU call draws an L-token block. `ids` is (L, K); `codes` has one
+/// row for position 0, then K + 1 rows per later position (row a: the previous token filled
+/// slot a; row K: it was outside the previous ids); `scales` and `eps` have one entry per
+/// position.
+#[pyclass(name = "PsiChain", module = "tsd", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyPsiChain {
+    pub(crate) inner: PsiChain,
+}
+
+fn flat_rows<T>(
+    rows: Vec<Vec<i64>>,
+    width: usize,
+    field: &'static str,
+    convert: impl Fn(Vec<i64>) -> PyResult<Vec<T>>,
+) -> PyResult<Vec<T>> {
+    let mut out = Vec::with_capacity(rows.len() * width);
+    for (r, row) in rows.into_iter().enumerate() {
+        if row.len() != width {
+            return Err(super::errors::PsiLengthMismatchError::new_err(format!(
+                "{field}: row {r} has {} entries, expected K = {width}",
+                row.len()
+            )));
+        }
+        out.extend(convert(row)?);
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl PyPsiChain {
+    #[new]
+    #[pyo3(signature = (vocab, ids, codes, scales, tau, eps))]
+    fn new(
+        vocab: i64,
+        ids: Vec<Vec<i64>>,
+        codes: Vec<Vec<i64>>,
+        scales: Vec<f64>,
+        tau: f64,
+        eps: Vec<f64>,
+    ) -> PyResult<Self> {
+        let k = ids.first().map_or(0, Vec::len);
+        let inner = PsiChain::new(
+            vocab_from(vocab)?,
+            k,
+            tau as f32,
+            flat_rows(ids, k, "ids", ids_from)?,
+            flat_rows(codes, k, "codes", codes_from)?,
+            scales.iter().map(|&s| s as f32).collect(),
+            eps.iter().map(|&e| e as f32).collect(),
+        )
+        .map_err(|err| validation_error(&err))?;
+        Ok(Self { inner })
+    }
+
+    /// Decodes and validates a chain payload (kind 2).
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        decode_chain(data)
+            .map(|inner| Self { inner })
+            .map_err(to_py)
+    }
+
+    /// The versioned, checksummed wire encoding (see docs/PSI_FORMAT.md).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &encode_chain(&self.inner))
+    }
+
+    /// The top-K payload position `position` samples from when the previous token filled
+    /// `previous_slot` (K: outside the previous ids); ignored at position 0.
+    #[pyo3(signature = (position, previous_slot = 0))]
+    fn conditional(&self, position: usize, previous_slot: usize) -> PyResult<PyPsiTopK> {
+        let (length, k) = (self.inner.len(), self.inner.k());
+        if position >= length || previous_slot > k {
+            return Err(argument_error(&ArgumentError::new(
+                "position",
+                format!(
+                    "position must be below L = {length} and previous_slot at most K = {k}, \
+                     got {position} and {previous_slot}"
+                ),
+            )));
+        }
+        Ok(PyPsiTopK {
+            inner: self.inner.conditional(position, previous_slot),
+        })
+    }
+
+    /// The payload each position of the drawn block `tokens` was sampled from.
+    fn conditionals_for(&self, tokens: Vec<u32>) -> PyResult<Vec<PyPsiTopK>> {
+        chain_logq(&self.inner, &tokens).map_err(|err| argument_error(&err))?;
+        Ok(self
+            .inner
+            .conditionals_for(&tokens)
+            .into_iter()
+            .map(|inner| PyPsiTopK { inner })
+            .collect())
+    }
+
+    /// log q(x_i | x_{i−1}) per position of the block `tokens`, bit-identical to the TSU's.
+    fn logq<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        chain_logq(&self.inner, &tokens)
+            .map(|values| values.into_pyarray(py))
+            .map_err(|err| argument_error(&err))
+    }
+
+    #[getter]
+    fn vocab(&self) -> u32 {
+        self.inner.vocab()
+    }
+    #[getter(K)]
+    fn k(&self) -> usize {
+        self.inner.k()
+    }
+    #[getter(L)]
+    fn length(&self) -> usize {
+        self.inner.len()
+    }
+    #[getter]
+    fn tau(&self) -> f32 {
+        self.inner.tau()
+    }
+    /// The ids, shape (L, K).
+    #[getter]
+    fn ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        PyArray1::from_slice(py, self.inner.all_ids()).reshape([self.inner.len(), self.inner.k()])
+    }
+    /// The code rows, shape (1 + (L − 1)(K + 1), K).
+    #[getter]
+    fn codes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<u8>>> {
+        let k = self.inner.k();
+        PyArray1::from_slice(py, self.inner.all_codes())
+            .reshape([self.inner.all_codes().len() / k, k])
+    }
+    #[getter]
+    fn scales<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        PyArray1::from_slice(py, self.inner.scales())
+    }
+    #[getter]
+    fn eps<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        PyArray1::from_slice(py, self.inner.eps())
+    }
+    /// Encoded size in bytes.
+    #[getter]
+    fn size_bytes(&self) -> usize {
+        encoded_chain_len(self.inner.vocab(), self.inner.len(), self.inner.k())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let constructor = py.get_type::<Self>().getattr("from_bytes")?;
+        let bytes = slf.get().to_bytes(py);
+        Ok((constructor, PyTuple::new(py, [bytes])?))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "PsiChain(vocab={}, L={}, K={}, tau={}, size_bytes={})",
+            self.inner.vocab(),
+            self.inner.len(),
+            self.inner.k(),
+            self.inner.tau(),
+            self.size_bytes()
+        )
+    }
+}
+
+/// Crafts one chain position per sequence: `rows` (B, R, V) holds each sequence's R draft
+/// predictions (one per previous slot), `pool` (B, V) the prediction its ids are chosen from;
+/// `eps=None` selects "auto". Returns ids (B, K), codes (B, R, K), scales (B,), eps (B,).
+#[pyfunction]
+#[pyo3(signature = (rows, pool, k, eps))]
+pub fn craft_chain_positions<'py>(
+    py: Python<'py>,
+    rows: PyReadonlyArray3<'py, f64>,
+    pool: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    eps: Option<f64>,
+) -> PyResult<CraftedPositions<'py>> {
+    let [batch, count, vocab] = [rows.shape()[0], rows.shape()[1], rows.shape()[2]];
+    let values = rows.as_slice().map_err(|_| {
+        argument_error(&ArgumentError::new(
+            "rows",
+            "must be a C-contiguous 3-D array",
+        ))
+    })?;
+    let (pools, pool_width) = super::arrays::rows(&pool, "pool")?;
+    if pool_width != vocab || pools.len() != batch * vocab {
+        return Err(argument_error(&ArgumentError::new(
+            "pool",
+            format!("must have shape ({batch}, {vocab}) to match rows"),
+        )));
+    }
+    let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
+    let block = (count * vocab).max(1);
+    let crafted = py
+        .detach(|| {
+            values
+                .par_chunks(block)
+                .zip(pools.par_chunks(vocab.max(1)))
+                .map(|(rows, pool)| craft_chain_position(rows, pool, k, choice))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(to_py)?;
+    let ids: Vec<u32> = crafted.iter().flat_map(|p| p.ids.iter().copied()).collect();
+    let codes: Vec<u8> = crafted
+        .iter()
+        .flat_map(|p| p.codes.iter().copied())
+        .collect();
+    let scales: Vec<f32> = crafted.iter().map(|p| p.scale).collect();
+    let eps: Vec<f32> = crafted.iter().map(|p| p.eps).collect();
+    Ok((
+        ids.into_pyarray(py).reshape([batch, k])?,
+        codes.into_pyarray(py).reshape([batch, count, k])?,
+        scales.into_pyarray(py),
+        eps.into_pyarray(py),
+    ))
+}
+
+/// Assembles B chains from crafted positions: `ids` (B, L, K), `codes` (B, rows, K) with
+/// rows = 1 + (L − 1)(K + 1), `scales` and `eps` (B, L).
+#[pyfunction]
+pub fn chains_from_positions(
+    py: Python<'_>,
+    vocab: u32,
+    tau: f64,
+    ids: PyReadonlyArray3<'_, u32>,
+    codes: PyReadonlyArray3<'_, u8>,
+    scales: PyReadonlyArray2<'_, f32>,
+    eps: PyReadonlyArray2<'_, f32>,
+) -> PyResult<Vec<PyPsiChain>> {
+    let [batch, length, k] = [ids.shape()[0], ids.shape()[1], ids.shape()[2]];
+    let contiguous = |field: &'static str| {
+        argument_error(&ArgumentError::new(field, "must be a C-contiguous array"))
+    };
+    let ids = ids.as_slice().map_err(|_| contiguous("ids"))?;
+    let codes = codes.as_slice().map_err(|_| contiguous("codes"))?;
+    let (scales, scale_width) = rows(&scales, "scales")?;
+    let (eps, eps_width) = rows(&eps, "eps")?;
+    let code_count = crate::psi_chain::code_rows(length, k) * k;
+    if codes.len() != batch * code_count || scale_width != length || eps_width != length {
+        return Err(argument_error(&ArgumentError::new(
+            "codes",
+            format!(
+                "for {batch} chains of L = {length}, K = {k}: codes needs shape \
+                 ({batch}, {}, {k}), scales and eps ({batch}, {length})",
+                code_count / k.max(1)
+            ),
+        )));
+    }
+    let chains = py.detach(|| {
+        (0..batch)
+            .map(|b| {
+                PsiChain::new(
+                    vocab,
+                    k,
+                    tau as f32,
+                    ids[b * length * k..(b + 1) * length * k].to_vec(),
+                    codes[b * code_count..(b + 1) * code_count].to_vec(),
+                    scales[b * length..(b + 1) * length].to_vec(),
+                    eps[b * length..(b + 1) * length].to_vec(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+    });
+    Ok(chains
+        .map_err(|err| validation_error(&err))?
+        .into_iter()
+        .map(|inner| PyPsiChain { inner })
+        .collect())
+}
+
+/// One SimTSU block per chain: chain b's position i at step `steps[b] + i` of `seed`.
+/// Every chain must have the same L. Returns tokens and log q, each (B, L).
+#[pyfunction]
+pub fn tsu_draw_chains<'py>(
+    py: Python<'py>,
+    chains: Vec<PyRef<'py, PyPsiChain>>,
+    seed: u64,
+    steps: PyReadonlyArray1<'py, u64>,
+) -> PyResult<ChainDraws<'py>> {
+    let steps = slice(&steps, "steps")?;
+    let fail = |reason: String| Err(argument_error(&ArgumentError::new("chains", reason)));
+    if steps.len() != chains.len() {
+        return fail(format!(
+            "{} chains need as many steps, got {}",
+            chains.len(),
+            steps.len()
+        ));
+    }
+    let length = chains.first().map_or(0, |c| c.inner.len());
+    if let Some(b) = chains.iter().position(|c| c.inner.len() != length) {
+        return fail(format!(
+            "one batch needs one L: chain 0 has L = {length}, chain {b} has L = {}",
+            chains[b].inner.len()
+        ));
+    }
+    let payloads: Vec<&PsiChain> = chains.iter().map(|c| &c.inner).collect();
+    let mut tokens = vec![0u32; payloads.len() * length];
+    let mut logq = vec![0f64; payloads.len() * length];
+    py.detach(|| {
+        tokens
+            .par_chunks_mut(length.max(1))
+            .zip(logq.par_chunks_mut(length.max(1)))
+            .zip(payloads.par_iter().zip(steps))
+            .try_for_each(|((t, l), (chain, &step))| {
+                ChainSampler::new(chain).draw(seed, step, t, l)
+            })
+    })
+    .map_err(|err| argument_error(&err))?;
+    Ok((
+        tokens.into_pyarray(py).reshape([payloads.len(), length])?,
+        logq.into_pyarray(py).reshape([payloads.len(), length])?,
+    ))
+}

@@ -1,0 +1,160 @@
+//! The simulated TSU for chain payloads: ancestral sampling, one position after another.
+//!
+//! Position i of the block drawn at `step` reads the words (seed, TSU stream, step + i) and
+//! draws from the conditional payload the previous draw selects, with the top-K [`Sampler`];
+//! so a chain draw equals the L single draws the per-token drafting loop would make with the
+//! same payloads, and every returned log q equals [`crate::fmap::chain_logq`] bit for bit.
+
+use crate::error::ArgumentError;
+use crate::psi_chain::PsiChain;
+use crate::rng::{words, STREAM_TSU};
+use crate::tsu::{check_step_range, Sampler};
+
+/// A chain prepared for repeated draws: one [`Sampler`] per (position, previous slot).
+#[derive(Debug, Clone)]
+pub struct ChainSampler {
+    k: usize,
+    ids: Vec<Vec<u32>>,
+    /// Position 0's sampler, then K + 1 per later position.
+    samplers: Vec<Sampler>,
+}
+
+impl ChainSampler {
+    pub fn new(chain: &PsiChain) -> Self {
+        let samplers = (0..chain.len())
+            .flat_map(|position| {
+                (0..chain.rows(position))
+                    .map(move |row| Sampler::new(&chain.conditional(position, row)))
+            })
+            .collect();
+        Self {
+            k: chain.k(),
+            ids: (0..chain.len()).map(|p| chain.ids(p).to_vec()).collect(),
+            samplers,
+        }
+    }
+
+    /// The number of positions L.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Always false: a chain has at least one position.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Draws the block for `step` of `seed` into `tokens` and `logq` (each of length L).
+    pub fn draw(
+        &self,
+        seed: u64,
+        step: u64,
+        tokens: &mut [u32],
+        logq: &mut [f64],
+    ) -> Result<(), ArgumentError> {
+        let length = self.len();
+        if tokens.len() != length || logq.len() != length {
+            return Err(ArgumentError::new(
+                "tokens",
+                format!(
+                    "a chain of L = {length} fills {length} tokens and log q values, got {} and {}",
+                    tokens.len(),
+                    logq.len()
+                ),
+            ));
+        }
+        check_step_range(step, length)?;
+        let mut row = 0;
+        for position in 0..length {
+            let sampler = &self.samplers[row];
+            let (token, lq) = sampler.draw(words(seed, STREAM_TSU, step + position as u64));
+            (tokens[position], logq[position]) = (token, lq);
+            let slot = self.ids[position].binary_search(&token).unwrap_or(self.k);
+            // Position i + 1's rows start at 1 + i·(K + 1).
+            row = 1 + position * (self.k + 1) + slot;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fmap::{chain_logq, dense_logq};
+    use crate::psi_chain::code_rows;
+    use crate::tsu::SimTsu;
+
+    fn chain() -> PsiChain {
+        let (vocab, length, k) = (5u32, 3usize, 2usize);
+        let ids = vec![0, 3, 1, 2, 2, 4];
+        let codes: Vec<u8> = (0..code_rows(length, k) * k)
+            .map(|i| (i * 97 % 256) as u8)
+            .collect();
+        PsiChain::new(
+            vocab,
+            k,
+            0.7,
+            ids,
+            codes,
+            vec![0.01, 0.02, 0.015],
+            vec![0.05, 0.1, 0.02],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_chain_draw_is_the_per_position_draws_bit_for_bit() {
+        let chain = chain();
+        let sampler = ChainSampler::new(&chain);
+        let tsu = SimTsu::new(9);
+        let (mut tokens, mut logq) = ([0u32; 3], [0f64; 3]);
+        for step in (0..3000).map(|s| s * 3) {
+            sampler.draw(9, step, &mut tokens, &mut logq).unwrap();
+            let reference = chain_logq(&chain, &tokens).unwrap();
+            for (position, psi) in chain.conditionals_for(&tokens).iter().enumerate() {
+                let (token, lq) = tsu.draw(&Sampler::new(psi), step + position as u64);
+                assert_eq!(token, tokens[position]);
+                assert_eq!(lq.to_bits(), logq[position].to_bits());
+                assert_eq!(lq.to_bits(), reference[position].to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn the_joint_law_is_the_product_of_the_conditionals() {
+        // Exact: the joint mass of every block, from the conditionals, sums to 1.
+        let chain = chain();
+        let mut total = 0.0;
+        for a in 0..5 {
+            for b in 0..5 {
+                for c in 0..5 {
+                    total += chain_logq(&chain, &[a, b, c])
+                        .unwrap()
+                        .iter()
+                        .sum::<f64>()
+                        .exp();
+                }
+            }
+        }
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        // Position 1 given a tail token at position 0 uses the tail row.
+        let tail = chain.conditional(1, 2);
+        assert_eq!(
+            chain_logq(&chain, &[4, 1, 2]).unwrap()[1],
+            dense_logq(&tail)[1]
+        );
+    }
+
+    #[test]
+    fn bad_shapes_and_step_ranges_are_errors() {
+        let sampler = ChainSampler::new(&chain());
+        let (mut tokens, mut logq) = ([0u32; 2], [0f64; 3]);
+        assert!(sampler.draw(1, 0, &mut tokens, &mut logq).is_err());
+        let (mut tokens, mut logq) = ([0u32; 3], [0f64; 3]);
+        assert!(sampler
+            .draw(1, u64::MAX - 1, &mut tokens, &mut logq)
+            .is_err());
+        assert!(chain_logq(&chain(), &[0, 1]).is_err());
+        assert!(chain_logq(&chain(), &[0, 1, 5]).is_err());
+    }
+}

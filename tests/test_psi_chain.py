@@ -1,0 +1,172 @@
+"""The chain payload: its bytes match docs/PSI_FORMAT.md, bad fields are named with their
+position, the simulated TSU's chain draw is the per-position draws bit for bit, and the law of
+a drawn block is the product of the closed-form conditionals.
+
+Power: the joint test uses 10^6 blocks over 125 cells; the same counts must reject the law a
+sampler ignoring the transitions would produce (every position drawn from its row 0), so the
+test cannot pass for a chain that does not chain.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from tests.wire_format import encode_chain
+from tsd import PsiChain, _core, errors
+from tsd.psi import from_bytes
+from tsd.stats import chi2_gof
+from tsd.tsu import SimTSU
+
+ALPHA = 0.001
+
+
+def random_chain(vocab: int, length: int, k: int, seed: int, eps_share: float = 0.3) -> PsiChain:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    ids = [np.sort(rng.choice(vocab, size=k, replace=False)) for _ in range(length)]
+    rows = 1 + (length - 1) * (k + 1)
+    codes = rng.integers(0, 256, size=(rows, k))
+    scales = rng.uniform(0.001, 0.03, size=length)
+    tail = vocab - k
+    eps = [eps_share / tail if tail else 0.0] * length
+    return PsiChain(vocab, ids, codes, scales, 0.9, eps)
+
+
+@pytest.mark.parametrize(
+    ("vocab", "length", "k"), [(1, 1, 1), (6, 3, 2), (65, 4, 8), (5000, 8, 16)]
+)
+def test_bytes_match_the_documented_layout(vocab: int, length: int, k: int) -> None:
+    chain = random_chain(vocab, length, k, seed=vocab + length)
+    expected = encode_chain(
+        vocab,
+        chain.ids.tolist(),
+        chain.codes.tolist(),
+        chain.scales.tolist(),
+        chain.tau,
+        chain.eps.tolist(),
+    )
+    assert chain.to_bytes() == expected
+    assert chain.size_bytes == len(expected)
+    back = from_bytes(expected)
+    assert isinstance(back, PsiChain)
+    assert back == chain
+    assert pickle.loads(pickle.dumps(chain)) == chain
+
+
+def test_the_documented_size_example() -> None:
+    # docs/PSI_FORMAT.md: V = 65 characters, L = 4, K = 8 takes 289 bytes.
+    assert random_chain(65, 4, 8, seed=0).size_bytes == 289
+
+
+def test_decoders_refuse_the_other_kind_by_name() -> None:
+    chain = random_chain(20, 2, 3, seed=1)
+    with pytest.raises(errors.PsiKindError, match=r"kind 2 \(chain\).*kind 1 \(top-K\)"):
+        _core.PsiTopK.from_bytes(chain.to_bytes())
+    with pytest.raises(errors.PsiKindError, match=r"kind 1 \(top-K\).*kind 2 \(chain\)"):
+        PsiChain.from_bytes(chain.conditional(0).to_bytes())
+
+
+def test_bad_fields_name_their_position() -> None:
+    good = random_chain(20, 3, 3, seed=2)
+    fields = {
+        "vocab": 20,
+        "ids": good.ids.tolist(),
+        "codes": good.codes.tolist(),
+        "scales": good.scales.tolist(),
+        "tau": 0.9,
+        "eps": good.eps.tolist(),
+    }
+
+    def build(**changes: object) -> PsiChain:
+        return PsiChain(**{**fields, **changes})  # type: ignore[arg-type]
+
+    with pytest.raises(errors.PsiEpsError, match="position 2: eps"):
+        build(eps=[0.01, 0.01, 0.5])
+    ids = good.ids.tolist()
+    ids[1] = [ids[1][1], ids[1][0], ids[1][2]]
+    with pytest.raises(errors.PsiIdsNotSortedError, match="position 1"):
+        build(ids=ids)
+    with pytest.raises(errors.PsiLengthMismatchError, match="codes has 24 entries, expected 27"):
+        build(codes=good.codes.tolist()[:-1])
+    with pytest.raises(errors.PsiLengthMismatchError, match="ids: row 1"):
+        build(ids=[ids[0], ids[1][:2], ids[2]])
+    with pytest.raises(errors.PsiEmptyError):
+        build(ids=[], codes=[], scales=[], eps=[])
+    with pytest.raises(errors.PsiTauError):
+        build(tau=0.0)
+    long = random_chain(40, 32, 1, seed=3)
+    assert long.L == _core.MAX_CHAIN_LEN
+    with pytest.raises(errors.PsiChainLengthError, match=r"1\.\.=32, got 33"):
+        PsiChain(40, [[0]] * 33, [[0]] * 65, [0.0] * 33, 1.0, [0.0] * 33)
+
+
+def test_a_flipped_byte_is_a_checksum_error() -> None:
+    data = bytearray(random_chain(65, 3, 4, seed=4).to_bytes())
+    data[20] ^= 0x08
+    with pytest.raises(errors.PsiChecksumError):
+        PsiChain.from_bytes(bytes(data))
+    with pytest.raises(errors.PsiTruncatedError):
+        PsiChain.from_bytes(bytes(data[:-1]))
+
+
+def test_a_chain_draw_is_the_per_position_draws_bit_for_bit() -> None:
+    chain = random_chain(30, 4, 5, seed=5)
+    tsu = SimTSU(11)
+    steps = np.arange(2000, dtype=np.uint64) * np.uint64(7)
+    tokens, logq = tsu.sample_chains([chain] * steps.size, steps)
+    assert tokens.shape == logq.shape == (steps.size, 4)
+    for b in range(steps.size):
+        conditionals = chain.conditionals_for(tokens[b].tolist())
+        single, single_logq = tsu.sample_each(
+            conditionals, steps[b] + np.arange(4, dtype=np.uint64)
+        )
+        assert np.array_equal(single, tokens[b])
+        assert np.array_equal(single_logq.view(np.uint64), logq[b].view(np.uint64))
+        assert np.array_equal(
+            chain.logq(tokens[b].tolist()).view(np.uint64), logq[b].view(np.uint64)
+        )
+
+
+def exact_joint(chain: PsiChain, row_of: str = "previous") -> NDArray[np.float64]:
+    """P(block) over every block of V^L tokens, from the closed-form conditionals; with
+    row_of="first", every position uses its row 0 (a sampler that ignores transitions)."""
+    vocab, length = chain.vocab, chain.L
+    out = np.empty(vocab**length)
+    for cell in range(out.size):
+        block = [(cell // vocab ** (length - 1 - i)) % vocab for i in range(length)]
+        if row_of == "previous":
+            out[cell] = np.exp(chain.logq(block).sum())
+        else:
+            out[cell] = np.exp(
+                sum(chain.conditional(i, 0).logq([t])[0] for i, t in enumerate(block))
+            )
+    return out
+
+
+def test_a_million_blocks_follow_the_product_of_the_conditionals() -> None:
+    chain = random_chain(5, 3, 2, seed=6, eps_share=0.2)
+    joint = exact_joint(chain)
+    assert joint.sum() == pytest.approx(1.0, abs=1e-12)
+    steps = np.arange(1_000_000, dtype=np.uint64) * np.uint64(3)
+    tokens, _ = SimTSU(2).sample_chains([chain] * steps.size, steps)
+    cells = np.bincount(
+        (tokens[:, 0] * 25 + tokens[:, 1] * 5 + tokens[:, 2]).astype(np.int64), minlength=125
+    )
+    assert chi2_gof(cells, joint).p_value > ALPHA
+    assert chi2_gof(cells, exact_joint(chain, row_of="first")).p_value < ALPHA
+
+
+def test_draw_arguments_are_checked() -> None:
+    chain = random_chain(10, 2, 2, seed=7)
+    other = random_chain(10, 3, 2, seed=7)
+    with pytest.raises(errors.InvalidArgumentError, match="one L"):
+        SimTSU(0).sample_chains([chain, other], np.zeros(2, np.uint64))
+    with pytest.raises(errors.InvalidArgumentError, match="steps"):
+        SimTSU(0).sample_chains([chain], np.zeros(2, np.uint64))
+    with pytest.raises(errors.InvalidArgumentError, match="overflows"):
+        SimTSU(0).sample_chains([chain], np.array([2**64 - 2], np.uint64))
+    with pytest.raises(errors.InvalidArgumentError, match="L = 2 needs 2 tokens"):
+        chain.logq([1])
+    with pytest.raises(errors.InvalidArgumentError, match="position"):
+        chain.conditional(2)
