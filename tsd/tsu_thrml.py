@@ -92,9 +92,11 @@ def _uint32_spec() -> Any:
 @lru_cache(maxsize=32)
 def _chain_sampler(n_slots: int, length: int) -> Callable[..., Any]:
     """A compiled sampler for chains of `length` positions with `n_slots` slots. Arguments: the
-    base key, first-position weights (B, n_slots), transitions (B, length − 1, n_slots,
-    n_slots) with [i, b, a] the logit of slot b at position i + 1 after slot a, steps as (B,)
-    low and high words, tail sizes (B, length); returns slots and tail ranks, each (B, length)."""
+    base key, first-position weights (G, n_slots) and transitions (G, length − 1, n_slots,
+    n_slots) of G distinct chains, [g, i, b, a] being the logit of slot b at position i + 1
+    after slot a; then per draw: its chain's index in G, its step as (B,) low and high words,
+    and tail sizes (B, length). Returns slots and tail ranks, each (B, length). Draws index
+    the G weight sets inside the program, so repeated chains are not copied per draw."""
     nodes = [thrml.CategoricalNode() for _ in range(length)]
     blocks = [thrml.Block([node]) for node in nodes]
     spec = thrml.BlockGibbsSpec(blocks, [], _uint32_spec())
@@ -103,8 +105,15 @@ def _chain_sampler(n_slots: int, length: int) -> Callable[..., Any]:
     ] * length
 
     def one(
-        base: Any, first: Any, transitions: Any, lo: Any, hi: Any, tail_counts: Any
+        base: Any,
+        firsts: Any,
+        all_transitions: Any,
+        group: Any,
+        lo: Any,
+        hi: Any,
+        tail_counts: Any,
     ) -> tuple[Any, Any]:
+        first, transitions = firsts[group], all_transitions[group]
         slot_key, tail_key = jax.random.split(jax.random.fold_in(jax.random.fold_in(base, lo), hi))
         groups = [thrml.InteractionGroup(DiscreteEBMInteraction(0, first[None, :]), blocks[0], [])]
         if length > 1:
@@ -121,7 +130,7 @@ def _chain_sampler(n_slots: int, length: int) -> Callable[..., Any]:
         ranks = jax.random.randint(tail_key, (length,), 0, tail_counts, dtype=jnp.uint32)
         return observed[0][0], ranks
 
-    return jax.jit(jax.vmap(one, in_axes=(None, 0, 0, 0, 0, 0)))
+    return jax.jit(jax.vmap(one, in_axes=(None, None, None, 0, 0, 0, 0)))
 
 
 def chain_weights(chain: PsiChain) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -242,8 +251,9 @@ class ThrmlTSU(BatchedTSU):
             np.asarray(out)
             for out in _chain_sampler(k + 1, length)(
                 self._key,
-                np.stack([first for first, _ in weights])[index],
-                np.stack([transitions for _, transitions in weights])[index],
+                np.stack([first for first, _ in weights]),
+                np.stack([transitions for _, transitions in weights]),
+                index.astype(np.int32),
                 (steps & U32).astype(np.uint32),
                 (steps >> np.uint64(32)).astype(np.uint32),
                 np.repeat(tail_counts[:, None], length, axis=1),
@@ -274,14 +284,14 @@ class ThrmlTSU(BatchedTSU):
         return tokens, logq
 
 
-def _distinct(items: Sequence[Any]) -> tuple[list[Any], NDArray[np.int64]]:
-    """The distinct objects of `items` (by identity, in first-seen order) and each item's index
-    among them, so per-payload work is done once per payload however often it repeats."""
+def _distinct(items: Sequence[PsiTopK | PsiChain]) -> tuple[list[Any], NDArray[np.int64]]:
+    """The distinct payloads of `items` (equal bytes are one payload; first-seen order) and
+    each item's index among them, so per-payload work is done once however often it repeats."""
     groups: list[Any] = []
-    seen: dict[int, int] = {}
+    seen: dict[bytes, int] = {}
     index = np.empty(len(items), dtype=np.int64)
     for i, item in enumerate(items):
-        index[i] = seen.setdefault(id(item), len(groups))
+        index[i] = seen.setdefault(item.to_bytes(), len(groups))
         if index[i] == len(groups):
             groups.append(item)
     return groups, index
