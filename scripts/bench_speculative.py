@@ -1,4 +1,5 @@
-"""Speculative-decoding benchmark: plain sampling from the target vs block drafting through ψ.
+"""Speculative-decoding benchmark: plain sampling from the target vs block drafting through ψ,
+one top-K ψ per draft token ("speculative") or one chain ψ per block ("chain").
 
   python scripts/bench_speculative.py --method all --L 1 2 3 4 --target-order 6 \\
       --draft-order 2 --corpus ../shared/data/tinyshakespeare.txt --prompts 20 \\
@@ -43,15 +44,17 @@ from tsd.plots import tokens_per_call
 SHAKESPEARE = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tinyshakespeare.txt"
 )
+METHODS = ("baseline", "speculative", "chain")
 MEDIAN_COLUMNS = (
     "tokens_per_sec", "acceptance_rate", "alpha", "avg_tokens_per_step",
-    "closed_form_tokens_per_step", "target_calls_per_token", "psi_bytes_per_token", "proposed",
-    "accepted", "rejections",
+    "closed_form_tokens_per_step", "target_calls_per_token", "tsu_calls_per_target_call",
+    "psi_bytes_per_token", "proposed", "accepted", "rejections",
 )  # fmt: skip
 SHOWN = {
     "method": "method", "L": "L", "tokens_per_sec": "tok/s", "alpha": "α",
     "avg_tokens_per_step": "tok/call", "closed_form_tokens_per_step": "closed form",
-    "target_calls_per_token": "calls/tok", "psi_bytes_per_token": "ψ B/tok",
+    "target_calls_per_token": "calls/tok", "tsu_calls_per_target_call": "TSU calls/call",
+    "psi_bytes_per_token": "ψ B/tok",
 }  # fmt: skip
 
 
@@ -61,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--method", choices=("baseline", "speculative", "all"), default="all")
+    parser.add_argument(
+        "--method", choices=(*METHODS, "all"), default="all", help="all: every method"
+    )
     parser.add_argument(
         "--L", type=positive_int, nargs="+", default=[1, 2, 3, 4], help="draft lengths"
     )
@@ -74,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-new-tokens", type=positive_int, default=256)
     parser.add_argument("--runs", type=positive_int, default=5)
     parser.add_argument("--K", type=positive_int, default=64, help="explicit tokens per ψ")
+    parser.add_argument(
+        "--chain-K", type=positive_int, default=8, help="explicit tokens per chain position"
+    )
     parser.add_argument("--tau", type=positive_float, default=1.0)
     parser.add_argument("--eps", type=eps_value, default="auto")
     parser.add_argument("--seed", type=non_negative_int, default=7)
@@ -88,13 +96,14 @@ def bench(args: argparse.Namespace) -> int:
         target_order=args.target_order,
         draft_order=args.draft_order,
         blocks=tuple(args.L),
-        methods=("baseline", "speculative") if args.method == "all" else (args.method,),
+        methods=METHODS if args.method == "all" else (args.method,),
         prompts=args.prompts,
         prompt_chars=args.prompt_chars,
         prompts_file=None if args.prompts_file is None else str(args.prompts_file),
         max_new_tokens=args.max_new_tokens,
         runs=args.runs,
         K=args.K,
+        chain_K=args.chain_K,
         tau=args.tau,
         eps=args.eps,
         seed=args.seed,
@@ -105,9 +114,8 @@ def bench(args: argparse.Namespace) -> int:
         print(
             f"note: dropped {setup.dropped_chars} prompt characters outside the corpus vocabulary"
         )
-    per_run = ("baseline" in config.methods) + len(config.blocks) * (
-        "speculative" in config.methods
-    )
+    drafted = sum(method in config.methods for method in ("speculative", "chain"))
+    per_run = ("baseline" in config.methods) + len(config.blocks) * drafted
     columns = (TextColumn("measurements"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("bench", total=config.runs * per_run)
@@ -128,8 +136,17 @@ def bench(args: argparse.Namespace) -> int:
     )
     png = out.with_suffix(".png")
     speculative = medians.filter(pl.col("method") == "speculative")
+    chain = medians.filter(pl.col("method") == "chain")
     if speculative.height:
-        title = f"{setup.target!r} target, {setup.draft!r} draft, K={config.K}"
+        title = (
+            f"{setup.target!r} target, {setup.draft!r} draft, K={config.K}"
+            f" (chain K={config.chain_K})"
+        )
+        chain_points = (
+            (chain["L"].to_numpy(), chain["avg_tokens_per_step"].to_numpy())
+            if chain.height
+            else None
+        )
         telemetry.atomic_write(
             png,
             lambda tmp: tokens_per_call(
@@ -138,6 +155,7 @@ def bench(args: argparse.Namespace) -> int:
                 speculative["closed_form_tokens_per_step"].to_numpy(),
                 title,
                 tmp,
+                chain=chain_points,
             ),
         )
         print(f"plot_path={png}")

@@ -87,9 +87,15 @@ def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
     rows = [
         json.loads(line, parse_constant=reject_constant) for line in out.read_text().splitlines()
     ]
-    assert len(rows) == 2 * 3
-    assert {r["method"] for r in rows} == {"baseline", "speculative"}
+    assert len(rows) == 2 * 5
+    assert {r["method"] for r in rows} == {"baseline", "speculative", "chain"}
     assert all(r["alpha"] is None for r in rows if r["method"] == "baseline")
+    # A chain ψ is one TSU call per block; token drafting makes L.
+    for row in rows:
+        if row["method"] != "baseline":
+            calls = 1.0 if row["method"] == "chain" else row["L"]
+            assert row["tsu_calls_per_target_call"] == calls
+            assert row["K"] == 8
     frame = pl.read_parquet(out.with_suffix(".parquet"))
     assert frame.filter(pl.col("method") == "baseline")["target_calls_per_token"].to_list() == [
         1.0,

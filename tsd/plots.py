@@ -62,9 +62,10 @@ def tokens_per_call(
     closed_form: NDArray[np.float64],
     title: str,
     path: Path,
+    chain: tuple[NDArray[np.integer], NDArray[np.float64]] | None = None,
 ) -> Path:
     """Measured tokens per target call against L, next to the closed form evaluated at each
-    L's own measured per-position acceptance α."""
+    L's own measured per-position acceptance α; `chain` adds chain drafting's (L, measured)."""
     fig = Figure(figsize=(7, 4.5))
     ax = fig.subplots()
     ax.plot(
@@ -75,6 +76,8 @@ def tokens_per_call(
         label="closed form (1 − α^(L+1)) / (1 − α), α measured",
     )
     ax.plot(blocks, measured, "o", markersize=8, label="measured (median over runs)")
+    if chain is not None:
+        ax.plot(*chain, "s", markersize=7, label="chain ψ, measured (median over runs)")
     ax.set_xlabel("L (drafted tokens per target call)")
     ax.set_ylabel("tokens per target call")
     ax.set_xticks(blocks)
