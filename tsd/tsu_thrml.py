@@ -284,6 +284,49 @@ class ThrmlTSU(BatchedTSU):
         return tokens, logq
 
 
+@lru_cache(maxsize=8)
+def _undirected_sampler(n_slots: int, length: int, sweeps: int) -> Callable[..., Any]:
+    """A compiled two-colour Gibbs sampler of the chain as an undirected pairwise model
+    (`CategoricalEBMFactor`s: every node sees both neighbours), from all nodes in slot 0,
+    observed after `sweeps` sweeps (even positions, then odd). Arguments: a key per draw,
+    unary weights (n_slots,) of position 0, pairwise weights (length − 1, n_slots, n_slots)."""
+    nodes = [thrml.CategoricalNode() for _ in range(length)]
+    colours = [thrml.Block(nodes[0::2]), thrml.Block(nodes[1::2])]
+    free = [block for block in colours if block.nodes]
+    spec = thrml.BlockGibbsSpec(free, [], _uint32_spec())
+    samplers: list[thrml.AbstractConditionalSampler] = [CategoricalGibbsConditional(n_slots)] * len(
+        free
+    )
+    schedule = thrml.SamplingSchedule(n_warmup=sweeps, n_samples=1, steps_per_sample=1)
+
+    def one(key: Any, unary: Any, pairwise: Any) -> Any:
+        factors = [CategoricalEBMFactor([thrml.Block(nodes[:1])], unary[None, :])]
+        if length > 1:
+            factors.append(
+                CategoricalEBMFactor([thrml.Block(nodes[:-1]), thrml.Block(nodes[1:])], pairwise)
+            )
+        program = thrml.FactorSamplingProgram(spec, samplers, factors, [])
+        init = [jnp.zeros((len(block.nodes),), dtype=jnp.uint32) for block in free]
+        return thrml.sample_states(key, program, schedule, init, [], [thrml.Block(nodes)])[0][0]
+
+    return jax.jit(jax.vmap(one, in_axes=(0, None, None)))
+
+
+def sample_undirected_chain(
+    chain: PsiChain, sweeps: int, count: int, seed: int
+) -> NDArray[np.uint32]:
+    """An experiment, never a TSU: `count` slot sequences (count, L) of the chain sampled as an
+    undirected pairwise model by `sweeps` two-colour Gibbs sweeps from all-zero slots. Its law
+    reaches the chain's only as sweeps grow; scripts/exp_gibbs_chain.py measures how fast."""
+    first, transitions = chain_weights(chain)
+    # The pairwise factor is indexed [pair, slot at i − 1, slot at i]; chain_weights stores
+    # [pair, slot at i, slot at i − 1].
+    pairwise = np.ascontiguousarray(np.swapaxes(transitions, 1, 2))
+    keys = jax.random.split(jax.random.key(seed), count)
+    sampler = _undirected_sampler(chain.K + 1, chain.L, sweeps)
+    return np.asarray(sampler(keys, first, pairwise), dtype=np.uint32)
+
+
 def _distinct(items: Sequence[PsiTopK | PsiChain]) -> tuple[list[Any], NDArray[np.int64]]:
     """The distinct payloads of `items` (equal bytes are one payload; first-seen order) and
     each item's index among them, so per-payload work is done once however often it repeats."""
