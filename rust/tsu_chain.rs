@@ -10,6 +10,41 @@ use crate::psi_chain::PsiChain;
 use crate::rng::{words, STREAM_TSU};
 use crate::tsu::{check_step_range, Sampler};
 
+fn check_outputs(length: usize, tokens: &[u32], logq: &[f64]) -> Result<(), ArgumentError> {
+    if tokens.len() != length || logq.len() != length {
+        return Err(ArgumentError::new(
+            "tokens",
+            format!(
+                "a chain of L = {length} fills {length} tokens and log q values, got {} and {}",
+                tokens.len(),
+                logq.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Draws one block of a chain used once, preparing only the L conditionals the draw visits
+/// (the same tokens and log q as [`ChainSampler::draw`], at O(L·K) set-up instead of O(L·K²)).
+pub fn draw_once(
+    chain: &PsiChain,
+    seed: u64,
+    step: u64,
+    tokens: &mut [u32],
+    logq: &mut [f64],
+) -> Result<(), ArgumentError> {
+    check_outputs(chain.len(), tokens, logq)?;
+    check_step_range(step, chain.len())?;
+    let mut previous = 0;
+    for position in 0..chain.len() {
+        let sampler = Sampler::new(&chain.conditional(position, previous));
+        let (token, lq) = sampler.draw(words(seed, STREAM_TSU, step + position as u64));
+        (tokens[position], logq[position]) = (token, lq);
+        previous = chain.slot_of(position, token);
+    }
+    Ok(())
+}
+
 /// A chain prepared for repeated draws: one [`Sampler`] per (position, previous slot).
 #[derive(Debug, Clone)]
 pub struct ChainSampler {
@@ -53,16 +88,7 @@ impl ChainSampler {
         logq: &mut [f64],
     ) -> Result<(), ArgumentError> {
         let length = self.len();
-        if tokens.len() != length || logq.len() != length {
-            return Err(ArgumentError::new(
-                "tokens",
-                format!(
-                    "a chain of L = {length} fills {length} tokens and log q values, got {} and {}",
-                    tokens.len(),
-                    logq.len()
-                ),
-            ));
-        }
+        check_outputs(length, tokens, logq)?;
         check_step_range(step, length)?;
         let mut row = 0;
         for position in 0..length {
@@ -108,8 +134,12 @@ mod tests {
         let sampler = ChainSampler::new(&chain);
         let tsu = SimTsu::new(9);
         let (mut tokens, mut logq) = ([0u32; 3], [0f64; 3]);
+        let (mut once_tokens, mut once_logq) = ([0u32; 3], [0f64; 3]);
         for step in (0..3000).map(|s| s * 3) {
             sampler.draw(9, step, &mut tokens, &mut logq).unwrap();
+            draw_once(&chain, 9, step, &mut once_tokens, &mut once_logq).unwrap();
+            assert_eq!(once_tokens, tokens);
+            assert_eq!(once_logq.map(f64::to_bits), logq.map(f64::to_bits));
             let reference = chain_logq(&chain, &tokens).unwrap();
             for (position, psi) in chain.conditionals_for(&tokens).iter().enumerate() {
                 let (token, lq) = tsu.draw(&Sampler::new(psi), step + position as u64);

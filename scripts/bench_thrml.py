@@ -1,7 +1,7 @@
-"""The thrml TSU against the simulated TSU: batched draws per second, compile time, and the
-end-to-end M1 command with each backend.
+"""The thrml TSU against the simulated TSU: batched draws per second, compile time, chain
+blocks per second, and the end-to-end M1 command with each backend.
 
-  python scripts/bench_thrml.py [--draws 1000000] [--m1-steps 50000]
+  python scripts/bench_thrml.py [--draws 1000000] [--blocks 200000] [--m1-steps 50000]
 """
 
 import argparse
@@ -14,8 +14,11 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
+
 from tsd.cli import positive_int, run_command
 from tsd.console import print_key_values, print_summary_table
+from tsd.experiments.gibbs_chain import make_chain
 from tsd.psi import craft_psi_from_p
 from tsd.targets import make_p
 from tsd.tsu import make_tsu
@@ -43,6 +46,18 @@ def draws_per_second(backend: str, draws: int) -> float:
     return draws / (time.perf_counter() - start)
 
 
+def chain_blocks_per_second(backend: str, blocks: int) -> float:
+    """Blocks of a V = 1000, L = 4, K = 8 chain per second, one call for all of them."""
+    chain = make_chain(1000, 4, 8, 6.0, 0.1, 7)
+    tsu = make_tsu(backend, 7)
+    warm = np.arange(1000, dtype=np.uint64) * np.uint64(4)
+    tsu.sample_chains([chain] * warm.size, warm)  # compile (thrml) outside the timing
+    steps = np.arange(blocks, dtype=np.uint64) * np.uint64(4) + np.uint64(10**9)
+    start = time.perf_counter()
+    tsu.sample_chains([chain] * blocks, steps)
+    return blocks / (time.perf_counter() - start)
+
+
 def m1_wall_time(backend: str, steps: int) -> float:
     with tempfile.TemporaryDirectory() as out_dir:
         command = [sys.executable, str(REPO / "scripts" / "run_m1.py"), "run", "--tsu", backend,
@@ -65,13 +80,17 @@ def measure(args: argparse.Namespace) -> int:
         "thrml_first_call_s": first,
         "thrml_second_call_s": second,
         "thrml_compile_s": first - second,
+        "thrml_chain_blocks_per_s": chain_blocks_per_second("thrml", args.blocks),
+        "sim_chain_blocks_per_s": chain_blocks_per_second("sim", args.blocks),
         "m1_steps": float(args.m1_steps),
         "m1_sim_wall_s": m1_wall_time("sim", args.m1_steps),
         "m1_thrml_wall_s": m1_wall_time("thrml", args.m1_steps),
     }
     print_key_values(results, list(results))
     print_summary_table(
-        "TSU backends (V=1000, K=64; M1: synthetic default)", results, list(results)
+        "TSU backends (V=1000, K=64; chains L=4, K=8; M1: synthetic default)",
+        results,
+        list(results),
     )
     return 0
 
@@ -83,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--draws", type=positive_int, default=1_000_000)
+    parser.add_argument("--blocks", type=positive_int, default=200_000, help="chain blocks")
     parser.add_argument("--m1-steps", type=positive_int, default=50_000)
     args = parser.parse_args(argv)
     return run_command(lambda: measure(args))

@@ -1,6 +1,8 @@
 //! `tsd.PsiChain`: the Python face of [`PsiChain`], and the chain kernels (crafting a
 //! position, SimTSU block draws).
 
+use std::collections::HashMap;
+
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyReadonlyArray3, PyUntypedArrayMethods,
@@ -16,7 +18,7 @@ use crate::craft::{craft_chain_position, EpsChoice};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
 use crate::psi_chain::PsiChain;
-use crate::tsu_chain::ChainSampler;
+use crate::tsu_chain::{draw_once, ChainSampler};
 use crate::wire_chain::{decode_chain, encode_chain, encoded_chain_len};
 
 type ChainDraws<'py> = (Bound<'py, PyArray2<u32>>, Bound<'py, PyArray2<f64>>);
@@ -331,15 +333,39 @@ pub fn tsu_draw_chains<'py>(
         ));
     }
     let payloads: Vec<&PsiChain> = chains.iter().map(|c| &c.inner).collect();
+    // A chain object passed more than once is prepared once; a chain used once is drawn
+    // without preparing the conditionals its draw does not visit.
+    let mut group_of: HashMap<*const PyPsiChain, usize> = HashMap::new();
+    let groups: Vec<usize> = chains
+        .iter()
+        .map(|c| {
+            let next = group_of.len();
+            *group_of.entry(&**c as *const PyPsiChain).or_insert(next)
+        })
+        .collect();
+    let mut uses = vec![0usize; group_of.len()];
+    for &g in &groups {
+        uses[g] += 1;
+    }
     let mut tokens = vec![0u32; payloads.len() * length];
     let mut logq = vec![0f64; payloads.len() * length];
     py.detach(|| {
+        let mut first: Vec<usize> = vec![usize::MAX; uses.len()];
+        for (b, &g) in groups.iter().enumerate() {
+            first[g] = first[g].min(b);
+        }
+        let prepared: Vec<Option<ChainSampler>> = uses
+            .par_iter()
+            .zip(&first)
+            .map(|(&n, &b)| (n > 1).then(|| ChainSampler::new(payloads[b])))
+            .collect();
         tokens
             .par_chunks_mut(length.max(1))
             .zip(logq.par_chunks_mut(length.max(1)))
-            .zip(payloads.par_iter().zip(steps))
-            .try_for_each(|((t, l), (chain, &step))| {
-                ChainSampler::new(chain).draw(seed, step, t, l)
+            .zip(payloads.par_iter().zip(steps).zip(&groups))
+            .try_for_each(|((t, l), ((chain, &step), &g))| match &prepared[g] {
+                Some(sampler) => sampler.draw(seed, step, t, l),
+                None => draw_once(chain, seed, step, t, l),
             })
     })
     .map_err(|err| argument_error(&err))?;
