@@ -1,5 +1,10 @@
-"""Run independent cells on a process pool, with progress, keeping going past a failed cell."""
+"""Run independent cells on a process pool, with progress, keeping going past a failed cell.
 
+Workers start from a fork server, not by forking the caller: a caller that has run JAX (the
+thrml backend) is multithreaded, and forking it can deadlock.
+"""
+
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,7 +33,10 @@ def run_cells(
     failures: list[str] = []
     columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with (
-        ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool,
+        ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1,
+            mp_context=multiprocessing.get_context("forkserver"),
+        ) as pool,
         Progress(*columns, console=Console(stderr=True), transient=True) as progress,
     ):
         task = progress.add_task("cells", total=len(params))
