@@ -170,3 +170,19 @@ def test_draw_arguments_are_checked() -> None:
         chain.logq([1])
     with pytest.raises(errors.InvalidArgumentError, match="position"):
         chain.conditional(2)
+
+
+def test_the_documented_byte_example() -> None:
+    chain = PsiChain(
+        6,
+        [[0, 5], [2, 3]],
+        [[0, 255], [10, 20], [30, 40], [50, 60]],
+        [0.02, 0.01],
+        0.8,
+        [0.05, 0.1],
+    )
+    documented = (
+        "01 02 06 02 02 cdcc4c3f 0ad7a33c cdcc4c3d 26 00 ff 0ad7233c cdcccc3d 1a 0a 14 1e 28 32 3c"
+        " 2f733e60"
+    )
+    assert chain.to_bytes() == bytes.fromhex(documented.replace(" ", ""))

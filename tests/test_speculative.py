@@ -51,11 +51,21 @@ def joint_of_first_three(p: NDArray[np.float64], start: int) -> NDArray[np.float
     return np.einsum("a,ab,bc->abc", p[start], p, p).ravel()
 
 
-@pytest.mark.parametrize("block", [1, 2, 3, 4])
-def test_emitted_sequences_follow_the_target(block: int) -> None:
+@pytest.mark.parametrize(
+    ("block", "drafting"),
+    [(1, "token"), (2, "token"), (3, "token"), (4, "token"), (2, "chain"), (3, "chain")],
+)
+def test_emitted_sequences_follow_the_target(block: int, drafting: str) -> None:
     prompts = [np.array([0], dtype=np.uint32)] * SEQUENCES
     generation = speculative_generate(
-        TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=3, L=block, K=2, seed=block
+        TableLM(TARGET),
+        TableLM(DRAFT),
+        prompts,
+        max_new_tokens=3,
+        L=block,
+        K=2,
+        seed=block,
+        drafting=drafting,
     )
     out = np.stack(generation.outputs).astype(np.int64)
     cells = np.bincount(out[:, 0] * 16 + out[:, 1] * 4 + out[:, 2], minlength=64)
@@ -73,6 +83,8 @@ def test_emitted_sequences_follow_the_target(block: int) -> None:
     biased[order[-2]] += 0.005
     assert chi2_gof(cells, biased).p_value < ALPHA
     assert 0.2 < generation.stats.acceptance_rate < 0.95
+    rounds = generation.stats.target_calls
+    assert generation.stats.tsu_calls == (rounds if drafting == "chain" else rounds * block)
 
 
 def fixed_rows_run(
@@ -164,6 +176,25 @@ def test_bad_arguments_are_named() -> None:
                              max_new_tokens=3, L=1, K=2)  # fmt: skip
     with pytest.raises(errors.InvalidArgumentError, match="prompt 0"):
         baseline_generate(TableLM(TARGET), [np.array([7], dtype=np.uint32)], max_new_tokens=2)
+    with pytest.raises(errors.InvalidArgumentError, match="drafting: must be one of token, chain"):
+        speculative_generate(TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=3, L=1,
+                             K=2, drafting="tree")  # fmt: skip
+
+
+def test_a_one_token_chain_drafts_exactly_like_per_token_drafting() -> None:
+    prompts = [np.array([1, 2], dtype=np.uint32)] * 50
+    token, chain = (
+        speculative_generate(
+            TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=20, L=1, K=2, seed=4,
+            drafting=drafting,
+        )
+        for drafting in ("token", "chain")
+    )  # fmt: skip
+    for a, b in zip(token.outputs, chain.outputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert token.stats.accepted == chain.stats.accepted
+    # The chain carries one more byte per round: its L.
+    assert chain.stats.psi_bytes - token.stats.psi_bytes == chain.stats.target_calls
 
 
 def test_same_seed_same_tokens() -> None:
