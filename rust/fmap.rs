@@ -91,17 +91,7 @@ pub fn dense_logq(psi: &PsiTopK) -> Vec<f64> {
 /// log q(x_i | x_{i−1}) of each position of the L-token block `tokens` under a chain payload:
 /// position i's value is [`logq_for_ids`] of the conditional payload x_{i−1} selects.
 pub fn chain_logq(chain: &PsiChain, tokens: &[u32]) -> Result<Vec<f64>, ArgumentError> {
-    if tokens.len() != chain.len() {
-        return Err(ArgumentError::new(
-            "tokens",
-            format!(
-                "a chain of L = {} needs {} tokens, got {}",
-                chain.len(),
-                chain.len(),
-                tokens.len()
-            ),
-        ));
-    }
+    chain.check_block(tokens)?;
     let mut out = Vec::with_capacity(tokens.len());
     for (psi, &token) in chain.conditionals_for(tokens).iter().zip(tokens) {
         out.push(logq_for_ids(psi, &[token])?[0]);

@@ -9,7 +9,7 @@
 //! sampling through these conditionals, and the verifier checks position i against the one
 //! the drawn x_{i−1} selects.
 
-use crate::error::PsiValidationError;
+use crate::error::{ArgumentError, PsiValidationError};
 use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
 
 /// Longest chain a payload may describe (matches the longest block the verifier takes).
@@ -166,12 +166,17 @@ impl PsiChain {
         }
     }
 
-    /// The codes of `position` given the previous slot (ignored at position 0).
+    /// The codes of `position` given the previous slot, at most K (ignored at position 0).
     pub fn codes(&self, position: usize, previous_slot: usize) -> &[u8] {
+        debug_assert!(
+            previous_slot <= self.k,
+            "slot {previous_slot} > K = {}",
+            self.k
+        );
         let row = if position == 0 {
             0
         } else {
-            code_rows(position, self.k) + previous_slot.min(self.k)
+            code_rows(position, self.k) + previous_slot
         };
         &self.codes[row * self.k..(row + 1) * self.k]
     }
@@ -186,6 +191,31 @@ impl PsiChain {
             self.tau,
             self.eps[position],
         )
+    }
+
+    /// Checks that `tokens` is a block of this chain: L ids below V.
+    pub fn check_block(&self, tokens: &[u32]) -> Result<(), ArgumentError> {
+        if tokens.len() != self.len() {
+            return Err(ArgumentError::new(
+                "tokens",
+                format!(
+                    "a chain of L = {} needs {} tokens, got {}",
+                    self.len(),
+                    self.len(),
+                    tokens.len()
+                ),
+            ));
+        }
+        match tokens.iter().position(|&t| t >= self.vocab) {
+            Some(position) => Err(ArgumentError::new(
+                "tokens",
+                format!(
+                    "token {} at position {position} is out of range for vocab = {}",
+                    tokens[position], self.vocab
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The payload each position's draw came from, given the drawn `tokens` (length L).
@@ -217,7 +247,7 @@ mod tests {
     fn conditionals_pick_the_row_of_the_previous_slot() {
         let chain = chain(3).unwrap();
         assert_eq!(chain.len(), 3);
-        assert_eq!(chain.codes(0, 7), &[0, 1]);
+        assert_eq!(chain.codes(0, 2), &[0, 1]);
         // Position 1's rows are 1..=3 (slots 0, 1 and the tail), position 2's rows 4..=6.
         assert_eq!(chain.codes(1, 0), &[2, 3]);
         assert_eq!(chain.codes(1, 2), &[6, 7]);

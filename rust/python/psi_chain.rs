@@ -119,7 +119,9 @@ impl PyPsiChain {
 
     /// The payload each position of the drawn block `tokens` was sampled from.
     fn conditionals_for(&self, tokens: Vec<u32>) -> PyResult<Vec<PyPsiTopK>> {
-        chain_logq(&self.inner, &tokens).map_err(|err| argument_error(&err))?;
+        self.inner
+            .check_block(&tokens)
+            .map_err(|err| argument_error(&err))?;
         Ok(self
             .inner
             .conditionals_for(&tokens)
