@@ -18,7 +18,7 @@ pub const KIND_CHAIN: u8 = 2;
 /// A vocab of at most 2^24 takes at most 4 varint bytes; so does K <= vocab.
 const MAX_VARINT_BYTES: usize = 4;
 pub(crate) const CHECKSUM_BYTES: usize = 4;
-pub(crate) const SCALAR_BYTES: usize = 12;
+const SCALAR_BYTES: usize = 12;
 /// The shortest valid payload: V = K = 1.
 pub const MIN_ENCODED_LEN: usize = 2 + 1 + 1 + SCALAR_BYTES + 1 + 1 + CHECKSUM_BYTES;
 
