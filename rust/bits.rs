@@ -42,6 +42,52 @@ impl<'a> BitReader<'a> {
     }
 }
 
+/// Appends bit fields to a byte vector through a 64-bit accumulator, least significant bit
+/// first, so consecutive fields never read back bytes they have just written.
+pub(crate) struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    acc: u64,
+    filled: u32,
+}
+
+impl<'a> BitWriter<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+        Self {
+            out,
+            acc: 0,
+            filled: 0,
+        }
+    }
+
+    /// Appends the low `bits` bits of `value` (`bits` ≤ 32, higher bits of `value` clear).
+    #[inline]
+    pub(crate) fn push(&mut self, value: u64, bits: u32) {
+        self.acc |= value << self.filled;
+        self.filled += bits;
+        if self.filled >= 32 {
+            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
+            self.acc >>= 32;
+            self.filled -= 32;
+        }
+    }
+
+    /// Appends `count` zero bits.
+    #[inline]
+    pub(crate) fn zeros(&mut self, mut count: u64) {
+        while count > 32 {
+            self.push(0, 32);
+            count -= 32;
+        }
+        self.push(0, count as u32);
+    }
+
+    /// Flushes the last partial bytes, zero-padded to a whole byte.
+    pub(crate) fn finish(self) {
+        let bytes = self.filled.div_ceil(8) as usize;
+        self.out.extend_from_slice(&self.acc.to_le_bytes()[..bytes]);
+    }
+}
+
 /// Appends `value` as an unsigned LEB128 varint.
 pub(crate) fn write_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
@@ -94,6 +140,25 @@ mod tests {
         assert_eq!(reader.count_ones_from(0), 3 + 8 + 1);
         assert_eq!(reader.count_ones_from(6), 1 + 8 + 1);
         assert_eq!(reader.count_ones_from(32), 0);
+    }
+
+    #[test]
+    fn the_writer_packs_fields_the_reader_reads() {
+        let mut out = vec![0xAA];
+        let mut writer = BitWriter::new(&mut out);
+        writer.push(0b101, 3);
+        writer.zeros(70);
+        writer.push(1, 1);
+        writer.push(0xFFFF_FFFF, 32);
+        writer.finish();
+        // 3 + 70 + 1 + 32 = 106 bits: 14 bytes after the one already there.
+        assert_eq!(out.len(), 15);
+        let reader = BitReader::new(&out[1..]);
+        assert_eq!(reader.window(0) & 0b111, 0b101);
+        assert_eq!(reader.count_ones_from(3), 33);
+        assert_eq!(reader.window(73) & 1, 1);
+        assert_eq!(reader.window(74) & 0xFFFF_FFFF, 0xFFFF_FFFF);
+        assert_eq!(out[0], 0xAA);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!  ids (Elias–Fano) | codes u8 × K | crc32 u32`, all little-endian.
 //! Ids are sorted, so Elias–Fano needs about K·(2 + log2(V/K)) bits instead of K·log2(V).
 
-use crate::bits::{read_varint, write_varint, BitReader, VarintError};
+use crate::bits::{read_varint, write_varint, BitReader, BitWriter, VarintError};
 use crate::error::{PsiDecodeError, TsdError};
 use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
 
@@ -87,16 +87,23 @@ pub fn encode_into(psi: &PsiTopK, out: &mut Vec<u8>) {
 /// Appends the Elias–Fano section of the sorted `ids` below `vocab`.
 pub(crate) fn write_ids(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
     let ef = EliasFano::new(vocab, ids.len() as u64);
-    let ids_start = out.len();
-    out.resize(ids_start + ef.bytes() as usize, 0);
-    let section = &mut out[ids_start..];
+    let end = out.len() + ef.bytes() as usize;
     let low_mask = (1u32 << ef.low) - 1;
-    let upper_start = ef.k as usize * ef.low as usize;
-    for (i, &id) in ids.iter().enumerate() {
-        or_bits(section, i * ef.low as usize, id & low_mask);
-        let one = upper_start + (id >> ef.low) as usize + i;
-        section[one / 8] |= 1 << (one % 8);
+    let mut writer = BitWriter::new(out);
+    for &id in ids {
+        writer.push(u64::from(id & low_mask), ef.low);
     }
+    // The high parts in unary: the gap to the previous high part in zeros, then a one.
+    let mut previous = 0;
+    for &id in ids {
+        let high = id >> ef.low;
+        writer.zeros(u64::from(high - previous));
+        writer.push(1, 1);
+        previous = high;
+    }
+    writer.finish();
+    // The rest of the high-bit region and the padding are zeros.
+    out.resize(end, 0);
 }
 
 /// Bytes of the Elias–Fano section for K ids below V.
@@ -236,18 +243,6 @@ fn malformed_ids(reason: &str) -> TsdError {
         reason: reason.to_owned(),
     }
     .into()
-}
-
-/// ORs the low bits of `value` into the stream at bit `pos` (the region starts zeroed).
-#[inline]
-fn or_bits(section: &mut [u8], pos: usize, value: u32) {
-    let mut shifted = u64::from(value) << (pos % 8);
-    let mut byte = pos / 8;
-    while shifted != 0 {
-        section[byte] |= shifted as u8;
-        shifted >>= 8;
-        byte += 1;
-    }
 }
 
 fn decode_ids(section: &[u8], ef: EliasFano) -> Result<Vec<u32>, TsdError> {
