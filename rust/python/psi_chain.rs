@@ -338,27 +338,28 @@ pub fn tsu_draw_chains<'py>(
     // A chain object passed more than once is prepared once; a chain used once is drawn
     // without preparing the conditionals its draw does not visit.
     let mut group_of: HashMap<*const PyPsiChain, usize> = HashMap::new();
+    let (mut first_use, mut uses) = (Vec::new(), Vec::new());
     let groups: Vec<usize> = chains
         .iter()
-        .map(|c| {
-            let next = group_of.len();
-            *group_of.entry(&**c as *const PyPsiChain).or_insert(next)
+        .enumerate()
+        .map(|(b, c)| {
+            let g = *group_of
+                .entry(&**c as *const PyPsiChain)
+                .or_insert_with(|| {
+                    first_use.push(b);
+                    uses.push(0usize);
+                    first_use.len() - 1
+                });
+            uses[g] += 1;
+            g
         })
         .collect();
-    let mut uses = vec![0usize; group_of.len()];
-    for &g in &groups {
-        uses[g] += 1;
-    }
     let mut tokens = vec![0u32; payloads.len() * length];
     let mut logq = vec![0f64; payloads.len() * length];
     py.detach(|| {
-        let mut first: Vec<usize> = vec![usize::MAX; uses.len()];
-        for (b, &g) in groups.iter().enumerate() {
-            first[g] = first[g].min(b);
-        }
         let prepared: Vec<Option<ChainSampler>> = uses
             .par_iter()
-            .zip(&first)
+            .zip(&first_use)
             .map(|(&n, &b)| (n > 1).then(|| ChainSampler::new(payloads[b])))
             .collect();
         tokens
