@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from tests.wire_format import encode_chain
 from tsd import PsiChain, _core, errors
 from tsd.psi import from_bytes
+from tsd.psi_chain import craft_chains
 from tsd.stats import chi2_gof
 from tsd.tsu import SimTSU
 
@@ -186,3 +187,21 @@ def test_the_documented_byte_example() -> None:
         " 2f733e60"
     )
     assert chain.to_bytes() == bytes.fromhex(documented.replace(" ", ""))
+
+
+def test_crafted_chains_follow_a_bigram_draft_up_to_quantisation() -> None:
+    from tests.test_speculative import TableLM, random_rows  # noqa: PLC0415  (shared fixture)
+
+    draft_rows = random_rows(6, 3, 0.7)
+    prefix = np.array([2, 4], dtype=np.uint32)
+    (chain,) = craft_chains(TableLM(draft_rows), [prefix], L=3, K=3)
+    ids = chain.ids
+    assert ids[0].tolist() == sorted(np.argsort(-draft_rows[4], kind="stable")[:3].tolist())
+    for position in range(1, 3):
+        for slot, previous in enumerate(ids[position - 1]):
+            psi = chain.conditional(position, slot)
+            q = psi.logq(ids[position].tolist())
+            p = np.log(draft_rows[previous][ids[position]])
+            # Within a row, log q differs from log p by one constant, up to half a code step.
+            gap = (q - q.max()) - (p - p.max())
+            assert np.abs(gap - gap.mean()).max() <= chain.scales[position]

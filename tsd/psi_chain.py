@@ -1,11 +1,12 @@
 """Chain payloads: one ψ that lets the TSU draw a whole L-token block in one call.
 
 Crafting from a draft model, for each prefix: position 0's ids and codes come from the draft's
-prediction at the prefix. Position i's rows are the draft's predictions after each of position
-i − 1's ids, appended to the prefix and the most probable path so far (exact for a bigram
-draft, an approximation for longer contexts); its tail row, for a previous token outside those
-ids, is their mixture weighted by the chain's own marginal, and its ids are the K most probable
-tokens of that mixture. See rust/psi_chain.rs for the payload and docs/PSI_FORMAT.md for bytes.
+prediction at the prefix. Position i's row a is the draft's prediction after the most probable
+route through the chain's slots that ends at position i − 1's a-th id (a Viterbi step: exact
+for a bigram draft, and for longer contexts the best single history a slot can stand for); its
+tail row, for a previous token outside those ids, is their mixture weighted by the chain's own
+marginal, and its ids are the K most probable tokens of that mixture. See rust/psi_chain.rs
+for the payload and docs/PSI_FORMAT.md for bytes.
 """
 
 from collections.abc import Sequence
@@ -51,19 +52,18 @@ def craft_chains(
     if not prefixes:
         raise InvalidArgumentError("prefixes: need at least one prefix")
     batch = len(prefixes)
-    paths = [np.asarray(p, dtype=np.uint32) for p in prefixes]
-    first = np.exp(draft.logprobs_batch(paths))
+    starts = [np.asarray(p, dtype=np.uint32) for p in prefixes]
+    first = np.exp(draft.logprobs_batch(starts))
     ids, codes, scales, tails = _core.craft_chain_positions(first[:, None, :], first, k, eps_value)
     all_ids, all_codes, all_scales, all_eps = [ids], [codes], [scales], [tails]
     marginal = _slot_marginal(np.ones((batch, 1)), first[:, None, :], ids)
+    # routes[b][a]: the most probable history ending at slot a of the latest position.
+    routes = [
+        [np.append(start, token) for token in row] for start, row in zip(starts, ids, strict=True)
+    ]
     for _ in range(1, length):
-        previous = all_ids[-1]
-        histories = [
-            np.append(path, token)
-            for path, row in zip(paths, previous, strict=True)
-            for token in row
-        ]
-        rows = np.exp(draft.logprobs_batch(histories)).reshape(batch, k, vocab)
+        rows = np.exp(draft.logprobs_batch([r for slots in routes for r in slots]))
+        rows = rows.reshape(batch, k, vocab)
         weights = marginal[:, :k]
         total = weights.sum(axis=1, keepdims=True)
         weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / k)
@@ -73,9 +73,14 @@ def craft_chains(
         ids, codes, scales, tails = _core.craft_chain_positions(
             given, np.ascontiguousarray(mixture), k, eps_value
         )
-        paths = [
-            np.append(path, row[int(np.argmax(m[:k]))])
-            for path, row, m in zip(paths, previous, marginal, strict=True)
+        # Each new slot j continues the route a that maximises P(slot a) · row_a(ids[j]).
+        reach = np.take_along_axis(
+            rows, np.broadcast_to(ids[:, None, :], (batch, k, k)).astype(np.int64), axis=2
+        )
+        best = np.argmax(weights[:, :, None] * reach, axis=1)
+        routes = [
+            [np.append(slots[a], token) for a, token in zip(parents, row, strict=True)]
+            for slots, parents, row in zip(routes, best, ids, strict=True)
         ]
         marginal = _slot_marginal(marginal, given, ids)
         all_ids.append(ids)
