@@ -33,6 +33,15 @@ def _slot_marginal(
     return np.concatenate([top, np.clip(1.0 - top.sum(axis=1, keepdims=True), 0.0, 1.0)], axis=1)
 
 
+def _extend(start: History, routes: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    """One history per route, the prefix followed by the route, as the rows of one array (the
+    draft gets row views, not a copy per history)."""
+    out = np.empty((routes.shape[0], start.size + routes.shape[1]), dtype=np.uint32)
+    out[:, : start.size] = start
+    out[:, start.size :] = routes
+    return out
+
+
 def craft_chains(
     draft: LanguageModel,
     prefixes: Sequence[History],
@@ -57,13 +66,14 @@ def craft_chains(
     ids, codes, scales, tails = _core.craft_chain_positions(first[:, None, :], first, k, eps_value)
     all_ids, all_codes, all_scales, all_eps = [ids], [codes], [scales], [tails]
     marginal = _slot_marginal(np.ones((batch, 1)), first[:, None, :], ids)
-    # routes[b][a]: the most probable history ending at slot a of the latest position.
-    routes = [
-        [np.append(start, token) for token in row] for start, row in zip(starts, ids, strict=True)
-    ]
+    # routes[b, a]: the tokens after the prefix of the most probable route ending at slot a of
+    # the latest position.
+    routes = ids[:, :, None].astype(np.uint32)
     for _ in range(1, length):
-        rows = np.exp(draft.logprobs_batch([r for slots in routes for r in slots]))
-        rows = rows.reshape(batch, k, vocab)
+        histories = [
+            h for start, route in zip(starts, routes, strict=True) for h in _extend(start, route)
+        ]
+        rows = np.exp(draft.logprobs_batch(histories)).reshape(batch, k, vocab)
         weights = marginal[:, :k]
         total = weights.sum(axis=1, keepdims=True)
         weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / k)
@@ -78,10 +88,10 @@ def craft_chains(
             rows, np.broadcast_to(ids[:, None, :], (batch, k, k)).astype(np.int64), axis=2
         )
         best = np.argmax(weights[:, :, None] * reach, axis=1)
-        routes = [
-            [np.append(slots[a], token) for a, token in zip(parents, row, strict=True)]
-            for slots, parents, row in zip(routes, best, ids, strict=True)
-        ]
+        parents = np.take_along_axis(
+            routes, np.broadcast_to(best[:, :, None], routes.shape), axis=1
+        )
+        routes = np.concatenate([parents, ids[:, :, None]], axis=2)
         marginal = _slot_marginal(marginal, given, ids)
         all_ids.append(ids)
         all_codes.append(codes)
