@@ -34,6 +34,25 @@ pub fn code_rows(length: usize, k: usize) -> usize {
     1 + length.saturating_sub(1) * (k + 1)
 }
 
+/// Number of code rows of `position`: 1 for position 0, K + 1 after.
+pub fn rows_at(position: usize, k: usize) -> usize {
+    if position == 0 {
+        1
+    } else {
+        k + 1
+    }
+}
+
+/// Index of the code row `position` uses after the previous token filled `previous_slot`
+/// (≤ K; ignored at position 0): positions' rows are stored in order, slots in order.
+pub fn row_index(position: usize, previous_slot: usize, k: usize) -> usize {
+    if position == 0 {
+        0
+    } else {
+        code_rows(position, k) + previous_slot
+    }
+}
+
 fn at(position: usize) -> impl Fn(PsiValidationError) -> PsiValidationError {
     move |source| PsiValidationError::AtPosition {
         position,
@@ -159,11 +178,7 @@ impl PsiChain {
 
     /// The code rows of `position`: 1 for position 0, K + 1 after.
     pub fn rows(&self, position: usize) -> usize {
-        if position == 0 {
-            1
-        } else {
-            self.k + 1
-        }
+        rows_at(position, self.k)
     }
 
     /// The codes of `position` given the previous slot, at most K (ignored at position 0).
@@ -173,11 +188,7 @@ impl PsiChain {
             "slot {previous_slot} > K = {}",
             self.k
         );
-        let row = if position == 0 {
-            0
-        } else {
-            code_rows(position, self.k) + previous_slot
-        };
+        let row = row_index(position, previous_slot, self.k);
         &self.codes[row * self.k..(row + 1) * self.k]
     }
 

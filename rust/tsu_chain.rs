@@ -6,7 +6,7 @@
 //! same payloads, and every returned log q equals [`crate::fmap::chain_logq`] bit for bit.
 
 use crate::error::ArgumentError;
-use crate::psi_chain::PsiChain;
+use crate::psi_chain::{row_index, PsiChain};
 use crate::rng::{words, STREAM_TSU};
 use crate::tsu::{check_step_range, Sampler};
 
@@ -96,8 +96,8 @@ impl ChainSampler {
             let (token, lq) = sampler.draw(words(seed, STREAM_TSU, step + position as u64));
             (tokens[position], logq[position]) = (token, lq);
             let slot = self.ids[position].binary_search(&token).unwrap_or(self.k);
-            // Position i + 1's rows start at 1 + i·(K + 1).
-            row = 1 + position * (self.k + 1) + slot;
+            // Samplers are stored in code-row order.
+            row = row_index(position + 1, slot, self.k);
         }
         Ok(())
     }

@@ -9,7 +9,7 @@
 use crate::bits::write_varint;
 use crate::error::{PsiDecodeError, PsiValidationError, TsdError};
 use crate::psi::{validate_ids, validate_scalars};
-use crate::psi_chain::{code_rows, validate_chain_header, PsiChain};
+use crate::psi_chain::{code_rows, row_index, rows_at, validate_chain_header, PsiChain};
 use crate::wire::{
     check_envelope, check_length_and_checksum, f32_at, ids_len, read_count, read_ids, seal,
     varint_len, write_ids, CHECKSUM_BYTES, KIND_CHAIN, VERSION,
@@ -46,11 +46,7 @@ pub fn encode_chain_into(chain: &PsiChain, out: &mut Vec<u8>) {
         out.extend_from_slice(&chain.scales()[position].to_le_bytes());
         out.extend_from_slice(&chain.eps()[position].to_le_bytes());
         write_ids(out, u64::from(vocab), chain.ids(position));
-        let first_row = if position == 0 {
-            0
-        } else {
-            code_rows(position, k)
-        };
+        let first_row = row_index(position, 0, k);
         let rows = first_row..first_row + chain.rows(position);
         out.extend_from_slice(&chain.all_codes()[rows.start * k..rows.end * k]);
     }
@@ -108,7 +104,7 @@ pub fn decode_chain(bytes: &[u8]) -> Result<PsiChain, TsdError> {
         let (position_ids, end) =
             read_ids(bytes, at + 8, vocab, k).map_err(at_position(position))?;
         validate_ids(vocab, &position_ids).map_err(at_here)?;
-        let rows = if position == 0 { 1 } else { k + 1 };
+        let rows = rows_at(position, k);
         codes.extend_from_slice(&bytes[end..end + rows * k]);
         ids.extend(position_ids);
         scales.push(scale);
