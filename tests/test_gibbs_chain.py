@@ -26,7 +26,7 @@ from tsd.stats import chi2_gof
 ALPHA = 0.001
 needs_thrml = pytest.mark.skipif(
     importlib.util.find_spec("thrml") is None,
-    reason="thrml not installed (pip install 'tsd[thrml]')",
+    reason="thrml not installed (pip install 'thermo-speculative[thrml]')",
 )
 
 

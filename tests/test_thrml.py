@@ -1,5 +1,6 @@
 """The thrml backend: draws follow the distribution it reports, that distribution is F(ψ) to
-1e-6, and verification against it keeps M0 and M1 exact. Skipped without the tsd[thrml] extra."""
+1e-6, and verification against it keeps M0 and M1 exact. Skipped without the
+thermo-speculative[thrml] extra."""
 
 import importlib.util
 import subprocess
@@ -19,7 +20,7 @@ from tsd.tsu import SimTSU, make_tsu
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("thrml") is None,
-    reason="thrml not installed (pip install 'tsd[thrml]')",
+    reason="thrml not installed (pip install 'thermo-speculative[thrml]')",
 )
 ALPHA = 0.001
 
@@ -142,5 +143,5 @@ def test_missing_extra_is_reported_with_the_install_command() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert out.returncode == 2
-    assert "pip install 'tsd[thrml]'" in out.stderr
+    assert "pip install 'thermo-speculative[thrml]'" in out.stderr
     assert "Traceback" not in out.stderr

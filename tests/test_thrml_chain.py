@@ -1,7 +1,7 @@
 """The thrml chain backend: a directed chain of categorical nodes, one sequential block per
 position, draws exact blocks from the product of its realised conditionals in one sweep; the
 log q it returns is the realised conditional's, bit for bit; and chain drafting through it
-keeps speculative decoding exact. Skipped without the tsd[thrml] extra.
+keeps speculative decoding exact. Skipped without the thermo-speculative[thrml] extra.
 
 Power: the joint test's 10^6 blocks must also reject the law of a sampler that ignores the
 transitions (every position from its row 0).
@@ -21,7 +21,7 @@ from tsd.tsu import make_tsu
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("thrml") is None,
-    reason="thrml not installed (pip install 'tsd[thrml]')",
+    reason="thrml not installed (pip install 'thermo-speculative[thrml]')",
 )
 ALPHA = 0.001
 

@@ -43,7 +43,7 @@ try:
     )
 except ImportError as exc:  # the optional extra is not installed
     raise ImportError(
-        "the thrml TSU backend needs the optional extra: pip install 'tsd[thrml]' "
+        "the thrml TSU backend needs the optional extra: pip install 'thermo-speculative[thrml]' "
         f"(or `make build`, which installs it) — {exc}"
     ) from exc
 

@@ -88,7 +88,8 @@ def add_tsu_flag(parser: argparse.ArgumentParser) -> None:
         "--tsu",
         choices=BACKENDS,
         default="sim",
-        help="TSU backend: the simulated TSU, or Extropic's thrml (the tsd[thrml] extra)",
+        help="TSU backend: the simulated TSU, or Extropic's thrml "
+        "(the thermo-speculative[thrml] extra)",
     )
 
 
