@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from tsd._checks import check_float, check_int, check_seed
 from tsd.errors import CorpusError, InvalidArgumentError
+from tsd.files import read_text_file
 
 MAX_BIGRAM_VOCAB = 4096
 
@@ -62,22 +63,11 @@ def make_bigram(vocab: int = 256, c: float = 50.0, seed: int = 7) -> Bigram:
 
 def read_corpus(path: str | os.PathLike[str]) -> str:
     """The corpus as text: UTF-8, at least two distinct characters; each failure named."""
-    file = Path(path)
-    if not file.exists():
-        raise CorpusError(f"corpus: no such file: {file}")
-    if file.is_dir():
-        raise CorpusError(f"corpus: {file} is a directory, not a text file")
-    data = file.read_bytes()
-    if not data:
-        raise CorpusError(f"corpus: {file} is empty")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"corpus: {file} is not UTF-8 text (undecodable byte at offset {exc.start})"
-        ) from None
+    text = read_text_file(path, "corpus", CorpusError)
+    if not text:
+        raise CorpusError(f"corpus: {path} is empty")
     if len(set(text)) < 2:
-        raise CorpusError(f"corpus: {file} has a single distinct character; a model needs two")
+        raise CorpusError(f"corpus: {path} has a single distinct character; a model needs two")
     return text
 
 
