@@ -2,7 +2,6 @@
 in memory, and every bad input gets one `error:` line (issue 9, hardening 2, 3, 6-9, 14, 15, 17)."""
 
 import errno
-import json
 import os
 import signal
 import stat
@@ -16,10 +15,11 @@ import polars as pl
 import pytest
 
 from tests.conftest import REPO
-from tsd.cli import main
 from tsd.cli import limits as cli_limits
+from tsd.cli import main
 from tsd.experiments import m0 as m0_module
 from tsd.experiments import m1 as m1_module
+from tsd.experiments import speculative as speculative_module
 from tsd.telemetry.rundir import STAGING_PREFIX
 
 SMALL_M1 = ["m1", "--vocab", "40", "--K", "8", "--steps", "2000", "--fixed-steps", "500"]
@@ -62,8 +62,10 @@ def _wait_for_staging(out_dir: Path, process: "subprocess.Popen[str]") -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize(("sig", "code", "line"), [(signal.SIGINT, 130, "interrupted"),
-                                                    (signal.SIGTERM, 143, "terminated")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("sig", "code", "line"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
 def test_a_signal_to_a_running_process_removes_its_folder(
     sig: int, code: int, line: str, tmp_path: Path
 ) -> None:
@@ -179,11 +181,9 @@ def test_empty_out_dir_is_refused_by_the_command(tmp_path: Path) -> None:
 def test_bench_out_dir_is_checked_before_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tsd.experiments import speculative
-
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    monkeypatch.setattr(speculative, "prepare", never)
+    monkeypatch.setattr(speculative_module, "prepare", never)
     assert main(["bench", "speculative", "--out-dir", str(blocker)]) == 2
     assert "not a directory" in one_error_line(capsys.readouterr().err)
 

@@ -1,6 +1,7 @@
 """The `tsd` command: help with defaults, version, provenance, every command in-process, one
 subprocess smoke test per command, and the old `scripts/` command lines printing the same."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -40,7 +41,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert (group or name) in top
 
 
-@pytest.mark.parametrize(("group", "name"), list(COMMANDS), ids=lambda part: str(part))
+@pytest.mark.parametrize(("group", "name"), list(COMMANDS), ids=str)
 def test_every_command_help_shows_its_defaults(
     group: str | None, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,7 +97,9 @@ def test_m0_aggregate_mode_matches_per_step_mode(
     }
     tokens = pl.read_parquet(agg_dir / "m0_tokens.parquet")
     metrics = pl.read_parquet(steps_dir / "m0_metrics.parquet")
-    assert tokens["emitted"].to_list() == np.bincount(metrics["emitted_token"], minlength=300).tolist()
+    assert (
+        tokens["emitted"].to_list() == np.bincount(metrics["emitted_token"], minlength=300).tolist()
+    )
     assert tokens.equals(pl.read_parquet(steps_dir / "m0_tokens.parquet"))
 
 
@@ -197,3 +200,10 @@ def test_piped_tables_are_not_truncated(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "…" not in out.stdout
     assert "accept_overlap_gap" in out.stdout.split("M1 run")[1]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("thrml") is None, reason="thrml not installed")
+def test_bench_thrml_runs_as_a_process() -> None:
+    out = tsd_command("bench", "thrml", "--draws", "2000", "--blocks", "200", "--m1-steps", "20")
+    assert out.returncode == 0, out.stderr
+    assert "thrml_draws_per_s=" in out.stdout

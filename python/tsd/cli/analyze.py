@@ -1,7 +1,8 @@
 """Analyse an M1 run: acceptance and overlap by context decile, and an acceptance-trace PNG
 (acceptance_trace.png, written into the run folder).
 
-  tsd analyze runs/<timestamp>
+  tsd analyze                     # the newest M1 run under runs/
+  tsd analyze runs/<timestamp>    # a given one
 """
 
 import argparse
@@ -16,7 +17,12 @@ SUMMARY = "acceptance by context decile and a trace PNG of an M1 run"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The analysis's flags."""
-    parser.add_argument("run_dir", type=Path, help="a run folder written by `tsd m1`")
+    parser.add_argument(
+        "run_dir", type=Path, nargs="?", help="a run folder of `tsd m1` (default: the newest)"
+    )
+    parser.add_argument(
+        "--runs", type=Path, default=Path("runs"), help="where to look for the newest run"
+    )
     parser.add_argument("--window", type=positive_int, default=1000, help="rolling window (steps)")
 
 
@@ -31,7 +37,8 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.errors import InvalidArgumentError
     from tsd.plots import acceptance_trace
 
-    steps = telemetry.scan(args.run_dir, "m1_metrics")
+    run_dir = telemetry.latest_run(args.runs) if args.run_dir is None else args.run_dir
+    steps = telemetry.scan(run_dir, "m1_metrics")
     missing = [c for c in REQUIRED if c not in steps.collect_schema().names()]
     if missing:
         raise InvalidArgumentError(f"run_dir: the telemetry lacks columns {missing}")
@@ -41,11 +48,11 @@ def execute(args: argparse.Namespace) -> int:
         reason = str(exc).splitlines()[0]
         raise InvalidArgumentError(f"run_dir: cannot read its telemetry ({reason})") from None
     if trace.height == 0:
-        raise InvalidArgumentError(f"run_dir: the telemetry in {args.run_dir} has no rows")
+        raise InvalidArgumentError(f"run_dir: the telemetry in {run_dir} has no rows")
     deciles = acceptance_by_decile(trace.lazy())
     accepted = trace["accepted"].cast(pl.Float64).to_numpy()
     overlap = trace["overlap_mass"].to_numpy()
-    png = args.run_dir / "acceptance_trace.png"
+    png = run_dir / "acceptance_trace.png"
     full = slice(min(args.window, trace.height) - 1, None)  # plot full windows only
     telemetry.atomic_write(
         png,

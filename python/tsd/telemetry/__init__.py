@@ -1,7 +1,7 @@
 """Per-step telemetry (Parquet, optional JSONL) and run summaries; schema in docs/TELEMETRY.md."""
 
 from tsd.telemetry.rundir import StagedRunDir, make_run_dir, staged_run_dir
-from tsd.telemetry.scan import scan
+from tsd.telemetry.scan import latest_run, scan
 from tsd.telemetry.writer import (
     SUMMARY_NAME,
     TelemetryFormat,
@@ -16,6 +16,7 @@ __all__ = [
     "StagedRunDir",
     "TelemetryFormat",
     "atomic_write",
+    "latest_run",
     "make_run_dir",
     "scan",
     "staged_run_dir",

@@ -32,3 +32,16 @@ def scan(run_dir: str | os.PathLike[str], table: str | None = None) -> pl.LazyFr
                 ) from None
             return frame
     raise InvalidArgumentError(f"run_dir: {folder} holds none of {', '.join(names)}")
+
+
+def latest_run(runs: str | os.PathLike[str] = "runs", table: str = "m1_metrics") -> Path:
+    """The newest run folder under `runs` that holds `<table>.parquet`; sweep and bench folders
+    beside it are skipped. Folders are named `YYYYmmdd-HHMMSS`, then `-1`, `-2`, ... within a
+    second, so the newest is the last by (timestamp, name length, name)."""
+    found = sorted(
+        (path.parent for path in Path(runs).glob(f"*/{table}.parquet")),
+        key=lambda folder: (folder.name[:15], len(folder.name), folder.name),
+    )
+    if not found:
+        raise InvalidArgumentError(f"run_dir: no run under {runs} holds {table}.parquet")
+    return found[-1]
