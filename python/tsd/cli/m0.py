@@ -3,7 +3,7 @@
 
   tsd m0 --vocab 1000 --K 64 --eps auto --steps 50000 --seed 7
   tsd m0 --pgen zipf --alpha 1.2 --format jsonl
-  tsd m0 --steps 1000000000 --telemetry aggregate    # counts only, O(V) memory
+  tsd m0 --steps 100000000 --telemetry aggregate     # 10^8 steps, counts only, O(V) memory
 """
 
 import argparse
