@@ -116,7 +116,8 @@ def execute(args: argparse.Namespace) -> int:
     with telemetry.staged_run_dir(args.out_dir) as stage:
         setup = prepare(config)
         if setup.dropped_chars:
-            print(f"note: dropped {setup.dropped_chars} prompt characters outside the vocabulary")
+            dropped = setup.dropped_chars
+            print(f"note: dropped {dropped} prompt characters outside the corpus vocabulary")
         drafted = sum(method in config.methods for method in ("speculative", "chain"))
         per_run = ("baseline" in config.methods) + len(config.blocks) * drafted
         columns = (
