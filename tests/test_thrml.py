@@ -136,8 +136,8 @@ def test_verifying_against_the_realised_distribution_is_what_keeps_it_exact() ->
 def test_missing_extra_is_reported_with_the_install_command() -> None:
     code = (
         "import sys; sys.modules['thrml'] = None\n"
-        "from scripts.run_m0 import main\n"
-        "sys.exit(main(['run', '--tsu', 'thrml', '--steps', '10']))"
+        "from tsd.cli import main\n"
+        "sys.exit(main(['m0', '--tsu', 'thrml', '--steps', '10']))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
