@@ -156,7 +156,7 @@ pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTo
 }
 
 /// One crafted chain position: K ids, one row of K codes per conditional, their shared step
-/// and ε (see [`crate::psi_chain`]).
+/// and ε (see [`crate::psi::chain`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainPosition {
     pub ids: Vec<u32>,

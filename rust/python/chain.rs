@@ -7,10 +7,10 @@ use pyo3::prelude::*;
 use super::arrays::rows;
 use super::errors::argument_error;
 use super::psi::PyPsiTopK;
-use crate::bigram::BigramChain;
 use crate::error::ArgumentError;
-use crate::external::{ExternalDraws, ExternalVerifier};
 use crate::psi::PsiTopK;
+use crate::verify::external::{ExternalDraws, ExternalVerifier};
+use crate::walk::m1::BigramChain;
 
 type WalkArrays<'py> = (
     Bound<'py, PyArray1<u32>>,

@@ -7,10 +7,10 @@ use pyo3::prelude::*;
 use super::arrays::slice;
 use super::errors::argument_error;
 use super::psi::PyPsiTopK;
-use crate::fused::run_m0;
 use crate::rng::words;
 use crate::tsu::{check_step_range, Sampler, SimTsu};
 use crate::verify::accept_correct_step;
+use crate::walk::m0::run_m0;
 use crate::wire::encoded_len;
 
 type M0Arrays<'py> = (

@@ -36,7 +36,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PSI_VERSION", crate::wire::VERSION)?;
     m.add("PSI_KIND_TOP_K", crate::wire::KIND_TOP_K)?;
     m.add("PSI_KIND_CHAIN", crate::wire::KIND_CHAIN)?;
-    m.add("MAX_CHAIN_LEN", crate::psi_chain::MAX_CHAIN_LEN)?;
+    m.add("MAX_CHAIN_LEN", crate::psi::chain::MAX_CHAIN_LEN)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -17,9 +17,9 @@ use super::psi::{codes_from, ids_from, vocab_from, PyPsiTopK};
 use crate::craft::{craft_chain_position, EpsChoice};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
-use crate::psi_chain::PsiChain;
-use crate::tsu_chain::{draw_once, ChainSampler};
-use crate::wire_chain::{decode_chain, encode_chain, encoded_chain_len};
+use crate::psi::chain::PsiChain;
+use crate::tsu::chain::{draw_once, ChainSampler};
+use crate::wire::chain::{decode_chain, encode_chain, encoded_chain_len};
 
 type ChainDraws<'py> = (Bound<'py, PyArray2<u32>>, Bound<'py, PyArray2<f64>>);
 type CraftedPositions<'py> = (
@@ -276,7 +276,7 @@ pub fn chains_from_positions(
     let codes = codes.as_slice().map_err(|_| contiguous("codes"))?;
     let (scales, scale_width) = rows(&scales, "scales")?;
     let (eps, eps_width) = rows(&eps, "eps")?;
-    let code_count = crate::psi_chain::code_rows(length, k) * k;
+    let code_count = crate::psi::chain::code_rows(length, k) * k;
     if codes.len() != batch * code_count || scale_width != length || eps_width != length {
         return Err(argument_error(&ArgumentError::new(
             "codes",

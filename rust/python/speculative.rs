@@ -8,13 +8,13 @@ use rayon::prelude::*;
 use super::arrays::{rows, slice};
 use super::errors::{argument_error, to_py};
 use super::psi::PyPsiTopK;
-use crate::block::{verify_batch, BlockInput};
 use crate::craft::{craft_topk, EpsChoice};
 use crate::error::ArgumentError;
 use crate::ngram::NgramModel;
 use crate::psi::PsiTopK;
 use crate::rng::{words, STREAM_TSU};
 use crate::tsu::Sampler;
+use crate::verify::block::{verify_batch, BlockInput};
 
 type VerdictArrays<'py> = (
     Bound<'py, PyArray1<u32>>,

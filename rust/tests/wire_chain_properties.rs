@@ -4,8 +4,8 @@
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use tsd::error::TsdError;
-use tsd::psi_chain::{code_rows, PsiChain};
-use tsd::wire_chain::{decode_chain, encode_chain, encoded_chain_len};
+use tsd::psi::chain::{code_rows, PsiChain};
+use tsd::wire::chain::{decode_chain, encode_chain, encoded_chain_len};
 
 fn chain_strategy() -> impl Strategy<Value = PsiChain> {
     (2u32..=1 << 20, 1usize..=6, 1usize..=12)

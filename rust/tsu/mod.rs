@@ -5,11 +5,14 @@
 //! the tail mass (V − K)·ε, in that order; for the tail slot, `below(w1, V − K)` picks which of
 //! the V − K tokens outside the top-K set, uniformly.
 
+pub mod chain;
+pub(crate) mod search;
+
 use crate::error::ArgumentError;
 use crate::fmap::LogqTable;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_TSU};
-use crate::search::GuidedCdf;
+use crate::tsu::search::GuidedCdf;
 
 /// A ψ prepared for repeated draws: the inverse-CDF table and the log q table.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 //! same payloads, and every returned log q equals [`crate::fmap::chain_logq`] bit for bit.
 
 use crate::error::ArgumentError;
-use crate::psi_chain::{row_index, PsiChain};
+use crate::psi::chain::{row_index, PsiChain};
 use crate::rng::{words, STREAM_TSU};
 use crate::tsu::{check_step_range, Sampler};
 
@@ -107,7 +107,7 @@ impl ChainSampler {
 mod tests {
     use super::*;
     use crate::fmap::{chain_logq, dense_logq};
-    use crate::psi_chain::code_rows;
+    use crate::psi::chain::code_rows;
     use crate::tsu::SimTsu;
 
     fn chain() -> PsiChain {

@@ -246,7 +246,7 @@ pub fn verify_batch(
 mod tests {
     use super::*;
     use crate::craft::{craft_topk, EpsChoice};
-    use crate::step::StepTables;
+    use crate::verify::step::StepTables;
 
     fn ln(p: &[f64]) -> Vec<f64> {
         p.iter().map(|x| x.ln()).collect()

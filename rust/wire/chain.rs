@@ -6,10 +6,10 @@
 //!  L × (scale f32 | eps f32 | ids (Elias–Fano) | rows × K codes) | crc32 u32`,
 //! where position 0 has one code row and every later position K + 1.
 
-use crate::bits::write_varint;
+use super::bits::write_varint;
 use crate::error::{PsiDecodeError, PsiValidationError, TsdError};
+use crate::psi::chain::{code_rows, row_index, rows_at, validate_chain_header, PsiChain};
 use crate::psi::{validate_ids, validate_scalars};
-use crate::psi_chain::{code_rows, row_index, rows_at, validate_chain_header, PsiChain};
 use crate::wire::{
     check_envelope, check_length_and_checksum, f32_at, ids_len, read_count, read_ids, seal,
     varint_len, write_ids, CHECKSUM_BYTES, KIND_CHAIN, VERSION,

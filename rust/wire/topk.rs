@@ -5,7 +5,7 @@
 //!  ids (Elias–Fano) | codes u8 × K | crc32 u32`, all little-endian.
 //! Ids are sorted, so Elias–Fano needs about K·(2 + log2(V/K)) bits instead of K·log2(V).
 
-use crate::bits::{read_varint, write_varint, BitReader, BitWriter, VarintError};
+use super::bits::{read_varint, write_varint, BitReader, BitWriter, VarintError};
 use crate::error::{PsiDecodeError, TsdError};
 use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
 

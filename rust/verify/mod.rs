@@ -7,11 +7,15 @@
 //! in the residual; a residual that sums to zero through rounding (p = q up to the last bits,
 //! where rejection has probability ~1e-16) falls back to a draw from p itself.
 
+pub mod block;
+pub mod external;
+pub mod step;
+
 use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::search::GuidedCdf;
+use crate::tsu::search::GuidedCdf;
 
 /// How far Σ exp(log p) may stray from 1 before a target is rejected as unnormalised.
 pub const NORMALISATION_TOLERANCE: f64 = 1e-6;
