@@ -22,3 +22,4 @@ mod python;
 
 pub use error::{ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
 pub use psi::{Payload, PsiChain, PsiTopK};
+pub use wire::decode_any;

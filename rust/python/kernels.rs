@@ -11,7 +11,7 @@ use crate::rng::words;
 use crate::tsu::{check_step_range, Sampler, SimTsu};
 use crate::verify::accept_correct_step;
 use crate::walk::m0::run_m0;
-use crate::wire::encoded_len;
+use crate::wire::topk::encoded_len;
 
 type M0Arrays<'py> = (
     Bound<'py, PyArray1<u32>>,

@@ -7,7 +7,7 @@ use pyo3::types::{PyBytes, PyTuple};
 use super::errors::{to_py, validation_error, PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
 use crate::fmap::{dense_logq, logq_for_ids};
 use crate::psi::{PsiTopK, MAX_VOCAB};
-use crate::wire;
+use crate::wire::topk as wire;
 
 /// Top-K proposal payload ψ: sorted token ids, 8-bit score codes, score step `scale`,
 /// temperature `tau` and per-token tail probability `eps` over `vocab` tokens.

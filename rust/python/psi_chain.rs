@@ -19,7 +19,9 @@ use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
 use crate::psi::chain::PsiChain;
 use crate::tsu::chain::{draw_once, ChainSampler};
-use crate::wire::chain::{decode_chain, encode_chain, encoded_chain_len};
+use crate::wire::chain::{
+    decode as decode_chain, encode as encode_chain, encoded_len as encoded_chain_len,
+};
 
 type ChainDraws<'py> = (Bound<'py, PyArray2<u32>>, Bound<'py, PyArray2<f64>>);
 type CraftedPositions<'py> = (

@@ -4,7 +4,7 @@ use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use tsd::error::TsdError;
 use tsd::psi::PsiTopK;
-use tsd::wire::{decode, encode, encoded_len};
+use tsd::wire::topk::{decode, encode, encoded_len};
 
 fn psi_strategy() -> impl Strategy<Value = PsiTopK> {
     (1u32..=1 << 24)
