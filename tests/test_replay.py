@@ -23,7 +23,10 @@ from tsd.verify import accept_correct_step
 def test_fused_loop_replays_in_the_reference(target, k, tau, eps) -> None:  # type: ignore[no-untyped-def]
     psi = craft_psi_from_p(target.p, k, tau, eps)
     steps = 4000
-    proposed, logq, accepted, emitted = _core.m0_run(target.logp, psi, 11, 0, steps)
+    walk = _core.m0_run(target.logp, psi, 11, 0, steps)
+    proposed, logq, accepted, emitted = (
+        walk[c] for c in ("proposed", "logq", "accepted", "emitted")
+    )
     ref = reference.run_m0(target.logp, psi, 11, steps)
     np.testing.assert_array_equal(proposed, ref.proposed)
     np.testing.assert_array_equal(accepted, ref.accepted)
@@ -43,7 +46,10 @@ def test_tsu_logq_is_bit_identical_to_the_reference_map() -> None:
 def test_single_step_apis_match_the_fused_loop() -> None:
     target = make_p(200, 9)
     psi = craft_psi_from_p(target.p, 20, 1.0, "auto")
-    proposed, logq, accepted, emitted = _core.m0_run(target.logp, psi, 5, 100, 300)
+    walk = _core.m0_run(target.logp, psi, 5, 100, 300)
+    proposed, logq, accepted, emitted = (
+        walk[c] for c in ("proposed", "logq", "accepted", "emitted")
+    )
     tsu = SimTSU(seed=5)
     for i in range(300):
         token, lq = tsu.sample_categorical(psi, 100 + i)

@@ -1,49 +1,38 @@
-//! Thin wrappers over the core kernels: borrow numpy arrays, check them once, release the GIL
-//! around the work, return numpy arrays.
+//! The simulated TSU's draw kernels: one payload over a step range, one draw per payload, one
+//! block per chain. Each returns the columns `tokens` and `logq` in a dict.
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use super::arrays::slice;
-use super::errors::argument_error;
-use super::psi::PyPsiTopK;
-use crate::rng::words;
-use crate::tsu::{check_step_range, Sampler, SimTsu};
-use crate::verify::accept_correct_step;
-use crate::walk::m0::run_m0;
-use crate::wire::topk::encoded_len;
+use super::arrays::{columns, slice};
+use super::psi::chain::PyPsiChain;
+use super::psi::topk::PyPsiTopK;
+use crate::psi::{PsiChain, PsiTopK};
+use crate::tsu::{self, chain::draw_chains, Draws};
 
-type M0Arrays<'py> = (
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArray1<u32>>,
-);
-type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
-
-/// Exact encoded size in bytes of a top-K payload with this vocab and K.
-#[pyfunction]
-pub fn psi_encoded_len(vocab: u32, k: usize) -> usize {
-    encoded_len(vocab, k)
-}
-
-/// The RNG's two 64-bit words for steps `start..start + count` of (seed, stream): shape (count, 2).
-#[pyfunction]
-pub fn rng_words<'py>(
+/// The dict {"tokens", "logq"} of `draws`, each column shaped `shape`.
+fn draw_columns<'py>(
     py: Python<'py>,
-    seed: u64,
-    stream: u32,
-    start: u64,
-    count: usize,
-) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    check_step_range(start, count).map_err(|err| argument_error(&err))?;
-    let flat: Vec<u64> = (start..start + count as u64)
-        .flat_map(|step| words(seed, stream, step))
-        .collect();
-    flat.into_pyarray(py).reshape([count, 2])
+    draws: Draws,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyDict>> {
+    columns(
+        py,
+        [
+            (
+                "tokens",
+                draws.tokens.into_pyarray(py).reshape(shape)?.into_any(),
+            ),
+            (
+                "logq",
+                draws.logq.into_pyarray(py).reshape(shape)?.into_any(),
+            ),
+        ],
+    )
 }
 
-/// SimTSU draws for steps `start..start + count`: (tokens, log q).
+/// SimTSU draws for steps `start..start + count`: {"tokens", "logq"}.
 #[pyfunction]
 pub fn tsu_draw_many<'py>(
     py: Python<'py>,
@@ -51,48 +40,37 @@ pub fn tsu_draw_many<'py>(
     seed: u64,
     start: u64,
     count: usize,
-) -> PyResult<DrawArrays<'py>> {
-    let (mut tokens, mut logq) = (vec![0u32; count], vec![0f64; count]);
-    py.detach(|| {
-        let sampler = Sampler::new(&psi.inner);
-        SimTsu::new(seed).draw_many(&sampler, start, &mut tokens, &mut logq)
-    })
-    .map_err(|err| argument_error(&err))?;
-    Ok((tokens.into_pyarray(py), logq.into_pyarray(py)))
+) -> PyResult<Bound<'py, PyDict>> {
+    let draws = py.detach(|| tsu::draw_range(&psi.inner, seed, start, count))?;
+    draw_columns(py, draws, &[count])
 }
 
-/// One accept/correct decision: (accepted, emitted token).
+/// One SimTSU draw per payload, payload b at step `steps[b]` of `seed`: {"tokens", "logq"}.
 #[pyfunction]
-pub fn accept_correct(
-    logp: PyReadonlyArray1<'_, f64>,
-    psi: &PyPsiTopK,
-    token: u32,
-    logq: f64,
-    seed: u64,
-    step: u64,
-) -> PyResult<(bool, u32)> {
-    accept_correct_step(slice(&logp, "logp")?, &psi.inner, token, logq, seed, step)
-        .map_err(|err| argument_error(&err))
-}
-
-/// The fused M0 loop for steps `start..start + steps`: (proposed, log q, accepted, emitted).
-#[pyfunction]
-pub fn m0_run<'py>(
+pub fn tsu_draw_each<'py>(
     py: Python<'py>,
-    logp: PyReadonlyArray1<'py, f64>,
-    psi: &PyPsiTopK,
+    psis: Vec<PyRef<'py, PyPsiTopK>>,
     seed: u64,
-    start: u64,
-    steps: usize,
-) -> PyResult<M0Arrays<'py>> {
-    let logp = slice(&logp, "logp")?;
-    let columns = py
-        .detach(|| run_m0(logp, &psi.inner, seed, start, steps))
-        .map_err(|err| argument_error(&err))?;
-    Ok((
-        columns.proposed.into_pyarray(py),
-        columns.logq.into_pyarray(py),
-        columns.accepted.into_pyarray(py),
-        columns.emitted.into_pyarray(py),
-    ))
+    steps: PyReadonlyArray1<'py, u64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let steps = slice(&steps, "steps")?;
+    let payloads: Vec<&PsiTopK> = psis.iter().map(|p| &p.inner).collect();
+    let draws = py.detach(|| tsu::draw_each(&payloads, seed, steps))?;
+    draw_columns(py, draws, &[payloads.len()])
+}
+
+/// One SimTSU block per chain: chain b's position i at step `steps[b] + i` of `seed`. Every
+/// chain must have the same L. Returns {"tokens", "logq"}, each (B, L).
+#[pyfunction]
+pub fn tsu_draw_chains<'py>(
+    py: Python<'py>,
+    chains: Vec<PyRef<'py, PyPsiChain>>,
+    seed: u64,
+    steps: PyReadonlyArray1<'py, u64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let steps = slice(&steps, "steps")?;
+    let payloads: Vec<&PsiChain> = chains.iter().map(|c| &c.inner).collect();
+    let draws = py.detach(|| draw_chains(&payloads, seed, steps))?;
+    let length = payloads.first().map_or(0, |c| c.len());
+    draw_columns(py, draws, &[payloads.len(), length])
 }

@@ -1,171 +1,47 @@
-//! Bindings for block drafting: the n-gram model, batched crafting and TSU draws, and the
-//! batched block verifier. Every long loop runs with the GIL released.
+//! The verifier's kernels: one accept/correct decision, a ragged batch of drafted blocks, and
+//! a walk over draws made by any TSU backend. Long loops run with the GIL released.
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use rayon::prelude::*;
+use pyo3::types::PyDict;
 
 use super::arrays::{rows, slice};
-use super::errors::{argument_error, to_py};
-use super::psi::PyPsiTopK;
-use crate::craft::{craft_topk, EpsChoice};
-use crate::error::ArgumentError;
-use crate::ngram::NgramModel;
+use super::psi::topk::PyPsiTopK;
+use super::walk::m1_columns;
 use crate::psi::PsiTopK;
-use crate::rng::{words, STREAM_TSU};
-use crate::tsu::Sampler;
-use crate::verify::block::{verify_batch, BlockInput};
+use crate::verify::accept_correct_step;
+use crate::verify::block::{verify_ragged, RaggedBlocks};
+use crate::verify::external::{ExternalDraws, ExternalVerifier};
 
-type VerdictArrays<'py> = (
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<u64>>,
-);
-type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
-
-/// A token n-gram language model with interpolated Kneser–Ney smoothing.
-#[pyclass(name = "NgramModel", module = "tsd", frozen)]
-pub struct PyNgramModel {
-    inner: NgramModel,
-}
-
-#[pymethods]
-impl PyNgramModel {
-    /// Trains an order-`order` model on token ids below `vocab`.
-    #[staticmethod]
-    fn train(
-        py: Python<'_>,
-        tokens: PyReadonlyArray1<'_, u32>,
-        vocab: u32,
-        order: usize,
-    ) -> PyResult<Self> {
-        let tokens = slice(&tokens, "tokens")?;
-        py.detach(|| NgramModel::train(tokens, vocab, order))
-            .map(|inner| Self { inner })
-            .map_err(|err| argument_error(&err))
-    }
-
-    #[getter]
-    fn order(&self) -> usize {
-        self.inner.order()
-    }
-
-    #[getter]
-    fn vocab(&self) -> u32 {
-        self.inner.vocab()
-    }
-
-    /// Distinct contexts per level, from the empty context (level 1) up.
-    #[getter]
-    fn contexts_per_level(&self) -> Vec<usize> {
-        self.inner.contexts_per_level()
-    }
-
-    /// The absolute discount of each level.
-    #[getter]
-    fn discounts(&self) -> Vec<f64> {
-        self.inner.discounts().to_vec()
-    }
-
-    /// ln p(· | history) for each history `tokens[offsets[b]:offsets[b + 1]]`: shape (B, V).
-    fn logprobs_batch<'py>(
-        &self,
-        py: Python<'py>,
-        tokens: PyReadonlyArray1<'py, u32>,
-        offsets: PyReadonlyArray1<'py, u64>,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (tokens, offsets) = (slice(&tokens, "tokens")?, slice(&offsets, "offsets")?);
-        let vocab = self.inner.vocab() as usize;
-        let histories: Vec<&[u32]> = offsets
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0] as usize, w[1] as usize);
-                tokens.get(start..end).ok_or_else(|| {
-                    argument_error(&ArgumentError::new(
-                        "offsets",
-                        format!(
-                            "range {start}..{end} is outside the {} tokens",
-                            tokens.len()
-                        ),
-                    ))
-                })
-            })
-            .collect::<PyResult<_>>()?;
-        for history in &histories {
-            self.inner
-                .check_history(history)
-                .map_err(|err| argument_error(&err))?;
-        }
-        let mut out = vec![0.0; histories.len() * vocab];
-        py.detach(|| {
-            out.par_chunks_mut(vocab.max(1))
-                .zip(histories.par_iter())
-                .for_each(|(row, history)| self.inner.logprobs_into(history, row));
-        });
-        out.into_pyarray(py).reshape([histories.len(), vocab])
-    }
-}
-
-/// Crafts one top-K ψ per row of `p` (shape (B, V)); `eps=None` selects "auto".
+/// One accept/correct decision: (accepted, emitted token).
 #[pyfunction]
-#[pyo3(signature = (p, k, tau, eps))]
-pub fn craft_psi_rows(
-    py: Python<'_>,
-    p: PyReadonlyArray2<'_, f64>,
-    k: usize,
-    tau: f64,
-    eps: Option<f64>,
-) -> PyResult<Vec<PyPsiTopK>> {
-    let (values, width) = rows(&p, "p")?;
-    let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
-    let crafted: Result<Vec<PsiTopK>, _> = py.detach(|| {
-        values
-            .par_chunks(width.max(1))
-            .map(|row| craft_topk(row, k, tau as f32, choice))
-            .collect()
-    });
-    Ok(crafted
-        .map_err(to_py)?
-        .into_iter()
-        .map(|inner| PyPsiTopK { inner })
-        .collect())
-}
-
-/// One SimTSU draw per payload: payload b at step `steps[b]` of `seed`: (tokens, log q).
-#[pyfunction]
-pub fn tsu_draw_each<'py>(
-    py: Python<'py>,
-    psis: Vec<PyRef<'py, PyPsiTopK>>,
+pub fn accept_correct(
+    logp: PyReadonlyArray1<'_, f64>,
+    psi: &PyPsiTopK,
+    token: u32,
+    logq: f64,
     seed: u64,
-    steps: PyReadonlyArray1<'py, u64>,
-) -> PyResult<DrawArrays<'py>> {
-    let steps = slice(&steps, "steps")?;
-    if steps.len() != psis.len() {
-        return Err(argument_error(&ArgumentError::new(
-            "steps",
-            format!(
-                "{} payloads need as many steps, got {}",
-                psis.len(),
-                steps.len()
-            ),
-        )));
-    }
-    let payloads: Vec<&PsiTopK> = psis.iter().map(|p| &p.inner).collect();
-    let (tokens, logq): (Vec<u32>, Vec<f64>) = py.detach(|| {
-        payloads
-            .par_iter()
-            .zip(steps)
-            .map(|(psi, &step)| Sampler::new(psi).draw(words(seed, STREAM_TSU, step)))
-            .unzip()
-    });
-    Ok((tokens.into_pyarray(py), logq.into_pyarray(py)))
+    step: u64,
+) -> PyResult<(bool, u32)> {
+    let logp = slice(&logp, "logp")?;
+    Ok(accept_correct_step(
+        logp, &psi.inner, token, logq, seed, step,
+    )?)
+}
+
+/// The verdicts of `verify_blocks`: accepted drafts per sequence (B), every sequence's
+/// emitted tokens back to back, and the B + 1 offsets of each sequence's tokens in them.
+#[pyclass(name = "BlockVerdicts", module = "tsd._core", frozen, get_all)]
+pub struct PyBlockVerdicts {
+    accepted: Py<PyArray1<u32>>,
+    emitted: Py<PyArray1<u32>>,
+    offsets: Py<PyArray1<u64>>,
 }
 
 /// Verifies B drafted blocks at once. Sequence b owns `lengths[b]` payloads, tokens and log q
 /// values (consecutive in the flat inputs) and `lengths[b] + 1` rows of `target_logp`.
 /// `realised_logq`, one row per payload, is the distribution a backend other than the
 /// simulated TSU sampled from; without it the residual uses F(ψ).
-/// Returns (accepted per sequence, emitted tokens flat, offsets of each sequence's tokens).
 #[pyfunction]
 #[pyo3(signature = (target_logp, psis, tokens, logq, lengths, seeds, steps, parallel = true, realised_logq = None))]
 #[allow(clippy::too_many_arguments)]
@@ -180,78 +56,60 @@ pub fn verify_blocks<'py>(
     steps: PyReadonlyArray1<'py, u64>,
     parallel: bool,
     realised_logq: Option<PyReadonlyArray2<'py, f64>>,
-) -> PyResult<VerdictArrays<'py>> {
+) -> PyResult<PyBlockVerdicts> {
     let (table, vocab) = rows(&target_logp, "target_logp")?;
     let realised = match &realised_logq {
         Some(array) => Some(rows(array, "realised_logq")?.0),
         None => None,
     };
-    let (tokens, logq) = (slice(&tokens, "tokens")?, slice(&logq, "logq")?);
-    let (lengths, seeds, steps) = (
-        slice(&lengths, "lengths")?,
-        slice(&seeds, "seeds")?,
-        slice(&steps, "steps")?,
-    );
-    let fail = |field, reason: String| Err(argument_error(&ArgumentError::new(field, reason)));
-    if seeds.len() != lengths.len() || steps.len() != lengths.len() {
-        return fail(
-            "seeds",
-            format!("{} sequences need as many seeds and steps", lengths.len()),
-        );
-    }
-    let drafts: usize = lengths.iter().map(|&l| l as usize).sum();
-    if psis.len() != drafts || tokens.len() != drafts || logq.len() != drafts {
-        return fail(
-            "lengths",
-            format!(
-                "lengths add up to {drafts} drafts; got {} payloads, {} tokens, {} log q",
-                psis.len(),
-                tokens.len(),
-                logq.len()
-            ),
-        );
-    }
-    if table.len() != (drafts + lengths.len()) * vocab {
-        return fail(
-            "target_logp",
-            format!(
-                "needs {} rows (one per draft plus one per sequence), got {}",
-                drafts + lengths.len(),
-                table.len() / vocab.max(1)
-            ),
-        );
-    }
     let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
-    let mut inputs = Vec::with_capacity(lengths.len());
-    let (mut draft, mut row) = (0usize, 0usize);
-    for (b, &l) in lengths.iter().enumerate() {
-        let l = l as usize;
-        inputs.push(BlockInput {
-            rows: &table[row * vocab..(row + l + 1) * vocab],
-            realised: realised.map(|r| r.get(draft * vocab..(draft + l) * vocab).unwrap_or(&[])),
-            psis: &payloads[draft..draft + l],
-            tokens: &tokens[draft..draft + l],
-            logq: &logq[draft..draft + l],
-            seed: seeds[b],
-            step: steps[b],
-        });
-        draft += l;
-        row += l + 1;
-    }
-    let verdicts = py
-        .detach(|| verify_batch(&inputs, vocab, parallel))
-        .map_err(|err| argument_error(&err))?;
-    let accepted: Vec<u32> = verdicts.iter().map(|v| v.accepted as u32).collect();
-    let mut offsets = Vec::with_capacity(verdicts.len() + 1);
-    offsets.push(0u64);
-    let mut emitted = Vec::new();
-    for verdict in verdicts {
-        emitted.extend_from_slice(&verdict.emitted);
-        offsets.push(emitted.len() as u64);
-    }
-    Ok((
-        accepted.into_pyarray(py),
-        emitted.into_pyarray(py),
-        offsets.into_pyarray(py),
-    ))
+    let blocks = RaggedBlocks {
+        target_logp: table,
+        realised,
+        psis: &payloads,
+        tokens: slice(&tokens, "tokens")?,
+        logq: slice(&logq, "logq")?,
+        lengths: slice(&lengths, "lengths")?,
+        seeds: slice(&seeds, "seeds")?,
+        steps: slice(&steps, "steps")?,
+    };
+    let verdicts = py.detach(|| verify_ragged(&blocks, vocab, parallel))?;
+    Ok(PyBlockVerdicts {
+        accepted: verdicts.accepted.into_pyarray(py).unbind(),
+        emitted: verdicts.emitted.into_pyarray(py).unbind(),
+        offsets: verdicts.offsets.into_pyarray(py).unbind(),
+    })
+}
+
+/// Verifies draws made by any TSU against the distribution it reports (its realised log q):
+/// `tokens` and `logq` are (C, n) for C contexts and steps start..start + n; with `follow`
+/// each emitted token is the next context (M1), otherwise the context stays `initial` (M0).
+/// Returns {"prev", "proposed", "logq", "accepted", "emitted"}.
+#[pyfunction]
+#[pyo3(signature = (logp, realised_logq, tokens, logq, seed, start, initial, follow))]
+#[allow(clippy::too_many_arguments)]
+pub fn verify_external<'py>(
+    py: Python<'py>,
+    logp: PyReadonlyArray2<'py, f64>,
+    realised_logq: PyReadonlyArray2<'py, f64>,
+    tokens: PyReadonlyArray2<'py, u32>,
+    logq: PyReadonlyArray2<'py, f64>,
+    seed: u64,
+    start: u64,
+    initial: u32,
+    follow: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (logp_rows, vocab) = rows(&logp, "logp")?;
+    let (realised, _) = rows(&realised_logq, "realised_logq")?;
+    let (tokens, steps) = rows(&tokens, "tokens")?;
+    let (logq, _) = rows(&logq, "logq")?;
+    let draws = ExternalDraws {
+        tokens,
+        logq,
+        steps,
+    };
+    let walk = py.detach(|| {
+        ExternalVerifier::new(logp_rows, realised, vocab)?.run(draws, seed, start, initial, follow)
+    })?;
+    m1_columns(py, walk)
 }

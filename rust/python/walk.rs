@@ -1,30 +1,64 @@
-//! `tsd._core.BigramChain`, the prepared M1 chain, and `verify_external`, the walk over draws
-//! made by any TSU backend; both run in Rust with the GIL released.
+//! The fused walks: `m0_run` (one target and ψ, many steps) and `BigramChain` (M1, the
+//! context follows the emitted token). Both run in Rust with the GIL released and return
+//! their per-step columns as a dict, or aggregated counts as a `WalkCounts`.
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use super::arrays::rows;
-use super::errors::argument_error;
-use super::psi::PyPsiTopK;
+use super::arrays::{columns, rows, slice};
+use super::psi::topk::PyPsiTopK;
 use crate::error::ArgumentError;
 use crate::psi::PsiTopK;
-use crate::verify::external::{ExternalDraws, ExternalVerifier};
-use crate::walk::m1::BigramChain;
+use crate::walk::{run_m0, BigramChain, M0Columns, M1Columns};
 
-type WalkArrays<'py> = (
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArray1<u32>>,
-);
-type CountArrays<'py> = (
-    Bound<'py, PyArray1<u64>>,
-    Bound<'py, PyArray1<u64>>,
-    Bound<'py, PyArray1<u64>>,
-    u32,
-);
+/// The M0 columns {"proposed", "logq", "accepted", "emitted"}.
+pub(crate) fn m0_columns<'py>(py: Python<'py>, steps: M0Columns) -> PyResult<Bound<'py, PyDict>> {
+    columns(
+        py,
+        [
+            ("proposed", steps.proposed.into_pyarray(py).into_any()),
+            ("logq", steps.logq.into_pyarray(py).into_any()),
+            ("accepted", steps.accepted.into_pyarray(py).into_any()),
+            ("emitted", steps.emitted.into_pyarray(py).into_any()),
+        ],
+    )
+}
+
+/// The M1 columns: "prev" (the context of each step), then the M0 columns.
+pub(crate) fn m1_columns<'py>(py: Python<'py>, walk: M1Columns) -> PyResult<Bound<'py, PyDict>> {
+    let prev = walk.prev.into_pyarray(py);
+    let dict = PyDict::new(py);
+    dict.set_item("prev", prev)?;
+    dict.update(m0_columns(py, walk.steps)?.as_mapping())?;
+    Ok(dict)
+}
+
+/// The fused M0 loop for steps `start..start + steps`:
+/// {"proposed", "logq", "accepted", "emitted"}.
+#[pyfunction]
+pub fn m0_run<'py>(
+    py: Python<'py>,
+    logp: PyReadonlyArray1<'py, f64>,
+    psi: &PyPsiTopK,
+    seed: u64,
+    start: u64,
+    steps: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let logp = slice(&logp, "logp")?;
+    let walk = py.detach(|| run_m0(logp, &psi.inner, seed, start, steps))?;
+    m0_columns(py, walk)
+}
+
+/// An M1 walk aggregated per context: visits and accepted drafts per context, emissions per
+/// token, and the last emitted token (the next chunk's initial context).
+#[pyclass(name = "WalkCounts", module = "tsd._core", frozen, get_all)]
+pub struct PyWalkCounts {
+    visits: Py<PyArray1<u64>>,
+    accepted: Py<PyArray1<u64>>,
+    emitted: Py<PyArray1<u64>>,
+    last: u32,
+}
 
 /// An M1 chain: the V×V target table and one ψ per context, prepared once.
 #[pyclass(name = "BigramChain", module = "tsd", frozen)]
@@ -43,15 +77,15 @@ impl PyBigramChain {
         let (table, _) = rows(&logp, "logp")?;
         let shape = logp.shape();
         if shape[0] != shape[1] {
-            return Err(argument_error(&ArgumentError::new(
+            return Err(ArgumentError::new(
                 "logp",
                 format!("must be square (V×V), got {}×{}", shape[0], shape[1]),
-            )));
+            )
+            .into());
         }
         let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
-        py.detach(|| BigramChain::new(table, &payloads))
-            .map(|inner| Self { inner })
-            .map_err(|err| argument_error(&err))
+        let inner = py.detach(|| BigramChain::new(table, &payloads))?;
+        Ok(Self { inner })
     }
 
     /// Number of contexts (= vocabulary size).
@@ -61,7 +95,7 @@ impl PyBigramChain {
     }
 
     /// Walks steps `start..start + steps` from context `initial`:
-    /// (prev, proposed, log q, accepted, emitted).
+    /// {"prev", "proposed", "logq", "accepted", "emitted"}.
     fn run<'py>(
         &self,
         py: Python<'py>,
@@ -69,83 +103,26 @@ impl PyBigramChain {
         start: u64,
         steps: usize,
         initial: u32,
-    ) -> PyResult<WalkArrays<'py>> {
-        let walk = py
-            .detach(|| self.inner.run(seed, start, steps, initial))
-            .map_err(|err| argument_error(&err))?;
-        Ok((
-            walk.prev.into_pyarray(py),
-            walk.steps.proposed.into_pyarray(py),
-            walk.steps.logq.into_pyarray(py),
-            walk.steps.accepted.into_pyarray(py),
-            walk.steps.emitted.into_pyarray(py),
-        ))
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let walk = py.detach(|| self.inner.run(seed, start, steps, initial))?;
+        m1_columns(py, walk)
     }
 
-    /// The same walk, aggregated: (visits per context, accepted per context, emitted per token,
-    /// last emitted token).
-    fn run_counts<'py>(
+    /// The same walk, aggregated into a `WalkCounts`.
+    fn run_counts(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         seed: u64,
         start: u64,
         steps: usize,
         initial: u32,
-    ) -> PyResult<CountArrays<'py>> {
-        let counts = py
-            .detach(|| self.inner.run_counts(seed, start, steps, initial))
-            .map_err(|err| argument_error(&err))?;
-        Ok((
-            counts.visits.into_pyarray(py),
-            counts.accepted.into_pyarray(py),
-            counts.emitted.into_pyarray(py),
-            counts.last,
-        ))
-    }
-}
-
-/// Verifies draws made by any TSU against the distribution it reports (its realised log q):
-/// `tokens` and `logq` are (C, n) for C contexts and steps start..start + n; with `follow`
-/// each emitted token is the next context (M1), otherwise the context stays `initial` (M0).
-/// Returns (prev, proposed, log q, accepted, emitted).
-#[pyfunction]
-#[pyo3(signature = (logp, realised_logq, tokens, logq, seed, start, initial, follow))]
-#[allow(clippy::too_many_arguments)]
-pub fn verify_external<'py>(
-    py: Python<'py>,
-    logp: PyReadonlyArray2<'py, f64>,
-    realised_logq: PyReadonlyArray2<'py, f64>,
-    tokens: PyReadonlyArray2<'py, u32>,
-    logq: PyReadonlyArray2<'py, f64>,
-    seed: u64,
-    start: u64,
-    initial: u32,
-    follow: bool,
-) -> PyResult<WalkArrays<'py>> {
-    let (logp_rows, vocab) = rows(&logp, "logp")?;
-    let (realised, _) = rows(&realised_logq, "realised_logq")?;
-    let (tokens, steps) = rows(&tokens, "tokens")?;
-    let (logq, _) = rows(&logq, "logq")?;
-    let walk = py
-        .detach(|| {
-            ExternalVerifier::new(logp_rows, realised, vocab)?.run(
-                ExternalDraws {
-                    tokens,
-                    logq,
-                    steps,
-                },
-                seed,
-                start,
-                initial,
-                follow,
-            )
+    ) -> PyResult<PyWalkCounts> {
+        let counts = py.detach(|| self.inner.run_counts(seed, start, steps, initial))?;
+        Ok(PyWalkCounts {
+            visits: counts.visits.into_pyarray(py).unbind(),
+            accepted: counts.accepted.into_pyarray(py).unbind(),
+            emitted: counts.emitted.into_pyarray(py).unbind(),
+            last: counts.last,
         })
-        .map_err(|err| argument_error(&err))?;
-    Ok((
-        walk.prev.into_pyarray(py),
-        walk.steps.proposed.into_pyarray(py),
-        walk.steps.logq.into_pyarray(py),
-        walk.steps.accepted.into_pyarray(py),
-        walk.steps.emitted.into_pyarray(py),
-    ))
+    }
 }

@@ -1,35 +1,16 @@
-//! `tsd.PsiChain`: the Python face of [`PsiChain`], and the chain kernels (crafting a
-//! position, SimTSU block draws).
+//! `tsd.PsiChain`: the Python face of [`PsiChain`], immutable, picklable, comparable.
 
-use std::collections::HashMap;
-
-use numpy::{
-    IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
-    PyReadonlyArray3, PyUntypedArrayMethods,
-};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
-use rayon::prelude::*;
 
-use super::arrays::{rows, slice};
-use super::errors::{argument_error, to_py, validation_error};
-use super::psi::{codes_from, ids_from, vocab_from, PyPsiTopK};
-use crate::craft::{craft_chain_position, EpsChoice};
+use super::topk::PyPsiTopK;
+use super::{codes_from, ids_from, vocab_from};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
 use crate::psi::chain::PsiChain;
-use crate::tsu::chain::{draw_once, ChainSampler};
-use crate::wire::chain::{
-    decode as decode_chain, encode as encode_chain, encoded_len as encoded_chain_len,
-};
-
-type ChainDraws<'py> = (Bound<'py, PyArray2<u32>>, Bound<'py, PyArray2<f64>>);
-type CraftedPositions<'py> = (
-    Bound<'py, PyArray2<u32>>,
-    Bound<'py, PyArray3<u8>>,
-    Bound<'py, PyArray1<f32>>,
-    Bound<'py, PyArray1<f32>>,
-);
+use crate::python::errors::PsiLengthMismatchError;
+use crate::wire::chain as wire;
 
 /// Chain proposal payload: L positions of K sorted ids whose score codes depend on the previous
 /// position's slot, so one TSU call draws an L-token block. `ids` is (L, K); `codes` has one
@@ -51,7 +32,7 @@ fn flat_rows<T>(
     let mut out = Vec::with_capacity(rows.len() * width);
     for (r, row) in rows.into_iter().enumerate() {
         if row.len() != width {
-            return Err(super::errors::PsiLengthMismatchError::new_err(format!(
+            return Err(PsiLengthMismatchError::new_err(format!(
                 "{field}: row {r} has {} entries, expected K = {width}",
                 row.len()
             )));
@@ -82,22 +63,21 @@ impl PyPsiChain {
             flat_rows(codes, k, "codes", codes_from)?,
             scales.iter().map(|&s| s as f32).collect(),
             eps.iter().map(|&e| e as f32).collect(),
-        )
-        .map_err(|err| validation_error(&err))?;
+        )?;
         Ok(Self { inner })
     }
 
     /// Decodes and validates a chain payload (kind 2).
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        decode_chain(data)
-            .map(|inner| Self { inner })
-            .map_err(to_py)
+        Ok(Self {
+            inner: wire::decode(data)?,
+        })
     }
 
     /// The versioned, checksummed wire encoding (see docs/PSI_FORMAT.md).
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &encode_chain(&self.inner))
+        PyBytes::new(py, &wire::encode(&self.inner))
     }
 
     /// The top-K payload position `position` samples from when the previous token filled
@@ -106,13 +86,14 @@ impl PyPsiChain {
     fn conditional(&self, position: usize, previous_slot: usize) -> PyResult<PyPsiTopK> {
         let (length, k) = (self.inner.len(), self.inner.k());
         if position >= length || previous_slot > k {
-            return Err(argument_error(&ArgumentError::new(
+            return Err(ArgumentError::new(
                 "position",
                 format!(
                     "position must be below L = {length} and previous_slot at most K = {k}, \
                      got {position} and {previous_slot}"
                 ),
-            )));
+            )
+            .into());
         }
         Ok(PyPsiTopK {
             inner: self.inner.conditional(position, previous_slot),
@@ -121,9 +102,7 @@ impl PyPsiChain {
 
     /// The payload each position of the drawn block `tokens` was sampled from.
     fn conditionals_for(&self, tokens: Vec<u32>) -> PyResult<Vec<PyPsiTopK>> {
-        self.inner
-            .check_block(&tokens)
-            .map_err(|err| argument_error(&err))?;
+        self.inner.check_block(&tokens)?;
         Ok(self
             .inner
             .conditionals_for(&tokens)
@@ -134,9 +113,7 @@ impl PyPsiChain {
 
     /// log q(x_i | x_{i−1}) per position of the block `tokens`, bit-identical to the TSU's.
     fn logq<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        chain_logq(&self.inner, &tokens)
-            .map(|values| values.into_pyarray(py))
-            .map_err(|err| argument_error(&err))
+        Ok(chain_logq(&self.inner, &tokens)?.into_pyarray(py))
     }
 
     #[getter]
@@ -178,7 +155,7 @@ impl PyPsiChain {
     /// Encoded size in bytes.
     #[getter]
     fn size_bytes(&self) -> usize {
-        encoded_chain_len(self.inner.vocab(), self.inner.len(), self.inner.k())
+        wire::encoded_len(self.inner.vocab(), self.inner.len(), self.inner.k())
     }
 
     fn __len__(&self) -> usize {
@@ -204,178 +181,4 @@ impl PyPsiChain {
             self.size_bytes()
         )
     }
-}
-
-/// Crafts one chain position per sequence: `rows` (B, R, V) holds each sequence's R draft
-/// predictions (one per previous slot), `pool` (B, V) the prediction its ids are chosen from;
-/// `eps=None` selects "auto". Returns ids (B, K), codes (B, R, K), scales (B,), eps (B,).
-#[pyfunction]
-#[pyo3(signature = (rows, pool, k, eps))]
-pub fn craft_chain_positions<'py>(
-    py: Python<'py>,
-    rows: PyReadonlyArray3<'py, f64>,
-    pool: PyReadonlyArray2<'py, f64>,
-    k: usize,
-    eps: Option<f64>,
-) -> PyResult<CraftedPositions<'py>> {
-    let [batch, count, vocab] = [rows.shape()[0], rows.shape()[1], rows.shape()[2]];
-    let values = rows.as_slice().map_err(|_| {
-        argument_error(&ArgumentError::new(
-            "rows",
-            "must be a C-contiguous 3-D array",
-        ))
-    })?;
-    let (pools, pool_width) = super::arrays::rows(&pool, "pool")?;
-    if pool_width != vocab || pools.len() != batch * vocab {
-        return Err(argument_error(&ArgumentError::new(
-            "pool",
-            format!("must have shape ({batch}, {vocab}) to match rows"),
-        )));
-    }
-    let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
-    let block = (count * vocab).max(1);
-    let crafted = py
-        .detach(|| {
-            values
-                .par_chunks(block)
-                .zip(pools.par_chunks(vocab.max(1)))
-                .map(|(rows, pool)| craft_chain_position(rows, pool, k, choice))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(to_py)?;
-    let ids: Vec<u32> = crafted.iter().flat_map(|p| p.ids.iter().copied()).collect();
-    let codes: Vec<u8> = crafted
-        .iter()
-        .flat_map(|p| p.codes.iter().copied())
-        .collect();
-    let scales: Vec<f32> = crafted.iter().map(|p| p.scale).collect();
-    let eps: Vec<f32> = crafted.iter().map(|p| p.eps).collect();
-    Ok((
-        ids.into_pyarray(py).reshape([batch, k])?,
-        codes.into_pyarray(py).reshape([batch, count, k])?,
-        scales.into_pyarray(py),
-        eps.into_pyarray(py),
-    ))
-}
-
-/// Assembles B chains from crafted positions: `ids` (B, L, K), `codes` (B, rows, K) with
-/// rows = 1 + (L − 1)(K + 1), `scales` and `eps` (B, L).
-#[pyfunction]
-pub fn chains_from_positions(
-    py: Python<'_>,
-    vocab: u32,
-    tau: f64,
-    ids: PyReadonlyArray3<'_, u32>,
-    codes: PyReadonlyArray3<'_, u8>,
-    scales: PyReadonlyArray2<'_, f32>,
-    eps: PyReadonlyArray2<'_, f32>,
-) -> PyResult<Vec<PyPsiChain>> {
-    let [batch, length, k] = [ids.shape()[0], ids.shape()[1], ids.shape()[2]];
-    let contiguous = |field: &'static str| {
-        argument_error(&ArgumentError::new(field, "must be a C-contiguous array"))
-    };
-    let ids = ids.as_slice().map_err(|_| contiguous("ids"))?;
-    let codes = codes.as_slice().map_err(|_| contiguous("codes"))?;
-    let (scales, scale_width) = rows(&scales, "scales")?;
-    let (eps, eps_width) = rows(&eps, "eps")?;
-    let code_count = crate::psi::chain::code_rows(length, k) * k;
-    if codes.len() != batch * code_count || scale_width != length || eps_width != length {
-        return Err(argument_error(&ArgumentError::new(
-            "codes",
-            format!(
-                "for {batch} chains of L = {length}, K = {k}: codes needs shape \
-                 ({batch}, {}, {k}), scales and eps ({batch}, {length})",
-                code_count / k.max(1)
-            ),
-        )));
-    }
-    let chains = py.detach(|| {
-        (0..batch)
-            .map(|b| {
-                PsiChain::new(
-                    vocab,
-                    k,
-                    tau as f32,
-                    ids[b * length * k..(b + 1) * length * k].to_vec(),
-                    codes[b * code_count..(b + 1) * code_count].to_vec(),
-                    scales[b * length..(b + 1) * length].to_vec(),
-                    eps[b * length..(b + 1) * length].to_vec(),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-    });
-    Ok(chains
-        .map_err(|err| validation_error(&err))?
-        .into_iter()
-        .map(|inner| PyPsiChain { inner })
-        .collect())
-}
-
-/// One SimTSU block per chain: chain b's position i at step `steps[b] + i` of `seed`.
-/// Every chain must have the same L. Returns tokens and log q, each (B, L).
-#[pyfunction]
-pub fn tsu_draw_chains<'py>(
-    py: Python<'py>,
-    chains: Vec<PyRef<'py, PyPsiChain>>,
-    seed: u64,
-    steps: PyReadonlyArray1<'py, u64>,
-) -> PyResult<ChainDraws<'py>> {
-    let steps = slice(&steps, "steps")?;
-    let fail = |reason: String| Err(argument_error(&ArgumentError::new("chains", reason)));
-    if steps.len() != chains.len() {
-        return fail(format!(
-            "{} chains need as many steps, got {}",
-            chains.len(),
-            steps.len()
-        ));
-    }
-    let length = chains.first().map_or(0, |c| c.inner.len());
-    if let Some(b) = chains.iter().position(|c| c.inner.len() != length) {
-        return fail(format!(
-            "one batch needs one L: chain 0 has L = {length}, chain {b} has L = {}",
-            chains[b].inner.len()
-        ));
-    }
-    let payloads: Vec<&PsiChain> = chains.iter().map(|c| &c.inner).collect();
-    // A chain object passed more than once is prepared once; a chain used once is drawn
-    // without preparing the conditionals its draw does not visit.
-    let mut group_of: HashMap<*const PyPsiChain, usize> = HashMap::new();
-    let (mut first_use, mut uses) = (Vec::new(), Vec::new());
-    let groups: Vec<usize> = chains
-        .iter()
-        .enumerate()
-        .map(|(b, c)| {
-            let g = *group_of
-                .entry(&**c as *const PyPsiChain)
-                .or_insert_with(|| {
-                    first_use.push(b);
-                    uses.push(0usize);
-                    first_use.len() - 1
-                });
-            uses[g] += 1;
-            g
-        })
-        .collect();
-    let mut tokens = vec![0u32; payloads.len() * length];
-    let mut logq = vec![0f64; payloads.len() * length];
-    py.detach(|| {
-        let prepared: Vec<Option<ChainSampler>> = uses
-            .par_iter()
-            .zip(&first_use)
-            .map(|(&n, &b)| (n > 1).then(|| ChainSampler::new(payloads[b])))
-            .collect();
-        tokens
-            .par_chunks_mut(length.max(1))
-            .zip(logq.par_chunks_mut(length.max(1)))
-            .zip(payloads.par_iter().zip(steps).zip(&groups))
-            .try_for_each(|((t, l), ((chain, &step), &g))| match &prepared[g] {
-                Some(sampler) => sampler.draw(seed, step, t, l),
-                None => draw_once(chain, seed, step, t, l),
-            })
-    })
-    .map_err(|err| argument_error(&err))?;
-    Ok((
-        tokens.into_pyarray(py).reshape([payloads.len(), length])?,
-        logq.into_pyarray(py).reshape([payloads.len(), length])?,
-    ))
 }
