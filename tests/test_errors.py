@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import tsd
-from tsd import _core, errors
+from tsd import _core, errors, tsu
 from tsd.sweeps import run_cells
 
 
@@ -29,7 +29,8 @@ def test_every_class_lives_in_tsd_errors_and_pickles(name: str) -> None:
     cls = getattr(errors, name)
     assert cls is getattr(_core, name)
     assert cls.__module__ == "tsd.errors"
-    assert issubclass(cls, errors.TsdError) and issubclass(cls, ValueError)
+    assert issubclass(cls, errors.TsdError)
+    assert issubclass(cls, ValueError)
     error = cls(f"{name}: a message naming the field")
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is cls
@@ -37,9 +38,7 @@ def test_every_class_lives_in_tsd_errors_and_pickles(name: str) -> None:
 
 
 def test_python_only_errors_are_in_the_table() -> None:
-    from tsd.tsu import BackendUnavailableError
-
-    assert BackendUnavailableError is errors.BackendUnavailableError
+    assert tsu.BackendUnavailableError is errors.BackendUnavailableError
     assert issubclass(errors.CorpusError, errors.TsdError)
 
 
@@ -54,6 +53,4 @@ def test_a_worker_error_reaches_the_parent_with_its_class_and_message() -> None:
 def test_a_failed_sweep_cell_reports_the_original_error() -> None:
     outcome = run_cells(bad_tau_cell, [{"tau": 0.5}, {"tau": 0.0}], workers=1)
     assert outcome.rows == [{"tau": 0.5}]
-    assert outcome.failures == [
-        "cell {'tau': 0.0}: PsiTauError: tau must be finite and > 0, got 0"
-    ]
+    assert outcome.failures == ["cell {'tau': 0.0}: PsiTauError: tau must be finite and > 0, got 0"]
