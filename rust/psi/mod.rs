@@ -16,24 +16,6 @@ pub enum Payload {
     Chain(PsiChain),
 }
 
-impl Payload {
-    /// The vocabulary size the payload is defined over.
-    pub fn vocab(&self) -> u32 {
-        match self {
-            Payload::TopK(psi) => psi.vocab(),
-            Payload::Chain(chain) => chain.vocab(),
-        }
-    }
-
-    /// Tokens one draw from the payload yields: 1 for top-K, L for a chain.
-    pub fn block_len(&self) -> usize {
-        match self {
-            Payload::TopK(_) => 1,
-            Payload::Chain(chain) => chain.len(),
-        }
-    }
-}
-
 impl From<PsiTopK> for Payload {
     fn from(psi: PsiTopK) -> Self {
         Payload::TopK(psi)

@@ -4,15 +4,18 @@
 //! A draw reads two words: `unit(w0)` picks a slot by inverse CDF over the K slot masses and
 //! the tail mass (V − K)·ε, in that order; for the tail slot, `below(w1, V − K)` picks which of
 //! the V − K tokens outside the top-K set, uniformly.
+//!
+//! [`chain`] samples chain payloads ancestrally; [`search`] is the inverse-CDF search both use.
 
 pub mod chain;
 pub(crate) mod search;
+
+use rayon::prelude::*;
 
 use crate::error::ArgumentError;
 use crate::fmap::LogqTable;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_TSU};
-use rayon::prelude::*;
 use search::GuidedCdf;
 
 /// A ψ prepared for repeated draws: the inverse-CDF table and the log q table.
