@@ -108,9 +108,40 @@ impl ChainSampler {
     }
 }
 
-/// A chain compared and hashed by value, bit for bit (so ±0 and every f32 field compare by
-/// their bits, consistently with the hash).
-struct ByValue<'a>(&'a PsiChain);
+/// A chain compared by value, bit for bit (every f32 field by its bits, so ±0 differ), and
+/// hashed by a fingerprint of the same bits, computed once per chain.
+struct ByValue<'a> {
+    chain: &'a PsiChain,
+    fingerprint: u64,
+}
+
+/// Folds one 64-bit word into a fingerprint (the multiply-rotate step of rustc's FxHash).
+fn mix(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+impl<'a> ByValue<'a> {
+    fn new(chain: &'a PsiChain) -> Self {
+        let header = [
+            u64::from(chain.vocab()),
+            chain.k() as u64,
+            u64::from(chain.tau().to_bits()),
+        ];
+        let floats = chain.scales().iter().chain(chain.eps());
+        let codes = chain.all_codes().chunks(8).map(|bytes| {
+            let mut word = [0u8; 8];
+            word[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        });
+        let fingerprint = header
+            .into_iter()
+            .chain(chain.all_ids().iter().map(|&id| u64::from(id)))
+            .chain(floats.map(|v| u64::from(v.to_bits())))
+            .chain(codes)
+            .fold(0, mix);
+        Self { chain, fingerprint }
+    }
+}
 
 fn same_bits(a: &[f32], b: &[f32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
@@ -118,9 +149,10 @@ fn same_bits(a: &[f32], b: &[f32]) -> bool {
 
 impl PartialEq for ByValue<'_> {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (self.0, other.0);
+        let (a, b) = (self.chain, other.chain);
         std::ptr::eq(a, b)
-            || (a.vocab() == b.vocab()
+            || (self.fingerprint == other.fingerprint
+                && a.vocab() == b.vocab()
                 && a.k() == b.k()
                 && a.tau().to_bits() == b.tau().to_bits()
                 && a.all_ids() == b.all_ids()
@@ -134,13 +166,7 @@ impl Eq for ByValue<'_> {}
 
 impl Hash for ByValue<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let chain = self.0;
-        (chain.vocab(), chain.k(), chain.tau().to_bits()).hash(state);
-        chain.all_ids().hash(state);
-        chain.all_codes().hash(state);
-        for value in chain.scales().iter().chain(chain.eps()) {
-            value.to_bits().hash(state);
-        }
+        self.fingerprint.hash(state);
     }
 }
 
@@ -164,13 +190,14 @@ pub fn draw_chains(chains: &[&PsiChain], seed: u64, steps: &[u64]) -> Result<Dra
             chains[b].len()
         ));
     }
-    let mut group_of: HashMap<ByValue<'_>, usize> = HashMap::new();
+    let keys: Vec<ByValue<'_>> = chains.par_iter().map(|chain| ByValue::new(chain)).collect();
+    let mut group_of: HashMap<ByValue<'_>, usize> = HashMap::with_capacity(keys.len());
     let (mut first_use, mut uses) = (Vec::new(), Vec::new());
-    let groups: Vec<usize> = chains
-        .iter()
+    let groups: Vec<usize> = keys
+        .into_iter()
         .enumerate()
-        .map(|(b, chain)| {
-            let g = *group_of.entry(ByValue(chain)).or_insert_with(|| {
+        .map(|(b, key)| {
+            let g = *group_of.entry(key).or_insert_with(|| {
                 first_use.push(b);
                 uses.push(0usize);
                 first_use.len() - 1
@@ -304,7 +331,8 @@ mod tests {
             assert_eq!(draws.tokens[b * 3..b * 3 + 3], tokens);
             assert_eq!(draws.logq[b * 3..b * 3 + 3], logq);
         }
-        assert!(ByValue(&a) == ByValue(&twin) && ByValue(&a) != ByValue(&other));
+        assert!(ByValue::new(&a) == ByValue::new(&twin));
+        assert!(ByValue::new(&a) != ByValue::new(&other));
         let short = PsiChain::new(5, 2, 0.7, vec![0, 3], vec![1, 2], vec![0.01], vec![0.05]);
         let short = short.unwrap();
         assert_eq!(
