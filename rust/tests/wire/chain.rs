@@ -7,7 +7,7 @@ use tsd::error::TsdError;
 use tsd::psi::chain::{code_rows, PsiChain};
 use tsd::wire;
 
-fn chain_strategy() -> impl Strategy<Value = PsiChain> {
+pub(crate) fn chain_strategy() -> impl Strategy<Value = PsiChain> {
     (2u32..=1 << 20, 1usize..=6, 1usize..=12)
         .prop_filter("K < V", |(vocab, _, k)| (*k as u32) < *vocab)
         .prop_flat_map(|(vocab, length, k)| {
