@@ -1,6 +1,7 @@
 """The fused Rust loop and the per-step numpy reference agree token for token."""
 
 import numpy as np
+import polars as pl
 import pytest
 
 from tsd import _core, reference
@@ -61,3 +62,15 @@ def test_single_step_apis_match_the_fused_loop() -> None:
 def test_reference_words_are_the_cores() -> None:
     words = reference.rng_words(7, reference.STREAM_TSU, 0, 2)
     assert [hex(int(w)) for w in words[0]] == ["0xc009f9dcf4607a2d", "0x15edac821d3aba42"]
+
+
+def test_core_columns_are_named_and_polars_ready() -> None:
+    """Walks cross the boundary as named columns that polars reads as they are."""
+    target = make_p(30, 2)
+    psi = craft_psi_from_p(target.p, 8, 1.0, "auto")
+    frame = pl.DataFrame(_core.m0_run(target.logp, psi, 3, 0, 50))
+    assert frame.schema == pl.Schema(
+        {"proposed": pl.UInt32, "logq": pl.Float64, "accepted": pl.Boolean, "emitted": pl.UInt32}
+    )
+    draws = _core.tsu_draw_many(psi, 3, 0, 50)
+    assert frame["proposed"].to_list() == draws["tokens"].tolist()
