@@ -256,6 +256,7 @@ def test_ragged_batches_equal_one_sequence_at_a_time() -> None:
     for column in ("accepted", "emitted", "offsets"):
         np.testing.assert_array_equal(getattr(batch[0], column), getattr(batch[1], column))
     accepted, emitted, offsets = batch[0].accepted, batch[0].emitted, batch[0].offsets
+    assert repr(batch[0]) == f"BlockVerdicts(sequences=4, emitted={emitted.size})"
     draft, row = 0, 0
     for i, n in enumerate(lengths):
         alone = _core.verify_blocks(

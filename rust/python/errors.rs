@@ -1,4 +1,4 @@
-//! The Python exception hierarchy, declared once in [`exception_table!`]: each row (name, base,
+//! The Python exception hierarchy, declared once in `exception_table!`: each row (name, base,
 //! doc) becomes a class created in the module `tsd.errors` (so it pickles, and a sweep worker's
 //! error reaches the parent with its class and message), its registration on `_core`, and an
 //! entry of `_core.ERROR_NAMES`. `From<TsdError> for PyErr` is the one exhaustive mapping from

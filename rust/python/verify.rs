@@ -1,7 +1,7 @@
 //! The verifier's kernels: one accept/correct decision, a ragged batch of drafted blocks, and
 //! a walk over draws made by any TSU backend. Long loops run with the GIL released.
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -36,6 +36,17 @@ pub struct PyBlockVerdicts {
     accepted: Py<PyArray1<u32>>,
     emitted: Py<PyArray1<u32>>,
     offsets: Py<PyArray1<u64>>,
+}
+
+#[pymethods]
+impl PyBlockVerdicts {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "BlockVerdicts(sequences={}, emitted={})",
+            self.accepted.bind(py).len(),
+            self.emitted.bind(py).len()
+        )
+    }
 }
 
 /// Verifies B drafted blocks at once. Sequence b owns `lengths[b]` payloads, tokens and log q

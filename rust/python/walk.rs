@@ -60,6 +60,17 @@ pub struct PyWalkCounts {
     last: u32,
 }
 
+#[pymethods]
+impl PyWalkCounts {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "WalkCounts(contexts={}, last={})",
+            self.visits.bind(py).len(),
+            self.last
+        )
+    }
+}
+
 /// An M1 chain: the V×V target table and one ψ per context, prepared once.
 #[pyclass(name = "BigramChain", module = "tsd", frozen)]
 pub struct PyBigramChain {

@@ -5,7 +5,7 @@
 //! the tail mass (V − K)·ε, in that order; for the tail slot, `below(w1, V − K)` picks which of
 //! the V − K tokens outside the top-K set, uniformly.
 //!
-//! [`chain`] samples chain payloads ancestrally; [`search`] is the inverse-CDF search both use.
+//! [`chain`] samples chain payloads ancestrally; `search` is the inverse-CDF search both use.
 
 pub mod chain;
 pub(crate) mod search;

@@ -3,7 +3,7 @@
 //! Layout (documented byte by byte in `docs/PSI_FORMAT.md`):
 //! `version u8 | kind u8 | vocab varint | K varint | tau f32 | scale f32 | eps f32 |
 //!  ids (Elias–Fano) | codes u8 × K | crc32 u32`, all little-endian.
-//! Ids are sorted, so Elias–Fano ([`super::ids`]) needs about K·(2 + log2(V/K)) bits.
+//! Ids are sorted, so Elias–Fano (`wire::ids`) needs about K·(2 + log2(V/K)) bits.
 
 use super::bits::write_varint;
 use super::ids::{ids_len, read_ids, write_ids};
