@@ -76,9 +76,10 @@ def test_a_signal_to_a_running_process_removes_its_folder(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
     )  # fmt: skip
     _wait_for_staging(out_dir, process)
+    time.sleep(0.5)  # into the walk
     process.send_signal(sig)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == code
+    assert process.returncode == code, (process.returncode, err)
     assert one_error_line(err) == line
     assert not out_dir.exists(), "the staging folder, and the --out-dir it created, are removed"
 

@@ -77,6 +77,7 @@ class StagedRunDir:
     """A hidden folder a run writes into, then publishes under a fresh timestamped name."""
 
     def __init__(self, out_dir: str | os.PathLike[str]) -> None:
+        self.published: Path | None = None
         self.root = out_dir_root(out_dir)
         self._created = _create_parents(self.root)
         self.path = self.root / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
@@ -87,7 +88,6 @@ class StagedRunDir:
             raise InvalidArgumentError(
                 f"out_dir: cannot write under {self.root}: {exc.strerror}"
             ) from None
-        self.published: Path | None = None
 
     def publish(self) -> Path:
         """Rename the staging folder to `<root>/<UTC timestamp>` (`-1`, `-2`, ... if taken)."""
