@@ -1,5 +1,5 @@
-//! Fuzzes decoding a payload of any kind: both decoders see the same bytes, at most one
-//! accepts them, the kind byte alone says which, and the other names that kind in its error.
+//! Fuzzes `tsd::decode_any`: it returns what the decoder the kind byte picks returns; both
+//! decoders see the same bytes, at most one accepts them, and the other names the kind.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

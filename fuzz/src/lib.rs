@@ -2,9 +2,8 @@
 //! decoded payload validates and re-encodes to exactly the bytes it came from; anything else
 //! is a decode or validation error (never an argument error, never a panic).
 
-use tsd::wire::{decode, encode, KIND_CHAIN, KIND_TOP_K, VERSION};
-use tsd::wire_chain::{decode_chain, encode_chain};
-use tsd::{PsiChain, PsiTopK, TsdError};
+use tsd::wire::{chain, topk, KIND_CHAIN, KIND_TOP_K, VERSION};
+use tsd::{decode_any, Payload, PsiChain, PsiTopK, TsdError};
 
 /// Bytes of the trailing CRC-32 of every ψ payload.
 const CHECKSUM_BYTES: usize = 4;
@@ -31,12 +30,12 @@ fn resealed(data: &[u8]) -> Option<Vec<u8>> {
 
 /// Decodes `bytes` as a top-K payload and asserts the decoder's contract on the result.
 pub fn check_topk(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
-    let decoded = decode(bytes);
+    let decoded = topk::decode(bytes);
     match &decoded {
         Ok(psi) => {
             assert_topk_validates(psi);
             assert_eq!(
-                encode(psi),
+                topk::encode(psi),
                 bytes,
                 "a decoded top-K payload re-encodes to its bytes"
             );
@@ -48,12 +47,12 @@ pub fn check_topk(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
 
 /// Decodes `bytes` as a chain payload and asserts the decoder's contract on the result.
 pub fn check_chain(bytes: &[u8]) -> Result<PsiChain, TsdError> {
-    let decoded = decode_chain(bytes);
+    let decoded = chain::decode(bytes);
     match &decoded {
         Ok(chain) => {
             assert_chain_validates(chain);
             assert_eq!(
-                encode_chain(chain),
+                chain::encode(chain),
                 bytes,
                 "a decoded chain payload re-encodes to its bytes"
             );
@@ -63,15 +62,17 @@ pub fn check_chain(bytes: &[u8]) -> Result<PsiChain, TsdError> {
     decoded
 }
 
-/// Runs both decoders on `bytes` and asserts that the kind byte alone picks the one that may
-/// succeed: the other reports the kind, and when the envelope itself is bad both report the
-/// same error. Returns the kind that decoded, if any.
+/// Runs both decoders and [`decode_any`] on `bytes` and asserts that the kind byte alone picks
+/// the one that may succeed: the other reports the kind, when the envelope itself is bad both
+/// report the same error, and `decode_any` returns what the picked decoder returns. Returns the
+/// kind that decoded, if any.
 pub fn check_any(bytes: &[u8]) -> Option<u8> {
     let topk = check_topk(bytes);
     let chain = check_chain(bytes);
     let kind = (bytes.first() == Some(&VERSION))
         .then(|| bytes.get(1).copied())
         .flatten();
+    assert_any_agrees(&decode_any(bytes), &topk, &chain, kind);
     match (topk, chain) {
         (Ok(_), Ok(_)) => panic!("both decoders accepted the same bytes"),
         (Ok(_), Err(err)) => {
@@ -103,6 +104,34 @@ pub fn check_any(bytes: &[u8]) -> Option<u8> {
                 ),
             }
             None
+        }
+    }
+}
+
+/// `decode_any` returns the payload or the error of the decoder that `kind` picks (either, when
+/// the envelope is bad: both then report the same error).
+fn assert_any_agrees(
+    any: &Result<Payload, TsdError>,
+    topk: &Result<PsiTopK, TsdError>,
+    chain: &Result<PsiChain, TsdError>,
+    kind: Option<u8>,
+) {
+    match any {
+        Ok(Payload::TopK(psi)) => assert_eq!(topk.as_ref(), Ok(psi), "decode_any agrees on kind 1"),
+        Ok(Payload::Chain(got)) => {
+            assert_eq!(chain.as_ref(), Ok(got), "decode_any agrees on kind 2")
+        }
+        Err(err) => {
+            let picked = if kind == Some(KIND_CHAIN) {
+                chain.as_ref().err()
+            } else {
+                topk.as_ref().err()
+            };
+            assert_eq!(
+                picked.map(ToString::to_string),
+                Some(err.to_string()),
+                "decode_any reports the picked decoder's error"
+            );
         }
     }
 }
