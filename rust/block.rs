@@ -6,16 +6,18 @@
 //! drawn from p_L (the row after the last draft). Position i uses the verifier words
 //! (seed, verifier stream, step + i), the bonus (seed, verifier stream, step + L).
 //!
-//! Only what the decision needs is read: one entry p_i(y_i) per visited position and the one
-//! row that is sampled; that row is checked as it is read (no NaN, no +∞, some mass), so a
-//! NaN or all-zero row is an error and the output is always an id < V. Offsets are `usize`, so
-//! rows × V never overflows 32 bits.
+//! Every row (the L + 1 target rows and any realised rows) passes the same check as a single
+//! verifier step ([`check_log_distribution`]: no NaN, entries <= 0, normalised), so a bad row
+//! is an error naming it whether or not the decision would have sampled from it, and the output
+//! is always an id < V. The block's steps follow the one rule of [`crate::limits`]: step .. step
+//! + L + 1 must end within 64 bits. Offsets are `usize`, so rows × V never overflows 32 bits.
 
 use crate::error::ArgumentError;
 use crate::fmap::LogqTable;
+use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::verify::{accept_ratio, draw_from_masses};
+use crate::verify::{accept_ratio, check_log_distribution, draw_from_masses};
 
 /// One sequence's verdict: how many drafts were accepted, and the tokens it emits
 /// (the accepted drafts, then the correction or the bonus token).
@@ -100,31 +102,26 @@ fn check_shapes(input: &BlockInput<'_>, vocab: usize) -> Result<(), ArgumentErro
             format!("entry {i} is {}, must be finite", input.logq[i]),
         ));
     }
+    step_range("step", input.step, l as u64 + 1)?;
+    check_rows("target_logp", input.rows, vocab)?;
     input
-        .step
-        .checked_add(l as u64)
-        .map(|_| ())
-        .ok_or_else(|| invalid("step", format!("step {} + {l} overflows", input.step)))
+        .realised
+        .map_or(Ok(()), |rows| check_rows("realised_logq", rows, vocab))
 }
 
-fn check_entry(value: f64, row: usize, token: usize) -> Result<(), ArgumentError> {
-    if value.is_nan() || value > 0.0 {
-        return Err(invalid(
-            "target_logp",
-            format!("row {row}, token {token} is {value}; log-probabilities must be <= 0"),
-        ));
+/// Checks each row of `rows` (row-major, `vocab` wide) with the verifier's one row check.
+fn check_rows(field: &'static str, rows: &[f64], vocab: usize) -> Result<(), ArgumentError> {
+    for (index, row) in rows.chunks(vocab.max(1)).enumerate() {
+        check_log_distribution(field, row)
+            .map_err(|err| invalid(field, format!("row {index}: {}", err.reason)))?;
     }
     Ok(())
 }
 
-/// Probabilities of a row, checked as they are computed.
-fn row_masses(row: &[f64], index: usize, scratch: &mut Vec<f64>) -> Result<(), ArgumentError> {
+/// Probabilities of a (checked) row.
+fn row_masses(row: &[f64], scratch: &mut Vec<f64>) {
     scratch.clear();
-    for (token, &lp) in row.iter().enumerate() {
-        check_entry(lp, index, token)?;
-        scratch.push(libm::exp(lp));
-    }
-    Ok(())
+    scratch.extend(row.iter().map(|&lp| libm::exp(lp)));
 }
 
 fn no_mass(index: usize) -> ArgumentError {
@@ -151,13 +148,12 @@ pub fn verify_block(
     {
         let row = &input.rows[i * vocab..(i + 1) * vocab];
         let logp_y = row[token as usize];
-        check_entry(logp_y, i, token as usize)?;
         let words = rng::words(input.seed, STREAM_VERIFY, input.step + i as u64);
         if rng::unit(words[0]) < accept_ratio(logp_y, logq) {
             emitted.push(token);
             continue;
         }
-        row_masses(row, i, scratch)?;
+        row_masses(row, scratch);
         match input.realised {
             // The residual max(0, p − q) against the distribution the TSU reported.
             Some(realised) => {
@@ -190,7 +186,7 @@ pub fn verify_block(
             Some(index) => index,
             // p = q to the last bit: fall back to p itself, as `Residual` does.
             None => {
-                row_masses(row, i, scratch)?;
+                row_masses(row, scratch);
                 draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(i))?
             }
         };
@@ -201,7 +197,7 @@ pub fn verify_block(
         });
     }
     let l = input.psis.len();
-    row_masses(&input.rows[l * vocab..], l, scratch)?;
+    row_masses(&input.rows[l * vocab..], scratch);
     let words = rng::words(input.seed, STREAM_VERIFY, input.step + l as u64);
     let bonus = draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(l))?;
     emitted.push(bonus as u32);
@@ -318,15 +314,82 @@ mod tests {
             seed: 0,
             step: 0,
         };
-        let results: Vec<_> = (0..50)
-            .map(|s| verify_block(&BlockInput { step: s, ..input }, 4, &mut scratch))
-            .collect();
-        assert!(results
-            .iter()
-            .any(|r| matches!(r, Err(e) if e.reason.contains("no probability mass"))));
-        assert!(results.iter().all(|r| r
-            .as_ref()
-            .map_or(true, |v| v.emitted.iter().all(|&t| t < 4))));
+        for step in 0..50 {
+            let err = verify_block(&BlockInput { step, ..input }, 4, &mut scratch).unwrap_err();
+            assert_eq!(err.field, "target_logp");
+            assert!(err.reason.starts_with("row 1:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn unnormalised_rows_fail_the_single_step_check_wherever_they_are() {
+        let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
+        let logq = LogqTable::new(&psi).slot(0);
+        let mut scratch = Vec::new();
+        // Rows whose probabilities sum to 0.5: the first (only its p(y) is read when the draft
+        // is accepted), the bonus row, and a realised row.
+        for bad_row in [0, 1] {
+            let mut target = rows(&[&[0.25; 4], &[0.25; 4]]);
+            for v in &mut target[bad_row * 4..(bad_row + 1) * 4] {
+                *v = 0.125f64.ln();
+            }
+            let input = BlockInput {
+                rows: &target,
+                realised: None,
+                psis: std::slice::from_ref(&psi),
+                tokens: &[0],
+                logq: &[logq],
+                seed: 0,
+                step: 0,
+            };
+            let err = verify_block(&input, 4, &mut scratch).unwrap_err();
+            assert_eq!(err.field, "target_logp");
+            assert!(err.reason.contains("sums to 0.5"), "{err}");
+            let bad = &target[bad_row * 4..(bad_row + 1) * 4];
+            let single = crate::verify::accept_correct_step(bad, &psi, 0, logq, 0, 0).unwrap_err();
+            assert!(single.reason.contains("sums to 0.5"), "{single}");
+        }
+        let target = rows(&[&[0.25; 4], &[0.25; 4]]);
+        let half = [0.125f64.ln(); 4];
+        let input = BlockInput {
+            rows: &target,
+            realised: Some(&half),
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &[logq],
+            seed: 0,
+            step: 0,
+        };
+        assert_eq!(
+            verify_block(&input, 4, &mut scratch).unwrap_err().field,
+            "realised_logq"
+        );
+    }
+
+    #[test]
+    fn the_bonus_step_follows_the_one_step_rule() {
+        let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
+        let logq = LogqTable::new(&psi).slot(0);
+        let target = rows(&[&[0.25; 4], &[0.25; 4]]);
+        let mut scratch = Vec::new();
+        let logq = [logq];
+        let at = |step| BlockInput {
+            rows: &target,
+            realised: None,
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &logq,
+            seed: 0,
+            step,
+        };
+        // One draft and a bonus use steps step and step + 1: the last is LAST_STEP at most.
+        assert!(verify_block(&at(crate::limits::LAST_STEP - 1), 4, &mut scratch).is_ok());
+        assert_eq!(
+            verify_block(&at(crate::limits::LAST_STEP), 4, &mut scratch)
+                .unwrap_err()
+                .field,
+            "step"
+        );
     }
 
     #[test]

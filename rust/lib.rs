@@ -12,6 +12,7 @@ pub mod error;
 pub mod external;
 pub mod fmap;
 pub mod fused;
+pub mod limits;
 pub mod ngram;
 pub mod psi;
 pub mod psi_chain;
@@ -27,6 +28,6 @@ pub mod wire_chain;
 #[cfg(feature = "python")]
 mod python;
 
-pub use error::{ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
+pub use error::{AllocationError, ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
 pub use psi::PsiTopK;
 pub use psi_chain::PsiChain;

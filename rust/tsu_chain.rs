@@ -6,9 +6,10 @@
 //! same payloads, and every returned log q equals [`crate::fmap::chain_logq`] bit for bit.
 
 use crate::error::ArgumentError;
+use crate::limits::step_range;
 use crate::psi_chain::{row_index, PsiChain};
 use crate::rng::{words, STREAM_TSU};
-use crate::tsu::{check_step_range, Sampler};
+use crate::tsu::Sampler;
 
 fn check_outputs(length: usize, tokens: &[u32], logq: &[f64]) -> Result<(), ArgumentError> {
     if tokens.len() != length || logq.len() != length {
@@ -34,7 +35,7 @@ pub fn draw_once(
     logq: &mut [f64],
 ) -> Result<(), ArgumentError> {
     check_outputs(chain.len(), tokens, logq)?;
-    check_step_range(step, chain.len())?;
+    step_range("steps", step, chain.len() as u64)?;
     let mut previous = 0;
     for position in 0..chain.len() {
         let sampler = Sampler::new(&chain.conditional(position, previous));
@@ -89,7 +90,7 @@ impl ChainSampler {
     ) -> Result<(), ArgumentError> {
         let length = self.len();
         check_outputs(length, tokens, logq)?;
-        check_step_range(step, length)?;
+        step_range("steps", step, length as u64)?;
         let mut row = 0;
         for position in 0..length {
             let sampler = &self.samplers[row];
@@ -182,8 +183,11 @@ mod tests {
         assert!(sampler.draw(1, 0, &mut tokens, &mut logq).is_err());
         let (mut tokens, mut logq) = ([0u32; 3], [0f64; 3]);
         assert!(sampler
-            .draw(1, u64::MAX - 1, &mut tokens, &mut logq)
+            .draw(1, u64::MAX - 2, &mut tokens, &mut logq)
             .is_err());
+        sampler
+            .draw(1, u64::MAX - 3, &mut tokens, &mut logq)
+            .unwrap();
         assert!(chain_logq(&chain(), &[0, 1]).is_err());
         assert!(chain_logq(&chain(), &[0, 1, 5]).is_err());
     }

@@ -9,6 +9,7 @@
 
 use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
+use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
 use crate::search::GuidedCdf;
@@ -24,9 +25,16 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
             format!("has {} entries but psi.vocab = {vocab}", logp.len()),
         ));
     }
+    check_log_distribution("logp", logp)
+}
+
+/// The one check every verifier entry point applies to a row of log-probabilities: no NaN,
+/// every entry <= 0, and exp(row) summing to 1 within [`NORMALISATION_TOLERANCE`]. `field`
+/// names the argument the row came from.
+pub fn check_log_distribution(field: &'static str, logp: &[f64]) -> Result<(), ArgumentError> {
     if let Some(position) = logp.iter().position(|&l| l.is_nan() || l > 0.0) {
         return Err(ArgumentError::new(
-            "logp",
+            field,
             format!(
                 "entry {position} is {}; log-probabilities must be <= 0 (use -inf for p = 0)",
                 logp[position]
@@ -36,8 +44,8 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
     let total = logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l));
     if (total - 1.0).abs() > NORMALISATION_TOLERANCE {
         return Err(ArgumentError::new(
-            "logp",
-            format!("exp(logp) sums to {total}, not 1 (tolerance {NORMALISATION_TOLERANCE})"),
+            field,
+            format!("exp({field}) sums to {total}, not 1 (tolerance {NORMALISATION_TOLERANCE})"),
         ));
     }
     Ok(())
@@ -124,6 +132,7 @@ pub fn accept_correct_step(
     seed: u64,
     step: u64,
 ) -> Result<(bool, u32), ArgumentError> {
+    step_range("step", step, 1)?;
     check_logp(logp, psi.vocab())?;
     if token >= psi.vocab() {
         return Err(ArgumentError::new(
@@ -237,5 +246,12 @@ mod tests {
                 .field,
             "logq"
         );
+        assert_eq!(
+            accept_correct_step(&logp, &psi, 0, -0.1, 0, u64::MAX)
+                .unwrap_err()
+                .field,
+            "step"
+        );
+        assert!(accept_correct_step(&logp, &psi, 0, -0.1, 0, crate::limits::LAST_STEP).is_ok());
     }
 }

@@ -6,7 +6,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "LAST_STEP",
     "MAX_CHAIN_LEN",
+    "MAX_STEPS_PER_CALL",
     "PSI_KIND_CHAIN",
     "PSI_KIND_TOP_K",
     "PSI_VERSION",
@@ -58,6 +60,8 @@ PSI_VERSION: int
 PSI_KIND_TOP_K: int
 PSI_KIND_CHAIN: int
 MAX_CHAIN_LEN: int
+LAST_STEP: int
+MAX_STEPS_PER_CALL: int
 RNG_STREAM_TSU: int
 RNG_STREAM_VERIFY: int
 

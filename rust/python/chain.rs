@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use super::arrays::rows;
 use super::errors::argument_error;
 use super::psi::PyPsiTopK;
+use super::signals::check_signals;
 use crate::bigram::BigramChain;
 use crate::error::ArgumentError;
 use crate::external::{ExternalDraws, ExternalVerifier};
@@ -40,7 +41,7 @@ impl PyBigramChain {
         logp: PyReadonlyArray2<'_, f64>,
         psis: Vec<PyRef<'_, PyPsiTopK>>,
     ) -> PyResult<Self> {
-        let (table, _) = rows(&logp, "logp")?;
+        let (table, _) = rows(&logp);
         let shape = logp.shape();
         if shape[0] != shape[1] {
             return Err(argument_error(&ArgumentError::new(
@@ -49,7 +50,7 @@ impl PyBigramChain {
             )));
         }
         let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
-        py.detach(|| BigramChain::new(table, &payloads))
+        py.detach(|| BigramChain::new(&table, &payloads))
             .map(|inner| Self { inner })
             .map_err(|err| argument_error(&err))
     }
@@ -67,12 +68,10 @@ impl PyBigramChain {
         py: Python<'py>,
         seed: u64,
         start: u64,
-        steps: usize,
+        steps: u64,
         initial: u32,
     ) -> PyResult<WalkArrays<'py>> {
-        let walk = py
-            .detach(|| self.inner.run(seed, start, steps, initial))
-            .map_err(|err| argument_error(&err))?;
+        let walk = py.detach(|| self.inner.run(seed, start, steps, initial, check_signals))?;
         Ok((
             walk.prev.into_pyarray(py),
             walk.steps.proposed.into_pyarray(py),
@@ -89,12 +88,13 @@ impl PyBigramChain {
         py: Python<'py>,
         seed: u64,
         start: u64,
-        steps: usize,
+        steps: u64,
         initial: u32,
     ) -> PyResult<CountArrays<'py>> {
-        let counts = py
-            .detach(|| self.inner.run_counts(seed, start, steps, initial))
-            .map_err(|err| argument_error(&err))?;
+        let counts = py.detach(|| {
+            self.inner
+                .run_counts(seed, start, steps, initial, check_signals)
+        })?;
         Ok((
             counts.visits.into_pyarray(py),
             counts.accepted.into_pyarray(py),
@@ -122,25 +122,26 @@ pub fn verify_external<'py>(
     initial: u32,
     follow: bool,
 ) -> PyResult<WalkArrays<'py>> {
-    let (logp_rows, vocab) = rows(&logp, "logp")?;
-    let (realised, _) = rows(&realised_logq, "realised_logq")?;
-    let (tokens, steps) = rows(&tokens, "tokens")?;
-    let (logq, _) = rows(&logq, "logq")?;
-    let walk = py
-        .detach(|| {
-            ExternalVerifier::new(logp_rows, realised, vocab)?.run(
+    let (logp_rows, vocab) = rows(&logp);
+    let (realised, _) = rows(&realised_logq);
+    let (tokens, steps) = rows(&tokens);
+    let (logq, _) = rows(&logq);
+    let walk = py.detach(|| {
+        ExternalVerifier::new(&logp_rows, &realised, vocab)
+            .map_err(|err| argument_error(&err))?
+            .run(
                 ExternalDraws {
-                    tokens,
-                    logq,
+                    tokens: &tokens,
+                    logq: &logq,
                     steps,
                 },
                 seed,
                 start,
                 initial,
                 follow,
+                check_signals,
             )
-        })
-        .map_err(|err| argument_error(&err))?;
+    })?;
     Ok((
         walk.prev.into_pyarray(py),
         walk.steps.proposed.into_pyarray(py),

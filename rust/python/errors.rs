@@ -4,7 +4,7 @@
 //! failures, each of which has its own class so callers can catch exactly one cause.
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::error as core_error;
@@ -189,6 +189,13 @@ pub(crate) fn to_py(err: core_error::TsdError) -> PyErr {
         core_error::TsdError::PsiDecode(e) => decode_error(e),
         core_error::TsdError::PsiValidation(e) => validation_error(e),
         core_error::TsdError::Argument(e) => argument_error(e),
+        core_error::TsdError::Allocation(e) => PyMemoryError::new_err(e.to_string()),
+    }
+}
+
+impl From<core_error::TsdError> for PyErr {
+    fn from(err: core_error::TsdError) -> Self {
+        to_py(err)
     }
 }
 

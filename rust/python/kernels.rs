@@ -7,9 +7,10 @@ use pyo3::prelude::*;
 use super::arrays::slice;
 use super::errors::argument_error;
 use super::psi::PyPsiTopK;
+use super::signals::check_signals;
 use crate::fused::run_m0;
-use crate::rng::words;
-use crate::tsu::{check_step_range, Sampler, SimTsu};
+use crate::rng::words_range;
+use crate::tsu::{Sampler, SimTsu};
 use crate::verify::accept_correct_step;
 use crate::wire::encoded_len;
 
@@ -34,13 +35,11 @@ pub fn rng_words<'py>(
     seed: u64,
     stream: u32,
     start: u64,
-    count: usize,
+    count: u64,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    check_step_range(start, count).map_err(|err| argument_error(&err))?;
-    let flat: Vec<u64> = (start..start + count as u64)
-        .flat_map(|step| words(seed, stream, step))
-        .collect();
-    flat.into_pyarray(py).reshape([count, 2])
+    let flat = py.detach(|| words_range(seed, stream, start, count, check_signals))?;
+    let rows = flat.len() / 2;
+    flat.into_pyarray(py).reshape([rows, 2])
 }
 
 /// SimTSU draws for steps `start..start + count`: (tokens, log q).
@@ -50,14 +49,12 @@ pub fn tsu_draw_many<'py>(
     psi: &PyPsiTopK,
     seed: u64,
     start: u64,
-    count: usize,
+    count: u64,
 ) -> PyResult<DrawArrays<'py>> {
-    let (mut tokens, mut logq) = (vec![0u32; count], vec![0f64; count]);
-    py.detach(|| {
+    let (tokens, logq) = py.detach(|| {
         let sampler = Sampler::new(&psi.inner);
-        SimTsu::new(seed).draw_many(&sampler, start, &mut tokens, &mut logq)
-    })
-    .map_err(|err| argument_error(&err))?;
+        SimTsu::new(seed).draw_range(&sampler, start, count, check_signals)
+    })?;
     Ok((tokens.into_pyarray(py), logq.into_pyarray(py)))
 }
 
@@ -83,12 +80,10 @@ pub fn m0_run<'py>(
     psi: &PyPsiTopK,
     seed: u64,
     start: u64,
-    steps: usize,
+    steps: u64,
 ) -> PyResult<M0Arrays<'py>> {
     let logp = slice(&logp, "logp")?;
-    let columns = py
-        .detach(|| run_m0(logp, &psi.inner, seed, start, steps))
-        .map_err(|err| argument_error(&err))?;
+    let columns = py.detach(|| run_m0(logp, &psi.inner, seed, start, steps, check_signals))?;
     Ok((
         columns.proposed.into_pyarray(py),
         columns.logq.into_pyarray(py),

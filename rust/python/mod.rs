@@ -7,6 +7,7 @@ mod errors;
 mod kernels;
 mod psi;
 mod psi_chain;
+mod signals;
 mod speculative;
 
 use pyo3::prelude::*;
@@ -37,6 +38,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PSI_KIND_TOP_K", crate::wire::KIND_TOP_K)?;
     m.add("PSI_KIND_CHAIN", crate::wire::KIND_CHAIN)?;
     m.add("MAX_CHAIN_LEN", crate::psi_chain::MAX_CHAIN_LEN)?;
+    m.add("LAST_STEP", crate::limits::LAST_STEP)?;
+    m.add("MAX_STEPS_PER_CALL", crate::limits::MAX_STEPS_PER_CALL)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

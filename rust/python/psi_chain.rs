@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use rayon::prelude::*;
 
-use super::arrays::{rows, slice};
+use super::arrays::{row_major, rows, slice};
 use super::errors::{argument_error, to_py, validation_error};
 use super::psi::{codes_from, ids_from, vocab_from, PyPsiTopK};
 use crate::craft::{craft_chain_position, EpsChoice};
@@ -217,13 +217,8 @@ pub fn craft_chain_positions<'py>(
     eps: Option<f64>,
 ) -> PyResult<CraftedPositions<'py>> {
     let [batch, count, vocab] = [rows.shape()[0], rows.shape()[1], rows.shape()[2]];
-    let values = rows.as_slice().map_err(|_| {
-        argument_error(&ArgumentError::new(
-            "rows",
-            "must be a C-contiguous 3-D array",
-        ))
-    })?;
-    let (pools, pool_width) = super::arrays::rows(&pool, "pool")?;
+    let values = row_major(&rows);
+    let (pools, pool_width) = super::arrays::rows(&pool);
     if pool_width != vocab || pools.len() != batch * vocab {
         return Err(argument_error(&ArgumentError::new(
             "pool",
@@ -269,13 +264,9 @@ pub fn chains_from_positions(
     eps: PyReadonlyArray2<'_, f32>,
 ) -> PyResult<Vec<PyPsiChain>> {
     let [batch, length, k] = [ids.shape()[0], ids.shape()[1], ids.shape()[2]];
-    let contiguous = |field: &'static str| {
-        argument_error(&ArgumentError::new(field, "must be a C-contiguous array"))
-    };
-    let ids = ids.as_slice().map_err(|_| contiguous("ids"))?;
-    let codes = codes.as_slice().map_err(|_| contiguous("codes"))?;
-    let (scales, scale_width) = rows(&scales, "scales")?;
-    let (eps, eps_width) = rows(&eps, "eps")?;
+    let (ids, codes) = (row_major(&ids), row_major(&codes));
+    let (scales, scale_width) = rows(&scales);
+    let (eps, eps_width) = rows(&eps);
     let code_count = crate::psi_chain::code_rows(length, k) * k;
     if codes.len() != batch * code_count || scale_width != length || eps_width != length {
         return Err(argument_error(&ArgumentError::new(

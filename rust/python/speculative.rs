@@ -13,8 +13,7 @@ use crate::craft::{craft_topk, EpsChoice};
 use crate::error::ArgumentError;
 use crate::ngram::NgramModel;
 use crate::psi::PsiTopK;
-use crate::rng::{words, STREAM_TSU};
-use crate::tsu::Sampler;
+use crate::tsu::draw_each;
 
 type VerdictArrays<'py> = (
     Bound<'py, PyArray1<u32>>,
@@ -75,34 +74,10 @@ impl PyNgramModel {
         offsets: PyReadonlyArray1<'py, u64>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let (tokens, offsets) = (slice(&tokens, "tokens")?, slice(&offsets, "offsets")?);
-        let vocab = self.inner.vocab() as usize;
-        let histories: Vec<&[u32]> = offsets
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0] as usize, w[1] as usize);
-                tokens.get(start..end).ok_or_else(|| {
-                    argument_error(&ArgumentError::new(
-                        "offsets",
-                        format!(
-                            "range {start}..{end} is outside the {} tokens",
-                            tokens.len()
-                        ),
-                    ))
-                })
-            })
-            .collect::<PyResult<_>>()?;
-        for history in &histories {
-            self.inner
-                .check_history(history)
-                .map_err(|err| argument_error(&err))?;
-        }
-        let mut out = vec![0.0; histories.len() * vocab];
-        py.detach(|| {
-            out.par_chunks_mut(vocab.max(1))
-                .zip(histories.par_iter())
-                .for_each(|(row, history)| self.inner.logprobs_into(history, row));
-        });
-        out.into_pyarray(py).reshape([histories.len(), vocab])
+        let rows = offsets.len().saturating_sub(1);
+        let out = py.detach(|| self.inner.logprobs_batch(tokens, offsets))?;
+        out.into_pyarray(py)
+            .reshape([rows, self.inner.vocab() as usize])
     }
 }
 
@@ -116,7 +91,7 @@ pub fn craft_psi_rows(
     tau: f64,
     eps: Option<f64>,
 ) -> PyResult<Vec<PyPsiTopK>> {
-    let (values, width) = rows(&p, "p")?;
+    let (values, width) = rows(&p);
     let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
     let crafted: Result<Vec<PsiTopK>, _> = py.detach(|| {
         values
@@ -140,24 +115,10 @@ pub fn tsu_draw_each<'py>(
     steps: PyReadonlyArray1<'py, u64>,
 ) -> PyResult<DrawArrays<'py>> {
     let steps = slice(&steps, "steps")?;
-    if steps.len() != psis.len() {
-        return Err(argument_error(&ArgumentError::new(
-            "steps",
-            format!(
-                "{} payloads need as many steps, got {}",
-                psis.len(),
-                steps.len()
-            ),
-        )));
-    }
     let payloads: Vec<&PsiTopK> = psis.iter().map(|p| &p.inner).collect();
-    let (tokens, logq): (Vec<u32>, Vec<f64>) = py.detach(|| {
-        payloads
-            .par_iter()
-            .zip(steps)
-            .map(|(psi, &step)| Sampler::new(psi).draw(words(seed, STREAM_TSU, step)))
-            .unzip()
-    });
+    let (tokens, logq) = py
+        .detach(|| draw_each(&payloads, seed, steps))
+        .map_err(|err| argument_error(&err))?;
     Ok((tokens.into_pyarray(py), logq.into_pyarray(py)))
 }
 
@@ -181,11 +142,9 @@ pub fn verify_blocks<'py>(
     parallel: bool,
     realised_logq: Option<PyReadonlyArray2<'py, f64>>,
 ) -> PyResult<VerdictArrays<'py>> {
-    let (table, vocab) = rows(&target_logp, "target_logp")?;
-    let realised = match &realised_logq {
-        Some(array) => Some(rows(array, "realised_logq")?.0),
-        None => None,
-    };
+    let (table, vocab) = rows(&target_logp);
+    let realised_rows = realised_logq.as_ref().map(|array| rows(array).0);
+    let realised = realised_rows.as_deref();
     let (tokens, logq) = (slice(&tokens, "tokens")?, slice(&logq, "logq")?);
     let (lengths, seeds, steps) = (
         slice(&lengths, "lengths")?,
