@@ -205,3 +205,35 @@ def test_crafted_chains_follow_a_bigram_draft_up_to_quantisation() -> None:
             # Within a row, log q differs from log p by one constant, up to half a code step.
             gap = (q - q.max()) - (p - p.max())
             assert np.abs(gap - gap.mean()).max() <= chain.scales[position]
+
+
+def test_a_field_that_disagrees_with_the_ids_is_the_one_named() -> None:
+    ids, codes = [[0, 1], [0, 1]], [[1, 2]] * 4
+    with pytest.raises(errors.PsiLengthMismatchError, match="scales has 1 entries, expected 2"):
+        PsiChain(4, ids, codes, [0.02], 1.0, [0.05, 0.1])
+    with pytest.raises(errors.PsiLengthMismatchError, match="eps has 3 entries, expected 2"):
+        PsiChain(4, ids, codes, [0.02, 0.02], 1.0, [0.05, 0.1, 0.1])
+    with pytest.raises(errors.PsiLengthMismatchError, match="codes has 6 entries, expected 8"):
+        PsiChain(4, ids, codes[:3], [0.02, 0.02], 1.0, [0.05, 0.1])
+
+
+def test_wrong_types_and_negative_ids_are_named() -> None:
+    chain = random_chain(10, 2, 2, seed=7)
+    with pytest.raises(errors.InvalidArgumentError, match="tokens: entry 0 is -1"):
+        chain.logq([-1, 0])
+    with pytest.raises(errors.InvalidArgumentError, match="tokens: entry 1"):
+        chain.conditionals_for([0, 1.5])
+    with pytest.raises(errors.InvalidArgumentError, match=r"position: must be in 0\.\.2"):
+        chain.conditional(-1)
+    with pytest.raises(errors.InvalidArgumentError, match=r"previous_slot: must be in 0\.\.=2"):
+        chain.conditional(1, -1)
+    with pytest.raises(errors.InvalidArgumentError, match="position: must be an integer"):
+        chain.conditional(0.0)  # type: ignore[arg-type]
+    with pytest.raises(errors.PsiVocabError, match="vocab"):
+        PsiChain(2**64, [[0]], [[0]], [0.0], 1.0, [0.0])
+    with pytest.raises(errors.InvalidArgumentError, match="tau"):
+        PsiChain(4, [[0]], [[0]], [0.0], "1", [0.0])  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidArgumentError, match="ids row 0: entry 0"):
+        PsiChain(4, [[0.5]], [[0]], [0.0], 1.0, [0.0])
+    assert chain.conditional(1) == chain.conditional(1, 0)
+    assert PsiChain.from_bytes(bytearray(chain.to_bytes())) == chain

@@ -3,6 +3,7 @@
 
 mod arrays;
 mod chain;
+mod convert;
 mod errors;
 mod kernels;
 mod psi;

@@ -4,6 +4,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
+use super::convert::{bytes_like, integer, integers, real, token_ids};
 use super::errors::{to_py, validation_error, PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
 use crate::fmap::{dense_logq, logq_for_ids};
 use crate::psi::{PsiTopK, MAX_VOCAB};
@@ -17,40 +18,32 @@ pub struct PyPsiTopK {
     pub(crate) inner: PsiTopK,
 }
 
-pub(crate) fn vocab_from(vocab: i64) -> PyResult<u32> {
-    match u32::try_from(vocab) {
-        Ok(v) if (1..=MAX_VOCAB).contains(&v) => Ok(v),
-        _ => Err(PsiVocabError::new_err(format!(
-            "vocab must be in 1..={MAX_VOCAB}, got {vocab}"
-        ))),
+pub(crate) fn vocab_from(vocab: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let out_of_range = |got: String| {
+        PsiVocabError::new_err(format!("vocab must be in 1..={MAX_VOCAB}, got {got}"))
+    };
+    let value: u32 = integer(vocab, "vocab", out_of_range)?;
+    if (1..=MAX_VOCAB).contains(&value) {
+        Ok(value)
+    } else {
+        Err(out_of_range(value.to_string()))
     }
 }
 
-pub(crate) fn ids_from(ids: Vec<i64>) -> PyResult<Vec<u32>> {
-    ids.iter()
-        .enumerate()
-        .map(|(position, &id)| {
-            u32::try_from(id).map_err(|_| {
-                PsiIdOutOfRangeError::new_err(format!(
-                    "id {id} at position {position} is not a valid token id"
-                ))
-            })
-        })
-        .collect()
+pub(crate) fn ids_from(ids: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<u32>> {
+    integers(ids, field, |position, id| {
+        PsiIdOutOfRangeError::new_err(format!(
+            "{field}: id {id} at position {position} is not a valid token id"
+        ))
+    })
 }
 
-pub(crate) fn codes_from(codes: Vec<i64>) -> PyResult<Vec<u8>> {
-    codes
-        .iter()
-        .enumerate()
-        .map(|(position, &code)| {
-            u8::try_from(code).map_err(|_| {
-                PsiCodeError::new_err(format!(
-                    "code {code} at position {position} is outside 0..=255"
-                ))
-            })
-        })
-        .collect()
+pub(crate) fn codes_from(codes: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<u8>> {
+    integers(codes, field, |position, code| {
+        PsiCodeError::new_err(format!(
+            "{field}: code {code} at position {position} is outside 0..=255"
+        ))
+    })
 }
 
 #[pymethods]
@@ -58,29 +51,29 @@ impl PyPsiTopK {
     #[new]
     #[pyo3(signature = (vocab, ids, codes, scale, tau, eps))]
     fn new(
-        vocab: i64,
-        ids: Vec<i64>,
-        codes: Vec<i64>,
-        scale: f64,
-        tau: f64,
-        eps: f64,
+        vocab: &Bound<'_, PyAny>,
+        ids: &Bound<'_, PyAny>,
+        codes: &Bound<'_, PyAny>,
+        scale: &Bound<'_, PyAny>,
+        tau: &Bound<'_, PyAny>,
+        eps: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let inner = PsiTopK::new(
             vocab_from(vocab)?,
-            ids_from(ids)?,
-            codes_from(codes)?,
-            scale as f32,
-            tau as f32,
-            eps as f32,
+            ids_from(ids, "ids")?,
+            codes_from(codes, "codes")?,
+            real(scale, "scale")? as f32,
+            real(tau, "tau")? as f32,
+            real(eps, "eps")? as f32,
         )
         .map_err(|err| validation_error(&err))?;
         Ok(Self { inner })
     }
 
-    /// Decodes and validates a wire payload.
+    /// Decodes and validates a wire payload from any bytes-like object.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        wire::decode(data)
+    fn from_bytes(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        wire::decode(&bytes_like(data, "data")?)
             .map(|inner| Self { inner })
             .map_err(to_py)
     }
@@ -91,8 +84,12 @@ impl PyPsiTopK {
     }
 
     /// log q(y) for each token id, bit-identical to what the TSU returns.
-    fn logq<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        logq_for_ids(&self.inner, &tokens)
+    fn logq<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        logq_for_ids(&self.inner, &token_ids(tokens, "tokens")?)
             .map(|values| values.into_pyarray(py))
             .map_err(|err| to_py(err.into()))
     }
