@@ -1,9 +1,11 @@
 //! The proposer's side: craft a top-K ψ from a probability vector p.
 //!
-//! Ids: the K most probable tokens (ties to the lower id), sorted. Scores: ln p, quantised to
-//! 8-bit codes over the payload's own finite score range, so scale = (max − min) / 255 and
-//! score ≈ min + code · scale (the min drops out of the softmax). A top-K token with p = 0 gets
-//! code 0. ε is given, or "auto": (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
+//! Ids: the K most probable tokens (ties to the lower id), sorted; for a top-K payload only
+//! tokens with p > 0, so fewer than K when p has fewer non-zero entries. Scores: ln p,
+//! quantised to 8-bit codes over the payload's own finite score range, so scale =
+//! (max − min) / 255 and score ≈ min + code · scale (the min drops out of the softmax). A chain
+//! position's id with p = 0 in some row gets code 0 there. ε is given, or "auto":
+//! (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
 
 use crate::error::{ArgumentError, TsdError};
 use crate::psi::{PsiTopK, MAX_VOCAB};
@@ -144,11 +146,16 @@ fn choose_eps(p: &[f64], ids: &[u32], eps: EpsChoice) -> f32 {
     eps_to_wire(eps, tail_count)
 }
 
-/// Crafts ψ from `p` with `k` explicit tokens, temperature `tau` and the chosen ε.
+/// Crafts ψ from `p` with at most `k` explicit tokens, temperature `tau` and the chosen ε.
+///
+/// Only tokens with p > 0 become ids: a code cannot express p = 0 (every id gets some softmax
+/// mass), so when p has fewer than `k` non-zero entries the payload names just those, and the
+/// tokens with p = 0 stay in the tail with ε each (0 under "auto", whose tail is then empty).
 pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTopK, TsdError> {
     check_probabilities(p)?;
     check_k(k, p.len())?;
-    let ids = top_k_ids(p, k);
+    let support = p.iter().filter(|&&x| x > 0.0).count();
+    let ids = top_k_ids(p, k.min(support));
     let scores: Vec<f64> = ids.iter().map(|&id| libm::log(p[id as usize])).collect();
     let (codes, scale) = quantise_scores(&scores);
     let eps = choose_eps(p, &ids, eps);
@@ -267,6 +274,26 @@ mod tests {
         assert_eq!(psi.eps(), 0.15f32);
         let full = craft_topk(&p, 4, 1.0, EpsChoice::Auto).unwrap();
         assert_eq!(full.eps(), 0.0);
+    }
+
+    #[test]
+    fn tokens_with_zero_probability_carry_no_mass_beyond_eps() {
+        let p = [0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let psi = craft_topk(&p, 6, 1.0, EpsChoice::Auto).unwrap();
+        assert_eq!(psi.ids(), &[0, 2]);
+        assert_eq!(psi.eps(), 0.0);
+        let q = crate::fmap::dense_logq(&psi);
+        for (token, &pt) in p.iter().enumerate() {
+            if pt == 0.0 {
+                assert_eq!(q[token], f64::NEG_INFINITY, "token {token}");
+            }
+        }
+        let fixed = craft_topk(&p, 6, 1.0, EpsChoice::Fixed(0.01)).unwrap();
+        let q = crate::fmap::dense_logq(&fixed);
+        assert!(q[1].exp() <= 0.01 * (1.0 + 1e-6));
+        // Full support keeps K ids.
+        let full = craft_topk(&[0.4, 0.3, 0.2, 0.1], 3, 1.0, EpsChoice::Auto).unwrap();
+        assert_eq!(full.k(), 3);
     }
 
     #[test]
