@@ -28,20 +28,36 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
     check_log_distribution("logp", logp)
 }
 
-/// The one check every verifier entry point applies to a row of log-probabilities: no NaN,
-/// every entry <= 0, and exp(row) summing to 1 within [`NORMALISATION_TOLERANCE`]. `field`
+/// The one check every verifier entry point applies to a row of log-probabilities it reads in
+/// full: each entry passes [`check_log_entry`] and the row's total [`check_total`]. `field`
 /// names the argument the row came from.
 pub fn check_log_distribution(field: &'static str, logp: &[f64]) -> Result<(), ArgumentError> {
-    if let Some(position) = logp.iter().position(|&l| l.is_nan() || l > 0.0) {
+    for (position, &value) in logp.iter().enumerate() {
+        check_log_entry(field, position, value)?;
+    }
+    check_total(field, logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l)))
+}
+
+/// One log-probability: not NaN and <= 0 (-inf is p = 0).
+#[inline]
+pub fn check_log_entry(
+    field: &'static str,
+    position: usize,
+    value: f64,
+) -> Result<(), ArgumentError> {
+    if value.is_nan() || value > 0.0 {
         return Err(ArgumentError::new(
             field,
             format!(
-                "entry {position} is {}; log-probabilities must be <= 0 (use -inf for p = 0)",
-                logp[position]
+                "entry {position} is {value}; log-probabilities must be <= 0 (use -inf for p = 0)"
             ),
         ));
     }
-    let total = logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l));
+    Ok(())
+}
+
+/// A row's probabilities, summed left to right, total 1 within [`NORMALISATION_TOLERANCE`].
+pub fn check_total(field: &'static str, total: f64) -> Result<(), ArgumentError> {
     if (total - 1.0).abs() > NORMALISATION_TOLERANCE {
         return Err(ArgumentError::new(
             field,
