@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from tsd import errors
+from tsd import _core, errors
 from tsd.psi import PsiTopK, craft_psi_from_p
 
 PSI = craft_psi_from_p([0.4, 0.3, 0.2, 0.1], 2)
@@ -63,3 +63,14 @@ def test_from_bytes_accepts_any_bytes_like_object() -> None:
     data = PSI.to_bytes()
     for view in (bytearray(data), memoryview(data), np.frombuffer(data, np.uint8)):
         assert PsiTopK.from_bytes(view) == PSI
+
+
+def test_encoded_sizes_are_only_given_for_valid_headers() -> None:
+    uniform = craft_psi_from_p(np.full(500, 1 / 500), 32)
+    assert _core.psi_encoded_len(500, 32) == len(uniform.to_bytes())
+    with pytest.raises(errors.PsiKExceedsVocabError, match="K"):
+        _core.psi_encoded_len(100, 2**63)
+    with pytest.raises(errors.PsiEmptyError, match="K"):
+        _core.psi_encoded_len(100, 0)
+    with pytest.raises(errors.PsiVocabError, match="vocab"):
+        _core.psi_encoded_len(2**32, 1)

@@ -5,10 +5,11 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::arrays::slice;
-use super::errors::argument_error;
+use super::errors::{argument_error, validation_error};
 use super::psi::PyPsiTopK;
 use super::signals::check_signals;
 use crate::fused::run_m0;
+use crate::psi::validate_header;
 use crate::rng::words_range;
 use crate::tsu::{Sampler, SimTsu};
 use crate::verify::accept_correct_step;
@@ -22,10 +23,11 @@ type M0Arrays<'py> = (
 );
 type DrawArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
 
-/// Exact encoded size in bytes of a top-K payload with this vocab and K.
+/// Exact encoded size in bytes of a top-K payload with this vocab and K (both validated).
 #[pyfunction]
-pub fn psi_encoded_len(vocab: u32, k: usize) -> usize {
-    encoded_len(vocab, k)
+pub fn psi_encoded_len(vocab: u64, k: u64) -> PyResult<usize> {
+    validate_header(vocab, k).map_err(|err| validation_error(&err))?;
+    Ok(encoded_len(vocab as u32, k as usize))
 }
 
 /// The RNG's two 64-bit words for steps `start..start + count` of (seed, stream): shape (count, 2).
