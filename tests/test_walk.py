@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import AlarmError
-from tsd import _core, errors, reference
+from tsd import _core, errors
 from tsd.psi import craft_psi_from_p
 
 P = np.array([0.4, 0.3, 0.2, 0.1])
@@ -31,12 +31,6 @@ def test_walks_past_the_last_step_are_refused() -> None:
     ):
         with pytest.raises(errors.InvalidArgumentError, match="start"):
             walk()
-
-
-@pytest.mark.parametrize("count", [10**10, 2**62])
-def test_huge_word_ranges_are_refused_before_allocating(count: int) -> None:
-    with pytest.raises(errors.TsdError, match="count"):
-        reference.rng_words(1, 0, 0, count)
 
 
 @pytest.mark.usefixtures("alarm")
