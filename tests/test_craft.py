@@ -32,3 +32,15 @@ def test_a_sparse_target_is_accepted_whenever_q_matches_it() -> None:
 def test_full_support_keeps_k_ids() -> None:
     p = np.linspace(1, 2, 10)
     assert craft_psi_from_p(p / p.sum(), 4).K == 4
+
+
+def test_chain_ids_that_p_never_emits_carry_almost_no_mass() -> None:
+    # A chain position needs K = 4 ids; p has two tokens with mass.
+    p = np.array([[0.0, 0.7, 0.0, 0.3, 0.0, 0.0]])
+    ids, codes, scales, eps = _core.craft_chain_positions(p[:, None, :], p, 4, None)
+    (chain,) = _core.chains_from_positions(
+        6, 1.0, ids[:, None, :], codes, scales[:, None], eps[:, None]
+    )
+    q = np.exp(chain.conditional(0).dense_logq())
+    assert q[p[0] == 0].max() < 1e-12
+    assert q[p[0] > 0].sum() > 1 - 1e-12
