@@ -237,3 +237,17 @@ def test_wrong_types_and_negative_ids_are_named() -> None:
         PsiChain(4, [[0.5]], [[0]], [0.0], 1.0, [0.0])
     assert chain.conditional(1) == chain.conditional(1, 0)
     assert PsiChain.from_bytes(bytearray(chain.to_bytes())) == chain
+
+
+def test_assembling_mismatched_batches_is_an_error_not_a_panic() -> None:
+    ids = np.array([[[0, 1]], [[0, 1]]], np.uint32)
+    codes = np.zeros((2, 1, 2), np.uint8)
+    scales, eps = np.full((2, 1), 0.01, np.float32), np.full((2, 1), 0.1, np.float32)
+    with pytest.raises(errors.InvalidArgumentError, match="scales"):
+        _core.chains_from_positions(4, 1.0, ids, codes, scales[:1], eps)
+    with pytest.raises(errors.InvalidArgumentError, match="eps"):
+        _core.chains_from_positions(4, 1.0, ids, codes, scales, eps[:, :0])
+    with pytest.raises(errors.InvalidArgumentError, match="codes"):
+        _core.chains_from_positions(4, 1.0, ids, codes[:, :, :1], scales, eps)
+    chains = _core.chains_from_positions(4, 1.0, np.asfortranarray(ids), codes, scales, eps)
+    assert chains == _core.chains_from_positions(4, 1.0, ids, codes, scales, eps)

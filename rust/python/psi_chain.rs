@@ -11,14 +11,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use rayon::prelude::*;
 
-use super::arrays::{row_major, rows, slice};
+use super::arrays::{row_major, slice};
 use super::convert::{bytes_like, integer, items, real, token_ids};
 use super::errors::{argument_error, to_py, validation_error, PsiLengthMismatchError};
 use super::psi::{codes_from, ids_from, vocab_from, PyPsiTopK};
 use crate::craft::{craft_chain_position, EpsChoice};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
-use crate::psi_chain::PsiChain;
+use crate::psi_chain::{chains_from_batch, PsiChain};
 use crate::tsu_chain::{draw_once, ChainSampler};
 use crate::wire_chain::{decode_chain, encode_chain, encoded_chain_len};
 
@@ -317,38 +317,30 @@ pub fn chains_from_positions(
     scales: PyReadonlyArray2<'_, f32>,
     eps: PyReadonlyArray2<'_, f32>,
 ) -> PyResult<Vec<PyPsiChain>> {
-    let [batch, length, k] = [ids.shape()[0], ids.shape()[1], ids.shape()[2]];
-    let (ids, codes) = (row_major(&ids), row_major(&codes));
-    let (scales, scale_width) = rows(&scales);
-    let (eps, eps_width) = rows(&eps);
-    let code_count = crate::psi_chain::code_rows(length, k) * k;
-    if codes.len() != batch * code_count || scale_width != length || eps_width != length {
+    let shape = [ids.shape()[0], ids.shape()[1], ids.shape()[2]];
+    for (field, width) in [("scales", scales.shape()[1]), ("eps", eps.shape()[1])] {
+        if width != shape[1] {
+            return Err(argument_error(&ArgumentError::new(
+                field,
+                format!("has rows of {width}, expected L = {}", shape[1]),
+            )));
+        }
+    }
+    if codes.shape()[2] != shape[2] {
         return Err(argument_error(&ArgumentError::new(
             "codes",
             format!(
-                "for {batch} chains of L = {length}, K = {k}: codes needs shape \
-                 ({batch}, {}, {k}), scales and eps ({batch}, {length})",
-                code_count / k.max(1)
+                "has rows of {}, expected K = {}",
+                codes.shape()[2],
+                shape[2]
             ),
         )));
     }
-    let chains = py.detach(|| {
-        (0..batch)
-            .map(|b| {
-                PsiChain::new(
-                    vocab,
-                    k,
-                    tau as f32,
-                    ids[b * length * k..(b + 1) * length * k].to_vec(),
-                    codes[b * code_count..(b + 1) * code_count].to_vec(),
-                    scales[b * length..(b + 1) * length].to_vec(),
-                    eps[b * length..(b + 1) * length].to_vec(),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-    });
+    let (ids, codes) = (row_major(&ids), row_major(&codes));
+    let (scales, eps) = (row_major(&scales), row_major(&eps));
+    let chains =
+        py.detach(|| chains_from_batch(vocab, tau as f32, shape, &ids, &codes, &scales, &eps))?;
     Ok(chains
-        .map_err(|err| validation_error(&err))?
         .into_iter()
         .map(|inner| PyPsiChain { inner })
         .collect())
