@@ -8,6 +8,8 @@
 //! code 0 there, [`ZERO_GAP`] nats below the row's least likely id. ε is given, or "auto":
 //! (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
 
+use rayon::prelude::*;
+
 use crate::error::{ArgumentError, TsdError};
 use crate::psi::{PsiTopK, MAX_VOCAB};
 use crate::verify::NORMALISATION_TOLERANCE;
@@ -227,6 +229,52 @@ pub fn craft_chain_position(
     })
 }
 
+/// Crafts one chain position per sequence of a batch: `rows` is B × R × V (each sequence's R
+/// predictions, row-major) and `pool` B × V. R and V must be at least 1 and K in 1..=V, checked
+/// before any work, even for an empty batch.
+pub fn craft_chain_batch(
+    rows: &[f64],
+    pool: &[f64],
+    [batch, count, vocab]: [usize; 3],
+    k: usize,
+    eps: EpsChoice,
+) -> Result<Vec<ChainPosition>, TsdError> {
+    if count == 0 || vocab == 0 {
+        return Err(ArgumentError::new(
+            "rows",
+            format!(
+                "needs at least one row of at least one token per sequence, got {count} of {vocab}"
+            ),
+        )
+        .into());
+    }
+    check_k(k, vocab)?;
+    let block = count
+        .checked_mul(vocab)
+        .filter(|&b| b.checked_mul(batch) == Some(rows.len()));
+    let Some(block) = block else {
+        return Err(ArgumentError::new(
+            "rows",
+            format!(
+                "has {} values, expected {batch} × {count} × {vocab}",
+                rows.len()
+            ),
+        )
+        .into());
+    };
+    if vocab.checked_mul(batch) != Some(pool.len()) {
+        return Err(ArgumentError::new(
+            "pool",
+            format!("must have shape ({batch}, {vocab}) to match rows"),
+        )
+        .into());
+    }
+    rows.par_chunks(block)
+        .zip(pool.par_chunks(vocab))
+        .map(|(rows, pool)| craft_chain_position(rows, pool, k, eps))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +370,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn chain_batches_check_their_shape_before_any_work() {
+        let rows = [0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7];
+        let pool = [0.1, 0.5, 0.1, 0.3];
+        let batch = craft_chain_batch(&rows, &pool, [1, 2, 4], 2, EpsChoice::Auto).unwrap();
+        assert_eq!(
+            batch,
+            vec![craft_chain_position(&rows, &pool, 2, EpsChoice::Auto).unwrap()]
+        );
+        let field = |result: Result<Vec<ChainPosition>, TsdError>| match result {
+            Err(TsdError::Argument(a)) => a.field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(craft_chain_batch(&[], &[], [2, 0, 4], 2, EpsChoice::Auto)),
+            "rows"
+        );
+        assert_eq!(
+            field(craft_chain_batch(
+                &[],
+                &[],
+                [0, 1, 4],
+                1 << 62,
+                EpsChoice::Auto
+            )),
+            "K"
+        );
+        assert_eq!(
+            field(craft_chain_batch(
+                &rows,
+                &pool,
+                [2, 2, 4],
+                2,
+                EpsChoice::Auto
+            )),
+            "rows"
+        );
+        assert_eq!(
+            field(craft_chain_batch(
+                &rows,
+                &pool[..3],
+                [1, 2, 4],
+                2,
+                EpsChoice::Auto
+            )),
+            "pool"
+        );
     }
 
     #[test]

@@ -251,3 +251,13 @@ def test_assembling_mismatched_batches_is_an_error_not_a_panic() -> None:
         _core.chains_from_positions(4, 1.0, ids, codes[:, :, :1], scales, eps)
     chains = _core.chains_from_positions(4, 1.0, np.asfortranarray(ids), codes, scales, eps)
     assert chains == _core.chains_from_positions(4, 1.0, ids, codes, scales, eps)
+
+
+def test_crafting_an_empty_or_misshapen_batch_is_named() -> None:
+    pool = np.full((2, 4), 0.25)
+    with pytest.raises(errors.InvalidArgumentError, match="rows"):
+        _core.craft_chain_positions(np.zeros((2, 0, 4)), pool, 2, None)
+    with pytest.raises(errors.InvalidArgumentError, match="K"):
+        _core.craft_chain_positions(np.zeros((0, 1, 4)), np.zeros((0, 4)), 2**62, None)
+    with pytest.raises(errors.InvalidArgumentError, match="pool"):
+        _core.craft_chain_positions(np.full((2, 1, 4), 0.25), pool.reshape(4, 2), 2, None)

@@ -15,7 +15,7 @@ use super::arrays::{row_major, slice};
 use super::convert::{bytes_like, integer, items, real, token_ids};
 use super::errors::{argument_error, to_py, validation_error, PsiLengthMismatchError};
 use super::psi::{codes_from, ids_from, vocab_from, PyPsiTopK};
-use crate::craft::{craft_chain_position, EpsChoice};
+use crate::craft::{craft_chain_batch, EpsChoice};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
 use crate::psi_chain::{chains_from_batch, PsiChain};
@@ -270,25 +270,18 @@ pub fn craft_chain_positions<'py>(
     k: usize,
     eps: Option<f64>,
 ) -> PyResult<CraftedPositions<'py>> {
-    let [batch, count, vocab] = [rows.shape()[0], rows.shape()[1], rows.shape()[2]];
-    let values = row_major(&rows);
-    let (pools, pool_width) = super::arrays::rows(&pool);
-    if pool_width != vocab || pools.len() != batch * vocab {
+    let shape = [rows.shape()[0], rows.shape()[1], rows.shape()[2]];
+    let [batch, count, vocab] = shape;
+    if pool.shape() != [batch, vocab] {
         return Err(argument_error(&ArgumentError::new(
             "pool",
             format!("must have shape ({batch}, {vocab}) to match rows"),
         )));
     }
+    let (values, pools) = (row_major(&rows), row_major(&pool));
     let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
-    let block = (count * vocab).max(1);
     let crafted = py
-        .detach(|| {
-            values
-                .par_chunks(block)
-                .zip(pools.par_chunks(vocab.max(1)))
-                .map(|(rows, pool)| craft_chain_position(rows, pool, k, choice))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .detach(|| craft_chain_batch(&values, &pools, shape, k, choice))
         .map_err(to_py)?;
     let ids: Vec<u32> = crafted.iter().flat_map(|p| p.ids.iter().copied()).collect();
     let codes: Vec<u8> = crafted
