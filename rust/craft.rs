@@ -11,7 +11,8 @@
 use rayon::prelude::*;
 
 use crate::error::{ArgumentError, TsdError};
-use crate::psi::{PsiTopK, MAX_VOCAB};
+use crate::psi::chain::code_rows;
+use crate::psi::{PsiChain, PsiTopK, MAX_VOCAB};
 use crate::verify::NORMALISATION_TOLERANCE;
 
 /// How to choose the tail probability ε.
@@ -179,7 +180,7 @@ pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTo
 }
 
 /// One crafted chain position: K ids, one row of K codes per conditional, their shared step
-/// and ε (see [`crate::psi_chain`]).
+/// and ε (see [`crate::psi::chain`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainPosition {
     pub ids: Vec<u32>,
@@ -229,16 +230,41 @@ pub fn craft_chain_position(
     })
 }
 
-/// Crafts one chain position per sequence of a batch: `rows` is B × R × V (each sequence's R
-/// predictions, row-major) and `pool` B × V. R and V must be at least 1 and K in 1..=V, checked
-/// before any work, even for an empty batch.
-pub fn craft_chain_batch(
+/// Crafts one top-K ψ per row of `rows` (whole rows of `width` probabilities), in parallel.
+pub fn craft_rows(
     rows: &[f64],
-    pool: &[f64],
-    [batch, count, vocab]: [usize; 3],
+    width: usize,
+    k: usize,
+    tau: f32,
+    eps: EpsChoice,
+) -> Result<Vec<PsiTopK>, TsdError> {
+    rows.par_chunks(width.max(1))
+        .map(|row| craft_topk(row, k, tau, eps))
+        .collect()
+}
+
+/// B crafted chain positions as columns: ids B × K, codes B × R × K, one scale and ε each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CraftedPositions {
+    pub ids: Vec<u32>,
+    pub codes: Vec<u8>,
+    pub scales: Vec<f32>,
+    pub eps: Vec<f32>,
+}
+
+/// Crafts one chain position per sequence ([`craft_chain_position`]), in parallel: `rows`
+/// holds B blocks of R × V probabilities (`shape` = [B, R, V]), `pools` B rows of `pool_width`.
+/// R and V must be at least 1 and K in 1..=V.
+pub fn craft_chain_positions(
+    rows: &[f64],
+    shape: [usize; 3],
+    pools: &[f64],
+    pool_width: usize,
     k: usize,
     eps: EpsChoice,
-) -> Result<Vec<ChainPosition>, TsdError> {
+) -> Result<CraftedPositions, TsdError> {
+    let [batch, count, vocab] = shape;
+    // Checked before any work, even for an empty batch.
     if count == 0 || vocab == 0 {
         return Err(ArgumentError::new(
             "rows",
@@ -249,10 +275,11 @@ pub fn craft_chain_batch(
         .into());
     }
     check_k(k, vocab)?;
-    let block = count
+    if count
         .checked_mul(vocab)
-        .filter(|&b| b.checked_mul(batch) == Some(rows.len()));
-    let Some(block) = block else {
+        .and_then(|block| block.checked_mul(batch))
+        != Some(rows.len())
+    {
         return Err(ArgumentError::new(
             "rows",
             format!(
@@ -261,17 +288,80 @@ pub fn craft_chain_batch(
             ),
         )
         .into());
-    };
-    if vocab.checked_mul(batch) != Some(pool.len()) {
+    }
+    if pool_width != vocab || pools.len() != batch * vocab {
         return Err(ArgumentError::new(
             "pool",
             format!("must have shape ({batch}, {vocab}) to match rows"),
         )
         .into());
     }
-    rows.par_chunks(block)
-        .zip(pool.par_chunks(vocab))
+    let crafted = rows
+        .par_chunks((count * vocab).max(1))
+        .zip(pools.par_chunks(vocab.max(1)))
         .map(|(rows, pool)| craft_chain_position(rows, pool, k, eps))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CraftedPositions {
+        ids: crafted.iter().flat_map(|p| p.ids.iter().copied()).collect(),
+        codes: crafted
+            .iter()
+            .flat_map(|p| p.codes.iter().copied())
+            .collect(),
+        scales: crafted.iter().map(|p| p.scale).collect(),
+        eps: crafted.iter().map(|p| p.eps).collect(),
+    })
+}
+
+/// B chains' crafted positions as columns: ids B × L × K, codes B × rows × K with
+/// rows = [`code_rows`]`(L, K)`, scales and ε B × L (`scale_width`, `eps_width`: their rows).
+#[derive(Debug, Clone, Copy)]
+pub struct ChainColumns<'a> {
+    pub vocab: u32,
+    pub tau: f32,
+    pub shape: [usize; 3],
+    pub ids: &'a [u32],
+    pub codes: &'a [u8],
+    pub scales: &'a [f32],
+    pub scale_width: usize,
+    pub eps: &'a [f32],
+    pub eps_width: usize,
+}
+
+/// Assembles and validates B chains from crafted positions, one slice of each column apiece.
+pub fn chains_from_positions(columns: &ChainColumns<'_>) -> Result<Vec<PsiChain>, TsdError> {
+    let [batch, length, k] = columns.shape;
+    let code_count = code_rows(length, k) * k;
+    if columns.ids.len() != batch * length * k
+        || columns.codes.len() != batch * code_count
+        || columns.scales.len() != batch * length
+        || columns.eps.len() != batch * length
+        || columns.scale_width != length
+        || columns.eps_width != length
+    {
+        return Err(ArgumentError::new(
+            "codes",
+            format!(
+                "for {batch} chains of L = {length}, K = {k}: codes needs shape \
+                 ({batch}, {}, {k}), scales and eps ({batch}, {length})",
+                code_count / k.max(1)
+            ),
+        )
+        .into());
+    }
+    let (ids, codes) = (columns.ids, columns.codes);
+    (0..batch)
+        .map(|b| {
+            PsiChain::new(
+                columns.vocab,
+                k,
+                columns.tau,
+                ids[b * length * k..(b + 1) * length * k].to_vec(),
+                codes[b * code_count..(b + 1) * code_count].to_vec(),
+                columns.scales[b * length..(b + 1) * length].to_vec(),
+                columns.eps[b * length..(b + 1) * length].to_vec(),
+            )
+            .map_err(TsdError::from)
+        })
         .collect()
 }
 
@@ -376,49 +466,19 @@ mod tests {
     fn chain_batches_check_their_shape_before_any_work() {
         let rows = [0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7];
         let pool = [0.1, 0.5, 0.1, 0.3];
-        let batch = craft_chain_batch(&rows, &pool, [1, 2, 4], 2, EpsChoice::Auto).unwrap();
-        assert_eq!(
-            batch,
-            vec![craft_chain_position(&rows, &pool, 2, EpsChoice::Auto).unwrap()]
-        );
-        let field = |result: Result<Vec<ChainPosition>, TsdError>| match result {
+        let craft = |rows: &[f64], shape, pool: &[f64], k| {
+            craft_chain_positions(rows, shape, pool, 4, k, EpsChoice::Auto)
+        };
+        let one = craft_chain_position(&rows, &pool, 2, EpsChoice::Auto).unwrap();
+        assert_eq!(craft(&rows, [1, 2, 4], &pool, 2).unwrap().ids, one.ids);
+        let field = |result: Result<CraftedPositions, TsdError>| match result {
             Err(TsdError::Argument(a)) => a.field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(
-            field(craft_chain_batch(&[], &[], [2, 0, 4], 2, EpsChoice::Auto)),
-            "rows"
-        );
-        assert_eq!(
-            field(craft_chain_batch(
-                &[],
-                &[],
-                [0, 1, 4],
-                1 << 62,
-                EpsChoice::Auto
-            )),
-            "K"
-        );
-        assert_eq!(
-            field(craft_chain_batch(
-                &rows,
-                &pool,
-                [2, 2, 4],
-                2,
-                EpsChoice::Auto
-            )),
-            "rows"
-        );
-        assert_eq!(
-            field(craft_chain_batch(
-                &rows,
-                &pool[..3],
-                [1, 2, 4],
-                2,
-                EpsChoice::Auto
-            )),
-            "pool"
-        );
+        assert_eq!(field(craft(&[], [2, 0, 4], &[], 2)), "rows");
+        assert_eq!(field(craft(&[], [0, 1, 4], &[], 1 << 62)), "K");
+        assert_eq!(field(craft(&rows, [2, 2, 4], &pool, 2)), "rows");
+        assert_eq!(field(craft(&rows, [1, 2, 4], &pool[..3], 2)), "pool");
     }
 
     #[test]

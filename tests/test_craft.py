@@ -25,8 +25,7 @@ def test_a_sparse_target_is_accepted_whenever_q_matches_it() -> None:
     psi = craft_psi_from_p(p, 8)
     with np.errstate(divide="ignore"):
         logp = np.log(p)
-    _, _, accepted, _ = _core.m0_run(logp, psi, 0, 0, 2000)
-    assert accepted.all()
+    assert _core.m0_run(logp, psi, 0, 0, 2000)["accepted"].all()
 
 
 def test_full_support_keeps_k_ids() -> None:
@@ -37,9 +36,14 @@ def test_full_support_keeps_k_ids() -> None:
 def test_chain_ids_that_p_never_emits_carry_almost_no_mass() -> None:
     # A chain position needs K = 4 ids; p has two tokens with mass.
     p = np.array([[0.0, 0.7, 0.0, 0.3, 0.0, 0.0]])
-    ids, codes, scales, eps = _core.craft_chain_positions(p[:, None, :], p, 4, None)
+    crafted = _core.craft_chain_positions(p[:, None, :], p, 4, None)
     (chain,) = _core.chains_from_positions(
-        6, 1.0, ids[:, None, :], codes, scales[:, None], eps[:, None]
+        6,
+        1.0,
+        crafted["ids"][:, None, :],
+        crafted["codes"],
+        crafted["scales"][:, None],
+        crafted["eps"][:, None],
     )
     q = np.exp(chain.conditional(0).dense_logq())
     assert q[p[0] == 0].max() < 1e-12

@@ -36,11 +36,12 @@ def verify(
     realised: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.uint64]]:
     batch = len(psis) // block
-    return _core.verify_blocks(
+    verdicts = _core.verify_blocks(
         rows, psis, tokens, logq, np.full(batch, block, np.uint32),
         np.arange(batch, dtype=np.uint64), np.full(batch, step, np.uint64),
         realised_logq=realised,
     )  # fmt: skip
+    return verdicts.accepted, verdicts.emitted, verdicts.offsets
 
 
 def test_fortran_ordered_and_strided_targets_are_read_as_their_values() -> None:

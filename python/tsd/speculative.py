@@ -132,7 +132,7 @@ def speculative_generate(
         raise InvalidArgumentError(
             f"drafting: must be one of {', '.join(DRAFTING)}, got {drafting!r}"
         )
-    block = check_int("L", L, 1, 32)
+    block = check_int("L", L, 1, _core.MAX_CHAIN_LEN)
     k = check_int("K", K, 1, vocab)
     n_new = check_int("max_new_tokens", max_new_tokens, 1)
     run_seed = check_seed(seed)
@@ -168,7 +168,7 @@ def speculative_generate(
             if isinstance(sampler, SimTSU)
             else np.stack([sampler.realised_logq(psi) for psi in flat_psis])
         )
-        accepted, emitted, offsets = _core.verify_blocks(
+        verdicts = _core.verify_blocks(
             np.ascontiguousarray(target_rows),
             flat_psis,
             np.array([t for row in drafted for t in row], dtype=np.uint32),
@@ -181,11 +181,11 @@ def speculative_generate(
         still_active = []
         for j, b in enumerate(active):
             room = n_new - (len(sequences[b]) - prompt_lengths[b])
-            kept = emitted[offsets[j] : offsets[j + 1]][:room]
+            kept = verdicts.emitted[verdicts.offsets[j] : verdicts.offsets[j + 1]][:room]
             sequences[b].extend(int(t) for t in kept)
             counters[b] += np.uint64(block + 1)
             calls = 1 if drafting == "chain" else block
-            stats.record_round(block, int(accepted[j]), len(kept), sizes[j], calls)
+            stats.record_round(block, int(verdicts.accepted[j]), len(kept), sizes[j], calls)
             if len(sequences[b]) - prompt_lengths[b] < n_new:
                 still_active.append(b)
         active = still_active

@@ -21,15 +21,11 @@ from numpy.typing import NDArray
 from tsd import _core
 from tsd._checks import MAX_U64, as_steps, check_int, check_seed
 from tsd._core import MAX_STEPS_PER_CALL, PsiChain, PsiTopK
-from tsd.errors import InvalidArgumentError, TsdError
+from tsd.errors import BackendUnavailableError, InvalidArgumentError
 
 __all__ = ["BACKENDS", "TSU", "BackendUnavailableError", "BatchedTSU", "SimTSU", "make_tsu"]
 
 BACKENDS = ("sim", "thrml")
-
-
-class BackendUnavailableError(TsdError):
-    """A TSU backend whose optional dependencies are not installed."""
 
 
 @runtime_checkable
@@ -119,17 +115,20 @@ class SimTSU(BatchedTSU):
     def _draw_range(
         self, psi: PsiTopK, start: int, count: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return _core.tsu_draw_many(psi, self.seed, start, count)
+        draws = _core.tsu_draw_many(psi, self.seed, start, count)
+        return draws["tokens"], draws["logq"]
 
     def sample_each(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return _core.tsu_draw_each(list(psis), self.seed, as_steps("steps", steps))
+        draws = _core.tsu_draw_each(list(psis), self.seed, as_steps("steps", steps))
+        return draws["tokens"], draws["logq"]
 
     def sample_chains(
         self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return _core.tsu_draw_chains(list(chains), self.seed, as_steps("steps", steps))
+        draws = _core.tsu_draw_chains(list(chains), self.seed, as_steps("steps", steps))
+        return draws["tokens"], draws["logq"]
 
 
 def make_tsu(backend: str, seed: int) -> TSU:

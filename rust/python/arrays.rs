@@ -1,15 +1,15 @@
-//! Borrowing numpy arrays as slices, with an error that names the argument. Multi-dimensional
-//! arrays are read in row-major order whatever their memory layout: borrowed when
-//! C-contiguous, copied in row-major order otherwise (Fortran order, strided views), so a
-//! layout is never misread.
+//! Borrowing numpy arrays as slices (with an error that names the argument), and returning
+//! named columns as a dict of numpy arrays. Multi-dimensional arrays are read in row-major
+//! order whatever their memory layout: borrowed when C-contiguous, copied in row-major order
+//! otherwise (Fortran order, strided views), so a layout is never misread.
 
 use std::borrow::Cow;
 
 use numpy::ndarray::Dimension;
 use numpy::{Element, PyReadonlyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::PyResult;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use super::errors::argument_error;
 use crate::error::ArgumentError;
 
 /// A contiguous 1-D array as a slice.
@@ -19,7 +19,7 @@ pub(crate) fn slice<'a, T: Element>(
 ) -> PyResult<&'a [T]> {
     array
         .as_slice()
-        .map_err(|_| argument_error(&ArgumentError::new(field, "must be a contiguous 1-D array")))
+        .map_err(|_| ArgumentError::new(field, "must be a contiguous 1-D array").into())
 }
 
 /// The elements of an array in row-major (C) order.
@@ -37,4 +37,16 @@ pub(crate) fn rows<'a, T: Element + Clone>(
     array: &'a PyReadonlyArray2<'_, T>,
 ) -> (Cow<'a, [T]>, usize) {
     (row_major(array), array.shape()[1])
+}
+
+/// A dict of named columns, in the given order (`polars.DataFrame(columns)` reads it as is).
+pub(crate) fn columns<'py, const N: usize>(
+    py: Python<'py>,
+    named: [(&str, Bound<'py, PyAny>); N],
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (name, column) in named {
+        dict.set_item(name, column)?;
+    }
+    Ok(dict)
 }

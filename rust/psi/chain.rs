@@ -9,7 +9,7 @@
 //! sampling through these conditionals, and the verifier checks position i against the one
 //! the drawn x_{i−1} selects.
 
-use crate::error::{ArgumentError, PsiValidationError, TsdError};
+use crate::error::{ArgumentError, PsiValidationError};
 use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
 
 /// Longest chain a payload may describe (matches the longest block the verifier takes).
@@ -246,59 +246,6 @@ impl PsiChain {
     }
 }
 
-/// B chains from row-major batches of crafted positions: `ids` B × L × K, `codes`
-/// B × [`code_rows`]`(L, K)` × K, `scales` and `eps` B × L. Every length is checked, with
-/// checked arithmetic, before anything is sliced; a bad field is named.
-#[allow(clippy::too_many_arguments)]
-pub fn chains_from_batch(
-    vocab: u32,
-    tau: f32,
-    [batch, length, k]: [usize; 3],
-    ids: &[u32],
-    codes: &[u8],
-    scales: &[f32],
-    eps: &[f32],
-) -> Result<Vec<PsiChain>, TsdError> {
-    let per_ids = length.checked_mul(k);
-    let per_codes = length
-        .checked_sub(1)
-        .map_or(Some(0), |rest| rest.checked_mul(k.checked_add(1)?))
-        .and_then(|rows| rows.checked_add(1)?.checked_mul(k));
-    for (field, per, got) in [
-        ("ids", per_ids, ids.len()),
-        ("codes", per_codes, codes.len()),
-        ("scales", Some(length), scales.len()),
-        ("eps", Some(length), eps.len()),
-    ] {
-        if per.and_then(|per| per.checked_mul(batch)) != Some(got) {
-            return Err(ArgumentError::new(
-                field,
-                format!(
-                    "has {got} values; {batch} chains of L = {length}, K = {k} need \
-                     {batch} × {} (ids L × K, codes (1 + (L − 1)(K + 1)) × K, scales and eps L)",
-                    per.map_or_else(|| "too many".to_string(), |per| per.to_string())
-                ),
-            )
-            .into());
-        }
-    }
-    let (per_ids, per_codes) = (length * k, codes.len() / batch.max(1));
-    (0..batch)
-        .map(|b| {
-            PsiChain::new(
-                vocab,
-                k,
-                tau,
-                ids[b * per_ids..(b + 1) * per_ids].to_vec(),
-                codes[b * per_codes..(b + 1) * per_codes].to_vec(),
-                scales[b * length..(b + 1) * length].to_vec(),
-                eps[b * length..(b + 1) * length].to_vec(),
-            )
-            .map_err(TsdError::from)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,38 +272,6 @@ mod tests {
         assert_eq!(conditionals[1].codes(), &[4, 5]);
         assert_eq!(conditionals[2].codes(), &[12, 13]);
         assert_eq!(conditionals[2].ids(), &[2, 5]);
-    }
-
-    #[test]
-    fn batches_are_sliced_only_after_every_length_is_checked() {
-        let one = chain(2).unwrap();
-        let two_ids = [one.all_ids(), one.all_ids()].concat();
-        let two_codes = [one.all_codes(), one.all_codes()].concat();
-        let chains = chains_from_batch(
-            6,
-            1.0,
-            [2, 2, 2],
-            &two_ids,
-            &two_codes,
-            &[0.1; 4],
-            &[0.05; 4],
-        )
-        .unwrap();
-        assert_eq!(chains, vec![one.clone(), one.clone()]);
-        let field = |result: Result<Vec<PsiChain>, TsdError>| match result {
-            Err(TsdError::Argument(a)) => a.field,
-            other => panic!("{other:?}"),
-        };
-        let batch = |shape, scales: &[f32]| {
-            chains_from_batch(6, 1.0, shape, &two_ids, &two_codes, scales, &[0.05; 4])
-        };
-        assert_eq!(field(batch([2, 2, 2], &[0.1; 2])), "scales");
-        assert_eq!(field(batch([3, 2, 2], &[0.1; 6])), "ids");
-        assert_eq!(field(batch([0, usize::MAX, usize::MAX], &[])), "ids");
-        assert_eq!(
-            chains_from_batch(6, 1.0, [0, 3, 2], &[], &[], &[], &[]),
-            Ok(vec![])
-        );
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! A draw reads two words: `unit(w0)` picks a slot by inverse CDF over the K slot masses and
 //! the tail mass (V − K)·ε, in that order; for the tail slot, `below(w1, V − K)` picks which of
 //! the V − K tokens outside the top-K set, uniformly.
+//!
+//! [`chain`] samples chain payloads ancestrally; `search` is the inverse-CDF search both use.
+
+pub mod chain;
+pub(crate) mod search;
 
 use rayon::prelude::*;
 
@@ -12,7 +17,7 @@ use crate::fmap::LogqTable;
 use crate::limits::{column_len, in_chunks, reserve, step_range};
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_TSU};
-use crate::search::GuidedCdf;
+use search::GuidedCdf;
 
 /// A ψ prepared for repeated draws: the inverse-CDF table and the log q table.
 #[derive(Debug, Clone)]
@@ -86,33 +91,6 @@ impl Sampler {
     }
 }
 
-/// One draw per payload, payload b at step `steps[b]` of `seed`, each step checked against the
-/// one rule of [`crate::limits`]: (tokens, log q).
-pub fn draw_each(
-    psis: &[&PsiTopK],
-    seed: u64,
-    steps: &[u64],
-) -> Result<(Vec<u32>, Vec<f64>), ArgumentError> {
-    if steps.len() != psis.len() {
-        return Err(ArgumentError::new(
-            "steps",
-            format!(
-                "{} payloads need as many steps, got {}",
-                psis.len(),
-                steps.len()
-            ),
-        ));
-    }
-    for &step in steps {
-        step_range("steps", step, 1)?;
-    }
-    Ok(psis
-        .par_iter()
-        .zip(steps)
-        .map(|(psi, &step)| Sampler::new(psi).draw(rng::words(seed, STREAM_TSU, step)))
-        .unzip())
-}
-
 /// The simulated TSU for one seed: its draw for step s depends only on (seed, s).
 #[derive(Debug, Clone, Copy)]
 pub struct SimTsu {
@@ -127,31 +105,63 @@ impl SimTsu {
     pub fn draw(&self, sampler: &Sampler, step: u64) -> (u32, f64) {
         sampler.draw(rng::words(self.seed, STREAM_TSU, step))
     }
+}
 
-    /// Draws steps `start..start + count`: (tokens, log q). `count` is bounded by
-    /// [`MAX_STEPS_PER_CALL`](crate::limits::MAX_STEPS_PER_CALL) and checked before anything is
-    /// allocated; `between_chunks` runs between chunks of the loop.
-    pub fn draw_range<E: From<TsdError>>(
-        &self,
-        sampler: &Sampler,
-        start: u64,
-        count: u64,
-        between_chunks: impl FnMut() -> Result<(), E>,
-    ) -> Result<(Vec<u32>, Vec<f64>), E> {
-        let range = step_range("start_step", start, count).map_err(TsdError::from)?;
-        let len = column_len("count", count).map_err(TsdError::from)?;
-        let mut tokens = reserve("tokens", len).map_err(TsdError::from)?;
-        let mut logq = reserve("logq", len).map_err(TsdError::from)?;
-        in_chunks(range, between_chunks, |chunk_start, chunk_len| {
-            for step in chunk_start..chunk_start + chunk_len as u64 {
-                let (token, lq) = self.draw(sampler, step);
-                tokens.push(token);
-                logq.push(lq);
-            }
-            Ok(())
-        })?;
-        Ok((tokens, logq))
+/// Tokens and their log q, one entry per draw (a chain batch: B × L, row-major).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draws {
+    pub tokens: Vec<u32>,
+    pub logq: Vec<f64>,
+}
+
+/// SimTSU draws of one payload for steps `start..start + count` of `seed`. `count` is bounded
+/// by [`MAX_STEPS_PER_CALL`](crate::limits::MAX_STEPS_PER_CALL) and checked before anything is
+/// allocated; `between_chunks` runs between chunks of the loop.
+pub fn draw_range<E: From<TsdError>>(
+    psi: &PsiTopK,
+    seed: u64,
+    start: u64,
+    count: u64,
+    between_chunks: impl FnMut() -> Result<(), E>,
+) -> Result<Draws, E> {
+    let range = step_range("start_step", start, count).map_err(TsdError::from)?;
+    let len = column_len("count", count).map_err(TsdError::from)?;
+    let mut tokens = reserve("tokens", len).map_err(TsdError::from)?;
+    let mut logq = reserve("logq", len).map_err(TsdError::from)?;
+    let (tsu, sampler) = (SimTsu::new(seed), Sampler::new(psi));
+    in_chunks(range, between_chunks, |chunk_start, chunk_len| {
+        for step in chunk_start..chunk_start + chunk_len as u64 {
+            let (token, lq) = tsu.draw(&sampler, step);
+            tokens.push(token);
+            logq.push(lq);
+        }
+        Ok(())
+    })?;
+    Ok(Draws { tokens, logq })
+}
+
+/// One SimTSU draw per payload, payload b at step `steps[b]` of `seed`, in parallel; each step
+/// is checked against the one rule of [`crate::limits`].
+pub fn draw_each(psis: &[&PsiTopK], seed: u64, steps: &[u64]) -> Result<Draws, ArgumentError> {
+    if steps.len() != psis.len() {
+        return Err(ArgumentError::new(
+            "steps",
+            format!(
+                "{} payloads need as many steps, got {}",
+                psis.len(),
+                steps.len()
+            ),
+        ));
     }
+    for &step in steps {
+        step_range("steps", step, 1)?;
+    }
+    let (tokens, logq) = psis
+        .par_iter()
+        .zip(steps)
+        .map(|(psi, &step)| Sampler::new(psi).draw(rng::words(seed, STREAM_TSU, step)))
+        .unzip();
+    Ok(Draws { tokens, logq })
 }
 
 #[cfg(test)]
@@ -219,27 +229,29 @@ mod tests {
         let psi = PsiTopK::new(9, vec![2, 5], vec![10, 20], 0.1, 1.0, 0.05).unwrap();
         let sampler = Sampler::new(&psi);
         let tsu = SimTsu::new(3);
-        let (tokens, logq) = tsu
-            .draw_range::<TsdError>(&sampler, 100, 64, uninterrupted)
-            .unwrap();
+        let draws = draw_range::<TsdError>(&psi, 3, 100, 64, uninterrupted).unwrap();
         for i in 0..64 {
-            assert_eq!((tokens[i], logq[i]), tsu.draw(&sampler, 100 + i as u64));
+            assert_eq!(
+                (draws.tokens[i], draws.logq[i]),
+                tsu.draw(&sampler, 100 + i as u64)
+            );
         }
         let field = |err: TsdError| match err {
             TsdError::Argument(a) => a.field,
             other => panic!("{other:?}"),
         };
-        let draw = |start, count| tsu.draw_range::<TsdError>(&sampler, start, count, uninterrupted);
+        let draw = |start, count| draw_range::<TsdError>(&psi, 3, start, count, uninterrupted);
         assert_eq!(field(draw(u64::MAX, 1).unwrap_err()), "start_step");
         assert_eq!(field(draw(0, 10_000_000_000).unwrap_err()), "count");
         assert_eq!(field(draw(0, 1 << 62).unwrap_err()), "count");
-        assert_eq!(draw(LAST_STEP, 1).unwrap().0.len(), 1);
+        assert_eq!(draw(LAST_STEP, 1).unwrap().tokens.len(), 1);
     }
 
     #[test]
     fn draw_each_is_single_draws_and_keeps_the_step_rule() {
         let psi = PsiTopK::new(9, vec![2, 5], vec![10, 20], 0.1, 1.0, 0.05).unwrap();
-        let (tokens, logq) = draw_each(&[&psi, &psi], 4, &[7, LAST_STEP]).unwrap();
+        let draws = draw_each(&[&psi, &psi], 4, &[7, LAST_STEP]).unwrap();
+        let (tokens, logq) = (draws.tokens, draws.logq);
         let sampler = Sampler::new(&psi);
         assert_eq!((tokens[0], logq[0]), SimTsu::new(4).draw(&sampler, 7));
         assert_eq!(

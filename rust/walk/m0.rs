@@ -5,7 +5,7 @@
 use crate::error::{AllocationError, TsdError};
 use crate::limits::{column_len, in_chunks, reserve, step_range};
 use crate::psi::PsiTopK;
-use crate::step::{for_each_step, StepOutcome, StepTables};
+use crate::verify::step::{for_each_step, StepOutcome, StepTables};
 
 /// Per-step columns of an M0 run.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -4,11 +4,11 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use super::convert::{bytes_like, integer, integers, real, token_ids};
-use super::errors::{to_py, validation_error, PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
+use super::{codes_from, ids_from, vocab_from};
 use crate::fmap::{dense_logq, logq_for_ids};
-use crate::psi::{PsiTopK, MAX_VOCAB};
-use crate::wire;
+use crate::psi::PsiTopK;
+use crate::python::convert::{bytes_like, real, token_ids};
+use crate::wire::topk as wire;
 
 /// Top-K proposal payload ψ: sorted token ids, 8-bit score codes, score step `scale`,
 /// temperature `tau` and per-token tail probability `eps` over `vocab` tokens.
@@ -16,34 +16,6 @@ use crate::wire;
 #[derive(Clone, PartialEq)]
 pub struct PyPsiTopK {
     pub(crate) inner: PsiTopK,
-}
-
-pub(crate) fn vocab_from(vocab: &Bound<'_, PyAny>) -> PyResult<u32> {
-    let out_of_range = |got: String| {
-        PsiVocabError::new_err(format!("vocab must be in 1..={MAX_VOCAB}, got {got}"))
-    };
-    let value: u32 = integer(vocab, "vocab", out_of_range)?;
-    if (1..=MAX_VOCAB).contains(&value) {
-        Ok(value)
-    } else {
-        Err(out_of_range(value.to_string()))
-    }
-}
-
-pub(crate) fn ids_from(ids: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<u32>> {
-    integers(ids, field, |position, id| {
-        PsiIdOutOfRangeError::new_err(format!(
-            "{field}: id {id} at position {position} is not a valid token id"
-        ))
-    })
-}
-
-pub(crate) fn codes_from(codes: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<u8>> {
-    integers(codes, field, |position, code| {
-        PsiCodeError::new_err(format!(
-            "{field}: code {code} at position {position} is outside 0..=255"
-        ))
-    })
 }
 
 #[pymethods]
@@ -65,17 +37,16 @@ impl PyPsiTopK {
             real(scale, "scale")? as f32,
             real(tau, "tau")? as f32,
             real(eps, "eps")? as f32,
-        )
-        .map_err(|err| validation_error(&err))?;
+        )?;
         Ok(Self { inner })
     }
 
     /// Decodes and validates a wire payload from any bytes-like object.
     #[staticmethod]
     fn from_bytes(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        wire::decode(&bytes_like(data, "data")?)
-            .map(|inner| Self { inner })
-            .map_err(to_py)
+        Ok(Self {
+            inner: wire::decode(&bytes_like(data, "data")?)?,
+        })
     }
 
     /// The versioned, checksummed wire encoding (see docs/PSI_FORMAT.md).
@@ -89,9 +60,7 @@ impl PyPsiTopK {
         py: Python<'py>,
         tokens: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        logq_for_ids(&self.inner, &token_ids(tokens, "tokens")?)
-            .map(|values| values.into_pyarray(py))
-            .map_err(|err| to_py(err.into()))
+        Ok(logq_for_ids(&self.inner, &token_ids(tokens, "tokens")?)?.into_pyarray(py))
     }
 
     /// log q over the whole vocabulary.
