@@ -63,6 +63,7 @@ def test_from_bytes_accepts_any_bytes_like_object() -> None:
     data = PSI.to_bytes()
     for view in (bytearray(data), memoryview(data), np.frombuffer(data, np.uint8)):
         assert PsiTopK.from_bytes(view) == PSI
+        assert _core.decode_any(view) == PSI
 
 
 def test_encoded_sizes_are_only_given_for_valid_headers() -> None:
