@@ -5,7 +5,7 @@ import pytest
 
 from tests import kn_reference
 from tests.conftest import SHAKESPEARE
-from tsd import errors
+from tsd import _core, errors
 from tsd.ngram import CharVocab, NgramLM, split_corpus
 
 TEXT = (
@@ -50,6 +50,17 @@ def test_bad_orders_and_histories_are_named() -> None:
     model = NgramLM.train(TEXT, vocab, 2)
     with pytest.raises(errors.InvalidArgumentError, match="context"):
         model.logprobs_batch([np.array([vocab.size], dtype=np.uint32)])
+
+
+def test_huge_vocabularies_and_batches_fail_before_allocating() -> None:
+    tokens = np.array([0, 1, 0], dtype=np.uint32)
+    with pytest.raises(errors.InvalidArgumentError, match="vocab"):
+        _core.NgramModel.train(tokens, 2**32 - 1, 1)
+    # At the largest vocabulary a million empty histories would need 134 TB of rows.
+    model = _core.NgramModel.train(tokens, 2**24, 1)
+    with pytest.raises(MemoryError, match="logprobs"):
+        model.logprobs_batch(tokens, np.zeros(10**6 + 1, dtype=np.uint64))
+    assert model.logprobs_batch(tokens, np.array([0, 1], dtype=np.uint64)).shape == (1, 2**24)
 
 
 def test_split_keeps_the_tail_for_prompts() -> None:

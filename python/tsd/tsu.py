@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd import _core
-from tsd._checks import MAX_U64, check_int, check_seed
-from tsd._core import PsiChain, PsiTopK
+from tsd._checks import MAX_U64, as_steps, check_int, check_seed
+from tsd._core import MAX_STEPS_PER_CALL, PsiChain, PsiTopK
 from tsd.errors import BackendUnavailableError, InvalidArgumentError
 
 __all__ = ["BACKENDS", "TSU", "BackendUnavailableError", "BatchedTSU", "SimTSU", "make_tsu"]
@@ -98,7 +98,7 @@ class BatchedTSU(ABC):
         self, psi: PsiTopK, start_step: int, count: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         start = check_int("start_step", start_step, 0, MAX_U64)
-        n = check_int("count", count, 0)
+        n = check_int("count", count, 0, MAX_STEPS_PER_CALL)
         if start + n > MAX_U64:
             raise InvalidArgumentError(
                 f"start_step: start_step {start} + {n} steps overflows a 64-bit step counter"
@@ -121,15 +121,13 @@ class SimTSU(BatchedTSU):
     def sample_each(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        draws = _core.tsu_draw_each(list(psis), self.seed, np.ascontiguousarray(steps, np.uint64))
+        draws = _core.tsu_draw_each(list(psis), self.seed, as_steps("steps", steps))
         return draws["tokens"], draws["logq"]
 
     def sample_chains(
         self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        draws = _core.tsu_draw_chains(
-            list(chains), self.seed, np.ascontiguousarray(steps, np.uint64)
-        )
+        draws = _core.tsu_draw_chains(list(chains), self.seed, as_steps("steps", steps))
         return draws["tokens"], draws["logq"]
 
 

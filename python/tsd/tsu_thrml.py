@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tsd._checks import as_steps
 from tsd._core import PsiChain, PsiTopK
 from tsd.errors import TsdError
 from tsd.tsu import BatchedTSU
@@ -230,13 +231,13 @@ class ThrmlTSU(BatchedTSU):
     def sample_each(
         self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return self._draw(list(psis), np.ascontiguousarray(steps, dtype=np.uint64))
+        return self._draw(list(psis), as_steps("steps", steps))
 
     def sample_chains(
         self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         chains = list(chains)
-        steps = np.ascontiguousarray(steps, dtype=np.uint64)
+        steps = as_steps("steps", steps, max((chain.L for chain in chains), default=1))
         if len(steps) != len(chains):
             raise ThrmlError(f"steps: {len(chains)} chains need as many steps, got {len(steps)}")
         shapes = {(chain.L, chain.K) for chain in chains}
