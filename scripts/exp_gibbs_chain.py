@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def experiment(args: argparse.Namespace) -> int:
     try:
-        from tsd.tsu_thrml import sample_undirected_chain  # noqa: PLC0415  (optional: JAX)
+        from tsd.tsu.thrml import sample_undirected_chain  # noqa: PLC0415  (optional: JAX)
     except ImportError as exc:
         raise BackendUnavailableError(str(exc)) from None
     chain = make_chain(args.vocab, args.L, args.K, args.coupling, args.tail_share, args.seed)

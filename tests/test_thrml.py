@@ -16,7 +16,8 @@ from tsd.experiments import run_m0, run_m1
 from tsd.psi import PsiTopK, craft_psi_from_p
 from tsd.stats import chi2_gof
 from tsd.targets import make_p
-from tsd.tsu import SimTSU, make_tsu
+from tsd.tsu import make_tsu
+from tsd.tsu.sim import SimTSU
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("thrml") is None,
@@ -105,6 +106,8 @@ def chi2_gof_pooled(stat: float, dof: int) -> float:
 class CoarseTSU(SimTSU):
     """A backend whose realised distribution is visibly not F(ψ): it samples a ψ whose score
     codes keep only their top two bits, and reports that distribution honestly."""
+
+    realises_f_psi = False
 
     def coarse(self, psi: PsiTopK) -> PsiTopK:
         codes = (psi.codes & 0b1100_0000).tolist()

@@ -14,7 +14,7 @@ from tsd.errors import InvalidArgumentError
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps, topk_mass
 from tsd.stats import chi2_gof
 from tsd.targets import Categorical, make_p, make_zipf
-from tsd.tsu import TSU, SimTSU, make_tsu
+from tsd.tsu import TSU, make_tsu
 
 PGen = Literal["dirichlet", "zipf"]
 ProgressCallback = Callable[[int], None]
@@ -56,7 +56,7 @@ def m0_chunk(
 ) -> M0Chunk:
     """Steps start .. start + count − 1 at one fixed target: the fused Rust loop for the
     simulated TSU, else the backend's batched draws verified against what it realises."""
-    if isinstance(backend, SimTSU):
+    if backend.realises_f_psi:
         return _core.m0_run(logp, psi, seed, start, count)
     tokens, logq = backend.sample_many(psi, start, count)
     _, proposed, logq, accepted, emitted = _core.verify_external(

@@ -19,7 +19,7 @@ from tsd.experiments.m0 import ProgressCallback, chunked, m0_chunk
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps
 from tsd.stats import chi2_gof
 from tsd.targets import Bigram, bigram_from_corpus, make_bigram, stationary
-from tsd.tsu import TSU, SimTSU, make_tsu
+from tsd.tsu import TSU, make_tsu
 
 TelemetryMode = Literal["steps", "aggregate"]
 FIXED_CONTEXTS = 4
@@ -129,10 +129,10 @@ def _walk_external(
     parts: list[list[NDArray[Any]]] = [[] for _ in names]
     context = initial
     for step in range(steps):
-        token, logq = backend.sample_each([psis[context]], np.array([step], dtype=np.uint64))
+        draws = backend.draw([psis[context]], np.array([step], dtype=np.uint64))
         row = slice(context, context + 1)
         verdict = _core.verify_external(
-            target.logp[row], realised[row], token[None, :], logq[None, :], seed, step, 0, False
+            target.logp[row], realised[row], draws.tokens, draws.logq, seed, step, 0, False
         )
         # The single-row call reports context 0; the walk's context is `context`.
         _, proposed, returned_logq, accepted, emitted = verdict
@@ -207,7 +207,7 @@ def run_m1(
     backend = make_tsu(tsu, run_seed)
     frame: pl.DataFrame | None = None
     columns: dict[str, NDArray[Any]] | None = None
-    if not isinstance(backend, SimTSU):
+    if not backend.realises_f_psi:
         columns = _walk_external(backend, target, psis, run_seed, n_steps, initial, progress)
     elif telemetry == "steps":
         columns = _walk_steps(chain, run_seed, n_steps, initial, progress)
