@@ -6,7 +6,7 @@ import pytest
 from tests import kn_reference
 from tests.conftest import SHAKESPEARE
 from tsd import errors
-from tsd.ngram import CharVocab, NgramLM, split_corpus
+from tsd.models import CharVocab, NgramLM, split_corpus
 
 TEXT = (
     "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. "
@@ -71,3 +71,42 @@ def test_higher_order_predicts_held_out_text_better() -> None:
         lp = NgramLM.train(train, vocab, order).logprobs_batch(histories)
         bits[order] = -lp[np.arange(5000), ids[1:]].mean() / np.log(2)
     assert bits[6] < bits[2] - 1.0, bits
+
+
+def test_a_session_extends_scores_and_rolls_back() -> None:
+    vocab = CharVocab.from_text(TEXT)
+    model = NgramLM.train(TEXT, vocab, 3)
+    prompts = [vocab.encode("First"), vocab.encode("All")]
+    session = model.start(prompts)
+    scores = session.extend([1, 0], [vocab.encode(": S"), vocab.encode("")])
+    np.testing.assert_array_equal(scores.offsets, [0, 4, 5])
+    histories = [vocab.encode(t) for t in ("All", "All:", "All: ", "All: S", "First")]
+    expected = model.logprobs_batch(histories)
+    positions = np.arange(5)
+    np.testing.assert_array_equal(scores.rows(positions), expected)
+    tokens = vocab.encode(": Sp")
+    np.testing.assert_array_equal(
+        scores.token_logp(positions[:4], tokens), expected[np.arange(4), tokens]
+    )
+    session.rollback([1], [2])
+    np.testing.assert_array_equal(session.tokens(1), vocab.encode("All:"))
+    session.extend([1], [vocab.encode("z")])
+    np.testing.assert_array_equal(session.tokens(1), vocab.encode("All:z"))
+    np.testing.assert_array_equal(session.tokens(0), vocab.encode("First"))
+
+
+def test_a_session_rejects_what_it_cannot_hold() -> None:
+    vocab = CharVocab.from_text(TEXT)
+    session = NgramLM.train(TEXT, vocab, 2).start([vocab.encode("All")])
+    with pytest.raises(errors.InvalidArgumentError, match="counts"):
+        session.rollback([0], [4])
+    with pytest.raises(errors.InvalidArgumentError, match="blocks"):
+        session.extend([0], [[vocab.size]])
+    with pytest.raises(errors.InvalidArgumentError, match="blocks"):
+        session.extend([0], [])
+
+
+def test_decode_is_encode_reversed() -> None:
+    vocab = CharVocab.from_text(TEXT)
+    assert vocab.decode(vocab.encode(TEXT)) == TEXT
+    assert vocab.decode([]) == ""

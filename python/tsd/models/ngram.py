@@ -1,59 +1,17 @@
-"""Character n-gram language models (interpolated Kneser–Ney, trained in Rust) and the
-character vocabulary they share."""
+"""Character n-gram language models (interpolated Kneser–Ney, trained in Rust): a stateless
+scorer for drafting and, through `start`, a session for decoding as a target."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tsd import _core
 from tsd._checks import check_int
-from tsd.errors import CorpusError, InvalidArgumentError
+from tsd.models.session import History, RecomputingSession
+from tsd.models.vocab import CharVocab
 
-History = NDArray[np.uint32]
-
-
-class LanguageModel(Protocol):
-    """What speculative decoding needs of a model: next-token log-probabilities."""
-
-    @property
-    def vocab_size(self) -> int: ...
-
-    def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
-        """ln p(· | history) for each history: shape (len(histories), vocab_size)."""
-        ...
-
-
-@dataclass(frozen=True)
-class CharVocab:
-    """The sorted distinct characters of a text; ids are positions in that order."""
-
-    symbols: tuple[str, ...]
-
-    @classmethod
-    def from_text(cls, text: str) -> "CharVocab":
-        if len(set(text)) < 2:
-            raise CorpusError("corpus: a vocabulary needs at least two distinct characters")
-        return cls(tuple(sorted(set(text))))
-
-    @property
-    def size(self) -> int:
-        return len(self.symbols)
-
-    def encode(self, text: str, what: str = "text") -> History:
-        """Ids of `text`; a character outside the vocabulary is an error naming it."""
-        index = {symbol: i for i, symbol in enumerate(self.symbols)}
-        try:
-            return np.fromiter((index[c] for c in text), dtype=np.uint32, count=len(text))
-        except KeyError as exc:
-            raise InvalidArgumentError(
-                f"{what}: character {exc.args[0]!r} is not in the corpus vocabulary"
-            ) from None
-
-    def decode(self, ids: Sequence[int] | NDArray[np.integer]) -> str:
-        return "".join(self.symbols[int(i)] for i in ids)
+__all__ = ["NgramLM"]
 
 
 class NgramLM:
@@ -81,6 +39,11 @@ class NgramLM:
     def __repr__(self) -> str:
         return f"NgramLM(order={self.order}, vocab={self.vocab_size})"
 
+    def start(self, prompts: Sequence[History]) -> RecomputingSession:
+        """A decoding session over `prompts`: the model has no cache, so it rescores the last
+        order − 1 tokens of each history it is asked about."""
+        return RecomputingSession(self, prompts)
+
     def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
         # Only the last order − 1 tokens matter; send no more than that across the boundary.
         keep = self.order - 1
@@ -93,11 +56,3 @@ class NgramLM:
     def logprobs(self, history: History) -> NDArray[np.float64]:
         """ln p(· | history) for one history."""
         return np.asarray(self.logprobs_batch([history])[0], dtype=np.float64)
-
-
-def split_corpus(text: str, heldout_fraction: float = 0.1) -> tuple[str, str]:
-    """(training split, held-out split): the last `heldout_fraction` of the text is held out."""
-    if not 0.0 < heldout_fraction < 1.0:
-        raise InvalidArgumentError(f"heldout_fraction: must be in (0, 1), got {heldout_fraction}")
-    cut = int(len(text) * (1.0 - heldout_fraction))
-    return text[:cut], text[cut:]
