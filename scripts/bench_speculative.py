@@ -1,5 +1,5 @@
 """Speculative-decoding benchmark: plain sampling from the target vs block drafting through ψ,
-one top-K ψ per draft token ("speculative") or one chain ψ per block ("chain").
+one top-K ψ per draft token ("token") or one chain ψ per block ("chain").
 
   python scripts/bench_speculative.py --method all --L 1 2 3 4 --target-order 6 \\
       --draft-order 2 --corpus ../shared/data/tinyshakespeare.txt --prompts 20 \\
@@ -32,7 +32,9 @@ from tsd.cli import (
     run_command,
 )
 from tsd.console import print_rows_table
+from tsd.drafters import DRAFTERS
 from tsd.experiments.speculative import (
+    METHODS,
     BenchConfig,
     config_dict,
     default_corpus,
@@ -44,7 +46,6 @@ from tsd.plots import tokens_per_call
 SHAKESPEARE = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tinyshakespeare.txt"
 )
-METHODS = ("baseline", "speculative", "chain")
 MEDIAN_COLUMNS = (
     "tokens_per_sec", "acceptance_rate", "alpha", "avg_tokens_per_step",
     "closed_form_tokens_per_step", "target_calls_per_token", "tsu_calls_per_target_call",
@@ -114,7 +115,7 @@ def bench(args: argparse.Namespace) -> int:
         print(
             f"note: dropped {setup.dropped_chars} prompt characters outside the corpus vocabulary"
         )
-    drafted = sum(method in config.methods for method in ("speculative", "chain"))
+    drafted = sum(method in config.methods for method in DRAFTERS)
     per_run = ("baseline" in config.methods) + len(config.blocks) * drafted
     columns = (TextColumn("measurements"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -135,9 +136,9 @@ def bench(args: argparse.Namespace) -> int:
         .sort("method", "L", nulls_last=False)
     )
     png = out.with_suffix(".png")
-    speculative = medians.filter(pl.col("method") == "speculative")
+    token = medians.filter(pl.col("method") == "token")
     chain = medians.filter(pl.col("method") == "chain")
-    if speculative.height:
+    if token.height:
         title = (
             f"{setup.target!r} target, {setup.draft!r} draft, K={config.K}"
             f" (chain K={config.chain_K})"
@@ -150,9 +151,9 @@ def bench(args: argparse.Namespace) -> int:
         telemetry.atomic_write(
             png,
             lambda tmp: tokens_per_call(
-                speculative["L"].to_numpy(),
-                speculative["avg_tokens_per_step"].to_numpy(),
-                speculative["closed_form_tokens_per_step"].to_numpy(),
+                token["L"].to_numpy(),
+                token["avg_tokens_per_step"].to_numpy(),
+                token["closed_form_tokens_per_step"].to_numpy(),
                 title,
                 tmp,
                 chain=chain_points,
