@@ -47,13 +47,14 @@ SHAKESPEARE = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tinyshakespeare.txt"
 )
 MEDIAN_COLUMNS = (
-    "tokens_per_sec", "acceptance_rate", "alpha", "avg_tokens_per_step",
-    "closed_form_tokens_per_step", "target_calls_per_token", "tsu_calls_per_target_call",
-    "psi_bytes_per_token", "proposed", "accepted", "rejections",
+    "tokens_per_sec", "acceptance_rate", "mean_acceptance_length", "alpha",
+    "tokens_per_target_call", "closed_form_tokens_per_target_call", "target_calls_per_token",
+    "tsu_calls_per_target_call", "psi_bytes_per_token", "num_draft_tokens", "num_accepted_tokens",
+    "rejections",
 )  # fmt: skip
 SHOWN = {
     "method": "method", "L": "L", "tokens_per_sec": "tok/s", "alpha": "α",
-    "avg_tokens_per_step": "tok/call", "closed_form_tokens_per_step": "closed form",
+    "tokens_per_target_call": "tok/call", "closed_form_tokens_per_target_call": "closed form",
     "target_calls_per_token": "calls/tok", "tsu_calls_per_target_call": "TSU calls/call",
     "psi_bytes_per_token": "ψ B/tok",
 }  # fmt: skip
@@ -144,7 +145,7 @@ def bench(args: argparse.Namespace) -> int:
             f" (chain K={config.chain_K})"
         )
         chain_points = (
-            (chain["L"].to_numpy(), chain["avg_tokens_per_step"].to_numpy())
+            (chain["L"].to_numpy(), chain["tokens_per_target_call"].to_numpy())
             if chain.height
             else None
         )
@@ -152,8 +153,8 @@ def bench(args: argparse.Namespace) -> int:
             png,
             lambda tmp: tokens_per_call(
                 token["L"].to_numpy(),
-                token["avg_tokens_per_step"].to_numpy(),
-                token["closed_form_tokens_per_step"].to_numpy(),
+                token["tokens_per_target_call"].to_numpy(),
+                token["closed_form_tokens_per_target_call"].to_numpy(),
                 title,
                 tmp,
                 chain=chain_points,

@@ -52,12 +52,12 @@ def _generation_digests() -> dict[str, Any]:
             "counters": [
                 stats.tokens,
                 stats.target_calls,
-                stats.proposed,
-                stats.accepted,
+                stats.num_draft_tokens,
+                stats.num_accepted_tokens,
                 stats.psi_bytes,
                 stats.tsu_calls,
-                stats.reached_by_position,
-                stats.accepted_by_position,
+                list(stats.reached_by_position),
+                list(stats.num_accepted_tokens_per_pos),
             ],
         }
     return out

@@ -217,7 +217,7 @@ def test_a_one_token_chain_drafts_exactly_like_per_token_drafting() -> None:
     )  # fmt: skip
     for a, b in zip(token.outputs, chain.outputs, strict=True):
         np.testing.assert_array_equal(a, b)
-    assert token.stats.accepted == chain.stats.accepted
+    assert token.stats.num_accepted_tokens == chain.stats.num_accepted_tokens
     # The chain carries one more byte per round: its L.
     assert chain.stats.psi_bytes - token.stats.psi_bytes == chain.stats.target_calls
 

@@ -13,12 +13,13 @@ seed, on the TSU stream for the draft and the verifier stream for the verdict.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd import _core
+from tsd import _core, metrics
 from tsd._checks import check_int, check_seed
 from tsd.drafters import Drafter
 from tsd.errors import InvalidArgumentError
@@ -27,34 +28,72 @@ from tsd.models.session import History, SessionModel, check_prompts
 SEQUENCE_SHIFT = 40
 
 
-@dataclass
+@dataclass(frozen=True)
 class GenerationStats:
-    """Counters of one generation run (over all its sequences)."""
+    """Counters of one generation run over all its sequences, named as in `tsd.metrics`: a
+    draft is one sequence's L-token block, verified by one target call."""
 
-    tokens: int = 0
-    target_calls: int = 0
-    proposed: int = 0
-    accepted: int = 0
-    rejections: int = 0
-    psi_bytes: int = 0
-    tsu_calls: int = 0
-    reached_by_position: list[int] = field(default_factory=list)
-    accepted_by_position: list[int] = field(default_factory=list)
+    tokens: int
+    target_calls: int
+    num_drafts: int
+    num_draft_tokens: int
+    num_accepted_tokens: int
+    rejections: int
+    psi_bytes: int
+    tsu_calls: int
+    reached_by_position: tuple[int, ...]
+    num_accepted_tokens_per_pos: tuple[int, ...]
 
     @property
     def acceptance_rate(self) -> float:
-        return self.accepted / self.proposed if self.proposed else float("nan")
+        return metrics.acceptance_rate(self.num_accepted_tokens, self.num_draft_tokens)
+
+    @property
+    def mean_acceptance_length(self) -> float:
+        return metrics.mean_acceptance_length(self.num_accepted_tokens, self.num_drafts)
 
     @property
     def alpha(self) -> float:
         """Acceptance per examined draft position (positions after a rejection are never
         examined): the α of Leviathan et al.'s closed form."""
-        reached = sum(self.reached_by_position)
-        return sum(self.accepted_by_position) / reached if reached else float("nan")
+        return metrics.acceptance_rate(
+            sum(self.num_accepted_tokens_per_pos), sum(self.reached_by_position)
+        )
 
     @property
     def tokens_per_call(self) -> float:
+        """Emitted tokens per target call, bonus included."""
         return self.tokens / self.target_calls if self.target_calls else float("nan")
+
+    def position_acceptance(self) -> list[float]:
+        """Acceptance at draft position i among the drafts that reached it."""
+        return [
+            metrics.acceptance_rate(a, r)
+            for a, r in zip(self.num_accepted_tokens_per_pos, self.reached_by_position, strict=True)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counters and the metrics derived from them, JSON-ready."""
+        return {
+            **asdict(self),
+            "reached_by_position": list(self.reached_by_position),
+            "num_accepted_tokens_per_pos": list(self.num_accepted_tokens_per_pos),
+            "acceptance_rate": self.acceptance_rate,
+            "mean_acceptance_length": self.mean_acceptance_length,
+            "alpha": self.alpha,
+            "tokens_per_call": self.tokens_per_call,
+            "position_acceptance": self.position_acceptance(),
+        }
+
+
+class _Tally:
+    """The counters while a run goes on; `stats()` freezes them."""
+
+    def __init__(self, block: int) -> None:
+        self.tokens = self.target_calls = self.drafts = self.draft_tokens = 0
+        self.accepted = self.rejections = self.psi_bytes = self.tsu_calls = 0
+        self.reached = [0] * block
+        self.accepted_at = [0] * block
 
     def record_round(
         self, block: int, accepted: int, kept: int, psi_bytes: int, tsu_calls: int
@@ -62,21 +101,29 @@ class GenerationStats:
         """Count one sequence's round: L drafts, `accepted` of them kept, `kept` tokens emitted."""
         self.tokens += kept
         self.target_calls += 1
+        self.drafts += 1
         self.tsu_calls += tsu_calls
-        self.proposed += block
+        self.draft_tokens += block
         self.accepted += accepted
         self.rejections += int(accepted < block)
         self.psi_bytes += psi_bytes
         for i in range(min(accepted + 1, block)):
-            self.reached_by_position[i] += 1
-            self.accepted_by_position[i] += int(i < accepted)
+            self.reached[i] += 1
+            self.accepted_at[i] += int(i < accepted)
 
-    def position_acceptance(self) -> list[float]:
-        """Acceptance at draft position i among the rounds that reached it."""
-        return [
-            a / r if r else float("nan")
-            for a, r in zip(self.accepted_by_position, self.reached_by_position, strict=True)
-        ]
+    def stats(self) -> GenerationStats:
+        return GenerationStats(
+            tokens=self.tokens,
+            target_calls=self.target_calls,
+            num_drafts=self.drafts,
+            num_draft_tokens=self.draft_tokens,
+            num_accepted_tokens=self.accepted,
+            rejections=self.rejections,
+            psi_bytes=self.psi_bytes,
+            tsu_calls=self.tsu_calls,
+            reached_by_position=tuple(self.reached),
+            num_accepted_tokens_per_pos=tuple(self.accepted_at),
+        )
 
 
 @dataclass(frozen=True)
@@ -111,7 +158,7 @@ def speculative_generate(
     sequences = [p.tolist() for p in checked]
     prompt_lengths = [len(s) for s in sequences]
     counters = np.zeros(len(sequences), dtype=np.uint64)
-    stats = GenerationStats(reached_by_position=[0] * block, accepted_by_position=[0] * block)
+    tally = _Tally(block)
 
     active = list(range(len(sequences)))
     while active:
@@ -139,7 +186,7 @@ def speculative_generate(
             drafted_kept = min(int(accepted[j]), len(kept))
             rolled_back.append(block - drafted_kept)
             appended.append(kept[drafted_kept:])
-            stats.record_round(
+            tally.record_round(
                 block, int(accepted[j]), len(kept), drafts.psi_bytes[j], drafts.tsu_calls
             )
             if len(sequences[b]) - prompt_lengths[b] < n_new:
@@ -150,7 +197,7 @@ def speculative_generate(
     outputs = [
         np.array(s[n:], dtype=np.uint32) for s, n in zip(sequences, prompt_lengths, strict=True)
     ]
-    return Generation(outputs=outputs, stats=stats)
+    return Generation(outputs=outputs, stats=tally.stats())
 
 
 def baseline_generate(
@@ -164,7 +211,7 @@ def baseline_generate(
     session = target.start(checked)
     everyone = list(range(len(checked)))
     outputs = np.empty((len(checked), n_new), dtype=np.uint32)
-    stats = GenerationStats()
+    tally = _Tally(0)
     # Each call opens the position after every sequence's end (its last position).
     scores = session.extend(everyone, [[] for _ in everyone])
     for i in range(n_new):
@@ -172,7 +219,7 @@ def baseline_generate(
         cumulative = np.cumsum(probs, axis=1)
         u = rng.random(len(checked)) * cumulative[:, -1]
         outputs[:, i] = (cumulative > u[:, None]).argmax(axis=1)
-        stats.tokens += len(checked)
-        stats.target_calls += len(checked)
+        tally.tokens += len(checked)
+        tally.target_calls += len(checked)
         scores = session.extend(everyone, list(outputs[:, i : i + 1]))
-    return Generation(outputs=list(outputs), stats=stats)
+    return Generation(outputs=list(outputs), stats=tally.stats())

@@ -13,6 +13,7 @@ import numpy as np
 
 from tsd.drafters import DRAFTERS, make_drafter
 from tsd.errors import InvalidArgumentError
+from tsd.metrics import closed_form_tokens_per_call
 from tsd.models import CharVocab, NgramLM, read_corpus, split_corpus
 from tsd.prompts import Prompt, corpus_prompts, load_prompts
 from tsd.psi import EpsSpec
@@ -104,11 +105,6 @@ def prepare(config: BenchConfig) -> Setup:
     return Setup(vocab, target, draft, prompts, ids, dropped, train_seconds)
 
 
-def closed_form_tokens_per_call(alpha: float, block: int) -> float:
-    """Leviathan et al. (2023), Eq. 1: expected tokens per target call at acceptance α."""
-    return float(block + 1) if alpha >= 1.0 else (1 - alpha ** (block + 1)) / (1 - alpha)
-
-
 def _row(
     config: BenchConfig, run: int, method: str, block: int | None, gen: Generation, wall: float
 ) -> Row:
@@ -124,13 +120,15 @@ def _row(
         # Rows are written as strict JSON: acceptance figures are null where nothing was drafted
         # (the baseline) or a draft position was never examined.
         "acceptance_rate": stats.acceptance_rate if drafted else None,
+        "mean_acceptance_length": stats.mean_acceptance_length if drafted else None,
         "alpha": stats.alpha if drafted else None,
-        "avg_tokens_per_step": stats.tokens_per_call,
-        "closed_form_tokens_per_step": (
+        "tokens_per_target_call": stats.tokens_per_call,
+        "closed_form_tokens_per_target_call": (
             closed_form_tokens_per_call(stats.alpha, block) if block is not None else 1.0
         ),
-        "proposed": stats.proposed,
-        "accepted": stats.accepted,
+        "num_drafts": stats.num_drafts,
+        "num_draft_tokens": stats.num_draft_tokens,
+        "num_accepted_tokens": stats.num_accepted_tokens,
         "rejections": stats.rejections,
         "target_calls": stats.target_calls,
         "target_calls_per_token": stats.target_calls / stats.tokens,
