@@ -18,9 +18,9 @@ from tsd.cli import (
 from tsd.console import print_key_values, print_summary_table, step_progress
 from tsd.experiments import run_m0
 
-PRINTED = ("accept_rate", "chi2_stat", "p_value", "psi_bytes_mean", "topk_mass", "eps_used")
+PRINTED = ("acceptance_rate", "chi2_stat", "p_value", "psi_bytes_mean", "topk_mass", "eps_used")
 TABLE = (
-    "vocab", "K", "tau", "steps", "seed", "accept_rate", "overlap", "chi2_stat", "chi2_dof",
+    "vocab", "K", "tau", "steps", "seed", "acceptance_rate", "overlap", "chi2_stat", "chi2_dof",
     "p_value", "psi_bytes_mean", "topk_mass", "eps_used",
 )  # fmt: skip
 
@@ -51,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
             tsu=args.tsu,
             progress=progress,
         )
-    paths = write_run(args.out_dir, {"m0_metrics": result.telemetry}, result.summary, args.format)
+    summary = result.summary.to_dict()
+    paths = write_run(args.out_dir, {"m0_metrics": result.telemetry}, summary, args.format)
     print(f"metrics_path={paths['m0_metrics']}")
-    print_key_values(result.summary, PRINTED)
-    print_summary_table("M0 run", result.summary, TABLE, caption=result.summary["target"])
+    print_key_values(summary, PRINTED)
+    print_summary_table("M0 run", summary, TABLE, caption=result.summary.target)
     return 0
 
 

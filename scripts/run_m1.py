@@ -23,11 +23,13 @@ from tsd.console import print_key_values, print_summary_table, step_progress
 from tsd.experiments.m1 import run_m1
 
 PRINTED = (
-    "accept_rate", "mean_overlap", "accept_overlap_gap", "mean_ce_gap", "chi2_stat", "p_value",
+    "acceptance_rate", "mean_overlap", "acceptance_overlap_gap", "mean_ce_gap", "chi2_stat",
+    "p_value",
     "fixed_context_passes", "psi_bytes_max", "eps_used_mean",
 )  # fmt: skip
 TABLE = (
-    "vocab", "K", "tau", "steps", "seed", "accept_rate", "mean_overlap", "accept_overlap_gap",
+    "vocab", "K", "tau", "steps", "seed", "acceptance_rate", "mean_overlap",
+    "acceptance_overlap_gap",
     "mean_ce_gap", "chi2_stat", "chi2_dof", "p_value", "fixed_context_passes", "psi_bytes_mean",
     "psi_bytes_max", "eps_used_mean",
 )  # fmt: skip
@@ -75,13 +77,14 @@ def run(args: argparse.Namespace) -> int:
     tables = {"m1_contexts": result.contexts}
     if result.telemetry is not None:
         tables["m1_metrics"] = result.telemetry
-    paths = write_run(args.out_dir, tables, result.summary, args.format)
+    summary = result.summary.to_dict()
+    paths = write_run(args.out_dir, tables, summary, args.format)
     print(f"metrics_path={paths.get('m1_metrics', paths['m1_contexts'])}")
     print(f"contexts_path={paths['m1_contexts']}")
-    print_key_values(result.summary, PRINTED)
-    for test in result.summary["fixed_context_tests"]:
-        print(f"fixed_context={test['context']} p_value={test['p_value']:.6g}")
-    print_summary_table("M1 run", result.summary, TABLE, caption=result.summary["target"])
+    print_key_values(summary, PRINTED)
+    for test in result.summary.fixed_context_tests:
+        print(f"fixed_context={test.context} p_value={test.p_value:.6g}")
+    print_summary_table("M1 run", summary, TABLE, caption=result.summary.target)
     return 0
 
 

@@ -68,11 +68,11 @@ def grid(args: argparse.Namespace) -> int:
     run_dir = telemetry.make_run_dir(args.out_dir)
     paths = telemetry.write_telemetry(run_dir, frame, "m1_sweep", ("parquet", "csv"))
     means = frame.group_by("K", "tau").agg(
-        pl.col("accept_rate").mean(), pl.col("overlap").mean(), pl.col("ce_gap_nats").mean()
+        pl.col("acceptance_rate").mean(), pl.col("overlap").mean(), pl.col("ce_gap_nats").mean()
     )
     panels = {
         name: np.array([[_cell(means, k, tau, column) for tau in args.taus] for k in args.Ks])
-        for name, column in (("acceptance", "accept_rate"), ("CE gap (nats)", "ce_gap_nats"))
+        for name, column in (("acceptance", "acceptance_rate"), ("CE gap (nats)", "ce_gap_nats"))
     }
     png = run_dir / "m1_sweep_heatmap.png"
     telemetry.atomic_write(

@@ -80,7 +80,7 @@ def test_m0_is_exact_through_thrml() -> None:
     target = make_p(12, 3)
     bincount = np.bincount(counts, minlength=12)
     assert chi2_gof(bincount, target.p).p_value > ALPHA
-    assert abs(result.summary["accept_rate"] - result.summary["overlap"]) < 0.005
+    assert abs(result.summary.acceptance_rate - result.summary.overlap) < 0.005
 
 
 def test_m1_is_exact_through_thrml() -> None:
@@ -92,9 +92,9 @@ def test_m1_is_exact_through_thrml() -> None:
         summary = run_m1(
             vocab=16, c=5.0, K=4, steps=1500, fixed_steps=50_000, seed=seed, tsu="thrml"
         ).summary
-        assert summary["accept_overlap_gap"] < 0.03
-        stats += sum(t["chi2_stat"] for t in summary["fixed_context_tests"])
-        dof += sum(t["chi2_dof"] for t in summary["fixed_context_tests"])
+        assert summary.acceptance_overlap_gap < 0.03
+        stats += sum(t.chi2_stat for t in summary.fixed_context_tests)
+        dof += sum(t.chi2_dof for t in summary.fixed_context_tests)
     assert chi2_gof_pooled(stats, dof) > ALPHA
 
 
