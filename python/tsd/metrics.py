@@ -44,9 +44,9 @@ def overlap(p: NDArray[np.float64], q: NDArray[np.float64]) -> NDArray[np.float6
 
 
 def ce_gap_nats(
-    p: NDArray[np.float64], logp: NDArray[np.float64], q: NDArray[np.float64]
+    p: NDArray[np.float64], logp: NDArray[np.float64], logq: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """KL(p ‖ q) in nats over the last axis (terms with p = 0 count 0; +inf where q = 0 < p)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * (logp - np.log(q)), 0.0)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(p > 0, p * (logp - logq), 0.0)
     return np.asarray(terms.sum(axis=-1), dtype=np.float64)

@@ -100,6 +100,9 @@ def make_m1_target(
 def context_table(target: Bigram, psis: list[PsiTopK]) -> pl.DataFrame:
     """Per-context quantities, computed once per context: sizes, masses, overlap and CE gap."""
     q = np.exp(np.stack([psi.dense_logq() for psi in psis]))
+    # The CE gap uses the log of this q, as recorded runs computed it (bit for bit).
+    with np.errstate(divide="ignore"):
+        logq = np.log(q)
     p = target.p
     return pl.DataFrame(
         {
@@ -111,7 +114,7 @@ def context_table(target: Bigram, psis: list[PsiTopK]) -> pl.DataFrame:
             "psi_bytes": np.array([psi.size_bytes for psi in psis], dtype=np.uint32),
             "topk_mass": np.array([p[c, psi.ids].sum() for c, psi in enumerate(psis)]),
             "overlap_mass": metrics.overlap(p, q),
-            "ce_gap_nats": metrics.ce_gap_nats(p, target.logp, q),
+            "ce_gap_nats": metrics.ce_gap_nats(p, target.logp, logq),
         }
     )
 

@@ -42,7 +42,8 @@ def grid_cell(params: Row) -> Row:
     p, logp = target.p[context], target.logp[context]
     psi = craft_psi_from_p(p, k, tau, "auto")
     _, _, accepted, _ = _core.m0_run(logp, psi, params["seed"], 0, params["steps"])
-    q = np.exp(psi.dense_logq())
+    logq = psi.dense_logq()
+    q = np.exp(logq)
     return {
         "context": context,
         "K": k,
@@ -51,6 +52,6 @@ def grid_cell(params: Row) -> Row:
         "steps": params["steps"],
         "acceptance_rate": metrics.acceptance_rate(int(accepted.sum()), params["steps"]),
         "overlap": float(metrics.overlap(p, q)),
-        "ce_gap_nats": float(metrics.ce_gap_nats(p, logp, q)),
+        "ce_gap_nats": float(metrics.ce_gap_nats(p, logp, logq)),
         "psi_bytes": psi.size_bytes,
     }
