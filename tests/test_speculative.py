@@ -6,6 +6,7 @@ each) gives a χ² noncentrality of n · 0.005² · (1/p1 + 1/p2) ≈ 100 at n =
 rejected at α = 0.001 with 63 degrees of freedom; each test checks that it is.
 """
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -228,6 +229,23 @@ def test_same_seed_same_tokens() -> None:
     for a, b in zip(runs[0].outputs, runs[1].outputs, strict=True):
         np.testing.assert_array_equal(a, b)
     assert all(out.size == 20 for out in runs[0].outputs)
+
+
+def test_counters_speak_the_metric_vocabulary() -> None:
+    prompts = [np.array([1, 2], dtype=np.uint32)] * 8
+    stats = generate(TARGET, DRAFT, prompts, max_new_tokens=20, L=3, K=2, seed=5).stats
+    values = stats.to_dict()
+    assert values["num_drafts"] == stats.target_calls
+    assert values["num_draft_tokens"] == 3 * stats.num_drafts
+    assert values["acceptance_rate"] == stats.num_accepted_tokens / stats.num_draft_tokens
+    assert values["mean_acceptance_length"] == 1 + stats.num_accepted_tokens / stats.num_drafts
+    assert sum(values["num_accepted_tokens_per_pos"]) == stats.num_accepted_tokens
+    assert values["reached_by_position"][0] == stats.num_drafts
+    # Every emitted token is an accepted draft or the one correction or bonus of its round,
+    # less what the last rounds cut at max_new_tokens.
+    assert stats.tokens <= stats.num_accepted_tokens + stats.num_drafts
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stats.tokens = 0  # type: ignore[misc]
 
 
 def test_kernel_replays_in_the_numpy_reference() -> None:
