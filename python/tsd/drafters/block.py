@@ -10,10 +10,7 @@ from numpy.typing import NDArray
 from tsd._core import PsiTopK
 from tsd.tsu import TSU
 
-__all__ = ["MAX_DRAFT_LEN", "DraftBlock", "Drafter", "realised_rows"]
-
-# The longest block a round drafts (and the block verifier accepts).
-MAX_DRAFT_LEN = 32
+__all__ = ["DraftBlock", "Drafter", "realised_rows"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd._checks import check_float, check_int
-from tsd.drafters.block import MAX_DRAFT_LEN, DraftBlock, realised_rows
+from tsd._core import MAX_CHAIN_LEN
+from tsd.drafters.block import DraftBlock, realised_rows
 from tsd.models.session import LanguageModel
 from tsd.psi import EpsSpec, parse_eps
 from tsd.psi_chain import craft_chains
@@ -35,7 +36,7 @@ class ChainDrafter:
     ) -> None:
         self.model = draft
         self.tsu = tsu
-        self._length = check_int("L", L, 1, MAX_DRAFT_LEN)
+        self._length = check_int("L", L, 1, MAX_CHAIN_LEN)
         self.K = check_int("K", K, 1, draft.vocab_size)
         self.tau = check_float("tau", tau, positive=True)
         self.eps = parse_eps(eps)

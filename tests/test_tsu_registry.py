@@ -27,7 +27,7 @@ def test_the_registry_builds_backends_by_name(monkeypatch: pytest.MonkeyPatch) -
     assert isinstance(sim, TSU)
     assert sim.realises_f_psi
     assert sim.seed == 7
-    monkeypatch.setitem(tsu.BACKENDS, "half", "tests.test_tsu:HalfSeedTSU")
+    monkeypatch.setitem(tsu.BACKENDS, "half", "tests.test_tsu_registry:HalfSeedTSU")
     assert make_tsu("half", 8).seed == 4
     register_backend("missing", "tsd.no_such_backend:Nothing")
     try:
