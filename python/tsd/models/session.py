@@ -171,10 +171,11 @@ class RecomputingSession:
                     f"blocks: the block for sequence {index} holds an id outside "
                     f"[0, {self.vocab_size})"
                 )
-            histories.extend(
-                np.array(tokens + added[:i], dtype=np.uint32) for i in range(len(added) + 1)
-            )
+            before = len(tokens)
             tokens.extend(added)
+            # Position i's history is a view of one array of the extended sequence.
+            extended = np.array(tokens, dtype=np.uint32)
+            histories.extend(extended[: before + i] for i in range(len(added) + 1))
             sizes.append(len(added) + 1)
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         return _HistoryScores(self._model, histories, offsets)
