@@ -6,7 +6,7 @@ import pytest
 from tests import kn_reference
 from tests.conftest import SHAKESPEARE
 from tsd import errors
-from tsd.models import CharVocab, NgramLM, split_corpus
+from tsd.models import CharVocab, NgramLM, check_prompts, split_corpus
 
 TEXT = (
     "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. "
@@ -110,3 +110,10 @@ def test_decode_is_encode_reversed() -> None:
     vocab = CharVocab.from_text(TEXT)
     assert vocab.decode(vocab.encode(TEXT)) == TEXT
     assert vocab.decode([]) == ""
+
+
+def test_prompts_may_be_the_rows_of_one_array() -> None:
+    rows = np.array([[0, 1], [2, 3]], dtype=np.int64)
+    checked = check_prompts(rows, 4)
+    assert [c.tolist() for c in checked] == [[0, 1], [2, 3]]
+    assert all(c.dtype == np.uint32 for c in checked)

@@ -94,7 +94,7 @@ class SessionModel(Protocol):
 def check_prompts(prompts: Sequence[History], vocab: int) -> list[History]:
     """Each prompt as a non-empty 1-D uint32 array of ids below `vocab`; text, floats,
     negative ids and out-of-range ids are errors naming the prompt, never converted."""
-    if isinstance(prompts, str | bytes) or not prompts:
+    if isinstance(prompts, str | bytes) or len(prompts) == 0:
         raise InvalidArgumentError("prompts: need a non-empty list of id arrays")
     checked = []
     for i, prompt in enumerate(prompts):
