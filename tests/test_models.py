@@ -1,12 +1,16 @@
-"""The Rust Kneser–Ney model against an independent Python implementation, and its wrapper."""
+"""The Rust Kneser–Ney model against an independent Python implementation, and its wrapper;
+sessions, vocabularies and prompt checks."""
+
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from tests import kn_reference
 from tests.conftest import SHAKESPEARE
 from tsd import errors
-from tsd.models import CharVocab, NgramLM, check_prompts, split_corpus
+from tsd.models import CharVocab, History, NgramLM, RecomputingSession, check_prompts, split_corpus
 
 TEXT = (
     "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. "
@@ -117,3 +121,34 @@ def test_prompts_may_be_the_rows_of_one_array() -> None:
     checked = check_prompts(rows, 4)
     assert [c.tolist() for c in checked] == [[0, 1], [2, 3]]
     assert all(c.dtype == np.uint32 for c in checked)
+
+
+class LastTokensLM:
+    """Records the histories it is asked about; p is uniform over 3 tokens."""
+
+    vocab_size = 3
+
+    def __init__(self) -> None:
+        self.seen: list[list[int]] = []
+
+    def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
+        self.seen.extend(h.tolist() for h in histories)
+        return np.full((len(histories), 3), -np.log(3.0))
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        (2, [[1, 2], [2, 0], [0, 1]]),
+        (None, [[0, 1, 2], [0, 1, 2, 0], [0, 1, 2, 0, 1]]),
+        (0, [[]] * 3),
+    ],
+)
+def test_a_recomputing_session_cuts_histories_to_the_context(
+    context: int | None, expected: list[list[int]]
+) -> None:
+    model = LastTokensLM()
+    session = RecomputingSession(model, [np.array([0, 1, 2])], context=context)
+    scores = session.extend([0], [[0, 1]])
+    scores.rows(np.arange(3))
+    assert model.seen == expected

@@ -42,7 +42,7 @@ class NgramLM:
     def start(self, prompts: Sequence[History]) -> RecomputingSession:
         """A decoding session over `prompts`: the model has no cache, so it rescores the last
         order − 1 tokens of each history it is asked about."""
-        return RecomputingSession(self, prompts)
+        return RecomputingSession(self, prompts, context=self.order - 1)
 
     def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
         # Only the last order − 1 tokens matter; send no more than that across the boundary.

@@ -139,11 +139,15 @@ class _HistoryScores:
 
 
 class RecomputingSession:
-    """A session over a stateless model: keeps each sequence's tokens and rescores histories
-    (an n-gram model reads only their last order − 1 tokens)."""
+    """A session over a stateless model: keeps each sequence's tokens and rescores histories.
+    `context` is how many of the last tokens the model reads (an n-gram model's order − 1);
+    histories are cut to that, None keeping them whole."""
 
-    def __init__(self, model: LanguageModel, prompts: Sequence[History]) -> None:
+    def __init__(
+        self, model: LanguageModel, prompts: Sequence[History], context: int | None = None
+    ) -> None:
         self._model = model
+        self._context = None if context is None else check_int("context", context, 0)
         self._sequences = [p.tolist() for p in check_prompts(prompts, model.vocab_size)]
 
     @property
@@ -166,19 +170,26 @@ class RecomputingSession:
         for index, block in zip(sequences, blocks, strict=True):
             tokens = self._sequences[index]
             added = [int(t) for t in block]
-            if any(not 0 <= t < self.vocab_size for t in added):
+            if added and (min(added) < 0 or max(added) >= self.vocab_size):
                 raise InvalidArgumentError(
                     f"blocks: the block for sequence {index} holds an id outside "
                     f"[0, {self.vocab_size})"
                 )
             before = len(tokens)
             tokens.extend(added)
-            # Position i's history is a view of one array of the extended sequence.
-            extended = np.array(tokens, dtype=np.uint32)
-            histories.extend(extended[: before + i] for i in range(len(added) + 1))
+            # Position i's history ends at before + i; each is a view of one array holding
+            # what the model reads of the extended sequence, from `first` on.
+            first = self._start(before)
+            tail = np.array(tokens[first:], dtype=np.uint32)
+            for end in range(before, before + len(added) + 1):
+                histories.append(tail[self._start(end) - first : end - first])
             sizes.append(len(added) + 1)
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         return _HistoryScores(self._model, histories, offsets)
+
+    def _start(self, end: int) -> int:
+        """Where the history the model reads begins, for a history ending at `end`."""
+        return 0 if self._context is None else max(end - self._context, 0)
 
     def rollback(self, sequences: Sequence[int], counts: Sequence[int]) -> None:
         if len(sequences) != len(counts):
