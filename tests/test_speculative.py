@@ -206,6 +206,15 @@ def test_bad_arguments_are_named() -> None:
         generate(TARGET, random_rows(5, 1, 1.0), prompts, max_new_tokens=3, L=1, K=2)
     with pytest.raises(errors.InvalidArgumentError, match="prompt 0"):
         baseline_generate(TableLM(TARGET), [np.array([7], dtype=np.uint32)], max_new_tokens=2)
+    with pytest.raises(errors.InvalidArgumentError, match="target: needs start"):
+        baseline_generate(TARGET, prompts, max_new_tokens=2)  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidArgumentError, match="drafter: needs L and draft"):
+        speculative_generate(
+            TableLM(TARGET),
+            TableLM(DRAFT),  # type: ignore[arg-type]
+            prompts,
+            max_new_tokens=3,
+        )
     with pytest.raises(errors.InvalidArgumentError, match="drafter: must be one of token, chain"):
         generate(TARGET, DRAFT, prompts, max_new_tokens=3, L=1, K=2, drafting="tree")
 

@@ -145,6 +145,16 @@ def speculative_generate(
     """Generate `max_new_tokens` after each prompt: each round the drafter proposes L tokens
     per sequence, the target scores them through its session in one call, and the block
     verifier (keyed by `seed`) keeps the accepted prefix and a correction or bonus token."""
+    if not isinstance(target, SessionModel):
+        raise InvalidArgumentError(
+            "target: needs start(prompts) returning a session (tsd.models.SessionModel); "
+            "a stateless model can return tsd.models.RecomputingSession(model, prompts)"
+        )
+    if not isinstance(drafter, Drafter):
+        raise InvalidArgumentError(
+            "drafter: needs L and draft(prefixes, bases) (tsd.drafters.Drafter); "
+            "build one with tsd.drafters.make_drafter"
+        )
     vocab = target.vocab_size
     if drafter.vocab_size != vocab:
         raise InvalidArgumentError(
@@ -205,6 +215,8 @@ def baseline_generate(
 ) -> Generation:
     """Plain ancestral sampling from the target: one target call per token, through its
     session."""
+    if not isinstance(target, SessionModel):
+        raise InvalidArgumentError("target: needs start(prompts) (tsd.models.SessionModel)")
     n_new = check_int("max_new_tokens", max_new_tokens, 1)
     rng = np.random.Generator(np.random.PCG64(check_seed(seed)))
     checked = check_prompts(prompts, target.vocab_size)

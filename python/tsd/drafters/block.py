@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,7 @@ class DraftBlock:
     realised_logq: NDArray[np.float64] | None
 
 
+@runtime_checkable
 class Drafter(Protocol):
     """Proposes L tokens per prefix through a TSU."""
 

@@ -12,7 +12,7 @@ the drafted tokens (`token_logp`) and full rows only where a correction or bonus
 """
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,6 +80,7 @@ class ModelSession(Protocol):
         ...
 
 
+@runtime_checkable
 class SessionModel(Protocol):
     """A model that decodes through sessions (a speculative target)."""
 
