@@ -5,8 +5,11 @@
 //! score ≈ min + code · scale (the min drops out of the softmax). A top-K token with p = 0 gets
 //! code 0. ε is given, or "auto": (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
 
+use rayon::prelude::*;
+
 use crate::error::{ArgumentError, TsdError};
-use crate::psi::{PsiTopK, MAX_VOCAB};
+use crate::psi::chain::code_rows;
+use crate::psi::{PsiChain, PsiTopK, MAX_VOCAB};
 use crate::verify::NORMALISATION_TOLERANCE;
 
 /// How to choose the tail probability ε.
@@ -156,7 +159,7 @@ pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTo
 }
 
 /// One crafted chain position: K ids, one row of K codes per conditional, their shared step
-/// and ε (see [`crate::psi_chain`]).
+/// and ε (see [`crate::psi::chain`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainPosition {
     pub ids: Vec<u32>,
@@ -204,6 +207,115 @@ pub fn craft_chain_position(
         scale,
         eps,
     })
+}
+
+/// Crafts one top-K ψ per row of `rows` (whole rows of `width` probabilities), in parallel.
+pub fn craft_rows(
+    rows: &[f64],
+    width: usize,
+    k: usize,
+    tau: f32,
+    eps: EpsChoice,
+) -> Result<Vec<PsiTopK>, TsdError> {
+    rows.par_chunks(width.max(1))
+        .map(|row| craft_topk(row, k, tau, eps))
+        .collect()
+}
+
+/// B crafted chain positions as columns: ids B × K, codes B × R × K, one scale and ε each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CraftedPositions {
+    pub ids: Vec<u32>,
+    pub codes: Vec<u8>,
+    pub scales: Vec<f32>,
+    pub eps: Vec<f32>,
+}
+
+/// Crafts one chain position per sequence ([`craft_chain_position`]), in parallel: `rows`
+/// holds B blocks of R × V probabilities (`shape` = [B, R, V]), `pools` B rows of `pool_width`.
+pub fn craft_chain_positions(
+    rows: &[f64],
+    shape: [usize; 3],
+    pools: &[f64],
+    pool_width: usize,
+    k: usize,
+    eps: EpsChoice,
+) -> Result<CraftedPositions, TsdError> {
+    let [batch, count, vocab] = shape;
+    if pool_width != vocab || pools.len() != batch * vocab {
+        return Err(ArgumentError::new(
+            "pool",
+            format!("must have shape ({batch}, {vocab}) to match rows"),
+        )
+        .into());
+    }
+    let crafted = rows
+        .par_chunks((count * vocab).max(1))
+        .zip(pools.par_chunks(vocab.max(1)))
+        .map(|(rows, pool)| craft_chain_position(rows, pool, k, eps))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CraftedPositions {
+        ids: crafted.iter().flat_map(|p| p.ids.iter().copied()).collect(),
+        codes: crafted
+            .iter()
+            .flat_map(|p| p.codes.iter().copied())
+            .collect(),
+        scales: crafted.iter().map(|p| p.scale).collect(),
+        eps: crafted.iter().map(|p| p.eps).collect(),
+    })
+}
+
+/// B chains' crafted positions as columns: ids B × L × K, codes B × rows × K with
+/// rows = [`code_rows`]`(L, K)`, scales and ε B × L (`scale_width`, `eps_width`: their rows).
+#[derive(Debug, Clone, Copy)]
+pub struct ChainColumns<'a> {
+    pub vocab: u32,
+    pub tau: f32,
+    pub shape: [usize; 3],
+    pub ids: &'a [u32],
+    pub codes: &'a [u8],
+    pub scales: &'a [f32],
+    pub scale_width: usize,
+    pub eps: &'a [f32],
+    pub eps_width: usize,
+}
+
+/// Assembles and validates B chains from crafted positions, one slice of each column apiece.
+pub fn chains_from_positions(columns: &ChainColumns<'_>) -> Result<Vec<PsiChain>, TsdError> {
+    let [batch, length, k] = columns.shape;
+    let code_count = code_rows(length, k) * k;
+    if columns.ids.len() != batch * length * k
+        || columns.codes.len() != batch * code_count
+        || columns.scales.len() != batch * length
+        || columns.eps.len() != batch * length
+        || columns.scale_width != length
+        || columns.eps_width != length
+    {
+        return Err(ArgumentError::new(
+            "codes",
+            format!(
+                "for {batch} chains of L = {length}, K = {k}: codes needs shape \
+                 ({batch}, {}, {k}), scales and eps ({batch}, {length})",
+                code_count / k.max(1)
+            ),
+        )
+        .into());
+    }
+    let (ids, codes) = (columns.ids, columns.codes);
+    (0..batch)
+        .map(|b| {
+            PsiChain::new(
+                columns.vocab,
+                k,
+                columns.tau,
+                ids[b * length * k..(b + 1) * length * k].to_vec(),
+                codes[b * code_count..(b + 1) * code_count].to_vec(),
+                columns.scales[b * length..(b + 1) * length].to_vec(),
+                columns.eps[b * length..(b + 1) * length].to_vec(),
+            )
+            .map_err(TsdError::from)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! order (ascending id), so the value is the same on every platform and in every code path.
 
 use crate::error::ArgumentError;
+use crate::psi::chain::PsiChain;
 use crate::psi::PsiTopK;
-use crate::psi_chain::PsiChain;
 
 /// Per-payload constants of F(ψ), computed once and shared by every evaluation.
 #[derive(Debug, Clone)]

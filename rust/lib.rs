@@ -1,32 +1,25 @@
-//! Thermo-Speculative Decoding core: the ψ payload and its wire format, the reference map
-//! F(ψ), portable randomness, the simulated TSU, the verifier, and fused loops.
+//! Thermo-Speculative Decoding core, one folder per concept: the ψ payload kinds ([`psi`]) and
+//! their wire format ([`wire`]), the reference map F(ψ) ([`fmap`]), portable randomness
+//! ([`rng`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
+//! ([`walk`]), the proposer's crafting ([`craft`]) and the n-gram draft model ([`ngram`]).
 //!
-//! Nothing here depends on Python; the PyO3 bindings live in [`python`] behind the `python`
-//! feature.
+//! Nothing here depends on Python; the PyO3 bindings live in `python/` behind the `python`
+//! feature and mirror these folders one for one.
 
-pub mod bigram;
-mod bits;
-pub mod block;
 pub mod craft;
 pub mod error;
-pub mod external;
 pub mod fmap;
-pub mod fused;
 pub mod ngram;
 pub mod psi;
-pub mod psi_chain;
 pub mod rng;
-mod search;
-pub mod step;
 pub mod tsu;
-pub mod tsu_chain;
 pub mod verify;
+pub mod walk;
 pub mod wire;
-pub mod wire_chain;
 
 #[cfg(feature = "python")]
 mod python;
 
 pub use error::{ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
-pub use psi::PsiTopK;
-pub use psi_chain::PsiChain;
+pub use psi::{Payload, PsiChain, PsiTopK};
+pub use wire::decode_any;

@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::error::ArgumentError;
 
 /// Highest supported order.
@@ -216,6 +218,39 @@ impl NgramModel {
             )),
             None => Ok(()),
         }
+    }
+
+    /// ln p(· | history) for each history `tokens[offsets[b]..offsets[b + 1]]`, in parallel:
+    /// B rows of V, row-major.
+    pub fn logprobs_batch(
+        &self,
+        tokens: &[u32],
+        offsets: &[u64],
+    ) -> Result<Vec<f64>, ArgumentError> {
+        let histories: Vec<&[u32]> = offsets
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0] as usize, w[1] as usize);
+                tokens.get(start..end).ok_or_else(|| {
+                    ArgumentError::new(
+                        "offsets",
+                        format!(
+                            "range {start}..{end} is outside the {} tokens",
+                            tokens.len()
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        for history in &histories {
+            self.check_history(history)?;
+        }
+        let vocab = self.vocab as usize;
+        let mut out = vec![0.0; histories.len() * vocab];
+        out.par_chunks_mut(vocab.max(1))
+            .zip(histories.par_iter())
+            .for_each(|(row, history)| self.logprobs_into(history, row));
+        Ok(out)
     }
 }
 

@@ -5,6 +5,9 @@
 //! (`tsd._core.rng_words`). Philox is the Random123 generator (Salmon et al., SC'11); the
 //! known-answer tests below pin it to the published vectors.
 
+use crate::error::ArgumentError;
+use crate::tsu::check_step_range;
+
 /// Stream of the simulated TSU's draws.
 pub const STREAM_TSU: u32 = 0;
 /// Stream of the verifier's accept and residual draws.
@@ -91,6 +94,19 @@ pub fn words_block(seed: u64, stream: u32, start: u64) -> [[u64; 2]; BLOCK] {
             u64::from(lanes[2][i]) | (u64::from(lanes[3][i]) << 32),
         ]
     })
+}
+
+/// The two words of each step `start..start + count` of (seed, stream), flat: count × 2.
+pub fn words_range(
+    seed: u64,
+    stream: u32,
+    start: u64,
+    count: usize,
+) -> Result<Vec<u64>, ArgumentError> {
+    check_step_range(start, count)?;
+    Ok((start..start + count as u64)
+        .flat_map(|step| words(seed, stream, step))
+        .collect())
 }
 
 /// A uniform in [0, 1) from the top 53 bits of a word: every value is a multiple of 2^-53.

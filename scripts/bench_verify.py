@@ -50,12 +50,12 @@ def measure(args: argparse.Namespace) -> int:
     lengths = np.full(batch, block, np.uint32)
     seeds = np.full(batch, args.seed, np.uint64)
 
-    def kernel(parallel: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def kernel(parallel: bool) -> _core.BlockVerdicts:
         return _core.verify_blocks(flat, psis, tokens, logq, lengths, seeds, steps, parallel)
 
     serial_s = best_of(args.repeats, lambda: kernel(False))
     parallel_s = best_of(args.repeats, lambda: kernel(True))
-    accepted, _, _ = kernel(True)
+    accepted = kernel(True).accepted
 
     words = np.stack(
         [reference.rng_words(args.seed, reference.STREAM_VERIFY, int(s), block + 1) for s in steps]

@@ -22,7 +22,8 @@ def emitted_counts(
     target: Categorical, k: int, tau: float, eps: object, seed: int
 ) -> NDArray[np.float64]:
     psi = craft_psi_from_p(target.p, k, tau, eps)  # type: ignore[arg-type]
-    _, _, accepted, emitted = _core.m0_run(target.logp, psi, seed, 0, STEPS)
+    walk = _core.m0_run(target.logp, psi, seed, 0, STEPS)
+    accepted, emitted = walk["accepted"], walk["emitted"]
     assert 0.05 < accepted.mean() <= 1.0
     return np.bincount(emitted, minlength=target.vocab).astype(np.float64)
 
@@ -68,6 +69,6 @@ def test_the_test_has_power() -> None:
 def test_skipping_the_correction_is_caught() -> None:
     target = make_p(12, 8)
     psi = craft_psi_from_p(target.p, 4, 1.0, "auto")
-    proposed, _, _, _ = _core.m0_run(target.logp, psi, 17, 0, STEPS)
+    proposed = _core.m0_run(target.logp, psi, 17, 0, STEPS)["proposed"]
     counts = np.bincount(proposed, minlength=12)
     assert chi2_gof(counts, target.p).p_value < ALPHA

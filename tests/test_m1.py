@@ -22,13 +22,14 @@ def test_walk_replays_in_the_reference() -> None:
     target = make_bigram(32, 5.0, seed=3)
     psis = [craft_psi_from_p(row, 6, 0.9, "auto") for row in target.p]
     chain = _core.BigramChain(target.logp, psis)
-    prev, proposed, logq, accepted, emitted = chain.run(11, 0, 5000, 4)
+    walk = chain.run(11, 0, 5000, 4)
+    assert list(walk) == ["prev", "proposed", "logq", "accepted", "emitted"]
     ref = reference.run_m1(target.logp, psis, 11, 5000, 4)
-    np.testing.assert_array_equal(prev, ref.prev)
-    np.testing.assert_array_equal(proposed, ref.steps.proposed)
-    np.testing.assert_array_equal(accepted, ref.steps.accepted)
-    np.testing.assert_array_equal(emitted, ref.steps.emitted)
-    np.testing.assert_allclose(logq, ref.steps.logq, rtol=1e-12)
+    np.testing.assert_array_equal(walk["prev"], ref.prev)
+    np.testing.assert_array_equal(walk["proposed"], ref.steps.proposed)
+    np.testing.assert_array_equal(walk["accepted"], ref.steps.accepted)
+    np.testing.assert_array_equal(walk["emitted"], ref.steps.emitted)
+    np.testing.assert_allclose(walk["logq"], ref.steps.logq, rtol=1e-12)
 
 
 def test_every_transition_row_follows_its_context() -> None:
@@ -36,7 +37,8 @@ def test_every_transition_row_follows_its_context() -> None:
     rows = np.random.Generator(np.random.PCG64(5)).dirichlet(np.full(6, 2.0), size=6)
     target = Bigram(p=rows, logp=np.log(rows), description="dense 6-token chain")
     psis = [craft_psi_from_p(row, 2, 1.0, "auto") for row in target.p]
-    prev, _, _, accepted, emitted = _core.BigramChain(target.logp, psis).run(2, 0, 600_000, 0)
+    walk = _core.BigramChain(target.logp, psis).run(2, 0, 600_000, 0)
+    prev, accepted, emitted = walk["prev"], walk["accepted"], walk["emitted"]
     assert 0.2 < accepted.mean() < 0.98
     pairs = np.bincount(prev.astype(np.int64) * 6 + emitted, minlength=36).reshape(6, 6)
     for context in range(6):

@@ -206,3 +206,31 @@ def test_crafted_chains_follow_a_bigram_draft_up_to_quantisation() -> None:
             # Within a row, log q differs from log p by one constant, up to half a code step.
             gap = (q - q.max()) - (p - p.max())
             assert np.abs(gap - gap.mean()).max() <= chain.scales[position]
+
+
+def test_decode_any_returns_the_class_of_the_bytes_kind() -> None:
+    chain = random_chain(40, 3, 4, seed=2)
+    top_k = chain.conditional(0)
+    assert type(_core.decode_any(chain.to_bytes())) is PsiChain
+    assert _core.decode_any(chain.to_bytes()) == chain
+    assert type(_core.decode_any(top_k.to_bytes())) is _core.PsiTopK
+    assert _core.decode_any(top_k.to_bytes()) == top_k
+    unknown = bytearray(top_k.to_bytes())
+    unknown[1] = 9
+    with pytest.raises(errors.PsiKindError, match="psi kind 9 is unknown"):
+        _core.decode_any(bytes(unknown))
+
+
+def test_equal_chains_drawn_together_draw_as_each_alone() -> None:
+    """A batch prepares equal chains (compared by value, not by object) once; the draws are
+    those of each chain drawn on its own."""
+    chain = random_chain(30, 3, 4, seed=4)
+    twin = PsiChain.from_bytes(chain.to_bytes())
+    other = random_chain(30, 3, 4, seed=5)
+    batch = [chain, twin, other, chain]
+    steps = np.array([0, 10, 20, 30], dtype=np.uint64)
+    together = _core.tsu_draw_chains(batch, 6, steps)
+    for b, payload in enumerate(batch):
+        alone = _core.tsu_draw_chains([payload], 6, steps[b : b + 1])
+        np.testing.assert_array_equal(together["tokens"][b], alone["tokens"][0])
+        assert together["logq"][b].tobytes() == alone["logq"][0].tobytes()

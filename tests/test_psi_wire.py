@@ -165,3 +165,12 @@ def test_fields_read_back_at_wire_precision() -> None:
     assert psi.eps == np.float32(0.01)
     assert psi.tail_mass == pytest.approx(7 * 0.01, rel=1e-6)
     assert "K=3" in repr(psi)
+
+
+def test_python_checks_use_the_core_limits() -> None:
+    """The vocab limit is read from the core, so the Python check and the core agree."""
+    assert encoded_size(tsd._core.MAX_VOCAB, 1) > 0
+    with pytest.raises(errors.InvalidArgumentError, match="vocab"):
+        encoded_size(tsd._core.MAX_VOCAB + 1, 1)
+    with pytest.raises(errors.PsiVocabError):
+        PsiTopK(tsd._core.MAX_VOCAB + 1, [0], [0], 0.0, 1.0, 0.0)

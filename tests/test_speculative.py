@@ -135,7 +135,7 @@ def fixed_rows_run(
     for i, psi in enumerate(psis):
         tokens[:, i], logq[:, i] = draw_each(tsu, [psi] * sequences, steps + np.uint64(i))
     rows = np.log(np.stack(p_rows))
-    accepted, _, _ = _core.verify_blocks(
+    accepted = _core.verify_blocks(
         np.ascontiguousarray(np.tile(rows, (sequences, 1))),
         psis * sequences,
         tokens.ravel(),
@@ -143,7 +143,7 @@ def fixed_rows_run(
         np.full(sequences, block, dtype=np.uint32),
         np.full(sequences, 5, dtype=np.uint64),
         steps,
-    )
+    ).accepted
     return accepted, overlaps
 
 
@@ -180,10 +180,10 @@ def test_the_kernel_handles_a_large_vocabulary_without_overflow() -> None:
     tokens, logq = draw_each(SimTSU(1), [psi] * block, np.arange(block, dtype=np.uint64))
     rows = np.log(np.tile(p, (block + 1, 1)))
     for seed in range(5):
-        _, emitted, _ = _core.verify_blocks(
+        emitted = _core.verify_blocks(
             rows, [psi] * block, tokens, logq, np.array([block], dtype=np.uint32),
             np.array([seed], dtype=np.uint64), np.array([0], dtype=np.uint64),
-        )  # fmt: skip
+        ).emitted  # fmt: skip
         assert (emitted < vocab).all()
 
 
@@ -265,10 +265,11 @@ def test_kernel_replays_in_the_numpy_reference() -> None:
     steps = np.arange(batch, dtype=np.uint64) * np.uint64(block + 1)
     draft_steps = (steps[:, None] + np.arange(block, dtype=np.uint64)).ravel()
     tokens, logq = draw_each(SimTSU(2), psis, draft_steps)
-    accepted, emitted, offsets = _core.verify_blocks(
+    verdicts = _core.verify_blocks(
         np.ascontiguousarray(logp.reshape(-1, vocab)), psis, tokens, logq,
         np.full(batch, block, np.uint32), np.full(batch, 9, np.uint64), steps,
     )  # fmt: skip
+    accepted, emitted, offsets = verdicts.accepted, verdicts.emitted, verdicts.offsets
     words = np.stack(
         [reference.rng_words(9, reference.STREAM_VERIFY, int(s), block + 1) for s in steps]
     )
@@ -299,9 +300,10 @@ def test_ragged_batches_equal_one_sequence_at_a_time() -> None:
         )
         for parallel in (False, True)
     ]
-    for a, b in zip(batch[0], batch[1], strict=True):
-        np.testing.assert_array_equal(a, b)
-    accepted, emitted, offsets = batch[0]
+    for column in ("accepted", "emitted", "offsets"):
+        np.testing.assert_array_equal(getattr(batch[0], column), getattr(batch[1], column))
+    accepted, emitted, offsets = batch[0].accepted, batch[0].emitted, batch[0].offsets
+    assert repr(batch[0]) == f"BlockVerdicts(sequences=4, emitted={emitted.size})"
     draft, row = 0, 0
     for i, n in enumerate(lengths):
         alone = _core.verify_blocks(
@@ -309,6 +311,6 @@ def test_ragged_batches_equal_one_sequence_at_a_time() -> None:
             tokens[draft : draft + n], logq[draft : draft + n], np.array([n], np.uint32),
             seeds[i : i + 1], steps[i : i + 1],
         )  # fmt: skip
-        assert alone[0][0] == accepted[i]
-        np.testing.assert_array_equal(alone[1], emitted[offsets[i] : offsets[i + 1]])
+        assert alone.accepted[0] == accepted[i]
+        np.testing.assert_array_equal(alone.emitted, emitted[offsets[i] : offsets[i + 1]])
         draft, row = draft + n, row + n + 1

@@ -1,18 +1,24 @@
 """Type stubs for the compiled core, checked against it by `python -m mypy.stubtest tsd._core`."""
 
-from typing import final
+from typing import Final, TypedDict, final
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "ERROR_NAMES",
     "MAX_CHAIN_LEN",
+    "MAX_NGRAM_ORDER",
+    "MAX_VOCAB",
     "PSI_KIND_CHAIN",
     "PSI_KIND_TOP_K",
     "PSI_VERSION",
     "RNG_STREAM_TSU",
     "RNG_STREAM_VERIFY",
+    "BackendUnavailableError",
     "BigramChain",
+    "BlockVerdicts",
+    "CorpusError",
     "InvalidArgumentError",
     "NgramModel",
     "PsiChain",
@@ -38,11 +44,13 @@ __all__ = [
     "PsiVersionError",
     "PsiVocabError",
     "TsdError",
+    "WalkCounts",
     "__version__",
     "accept_correct",
     "chains_from_positions",
     "craft_chain_positions",
     "craft_psi_rows",
+    "decode_any",
     "m0_run",
     "psi_encoded_len",
     "rng_words",
@@ -57,7 +65,10 @@ __version__: str
 PSI_VERSION: int
 PSI_KIND_TOP_K: int
 PSI_KIND_CHAIN: int
+MAX_VOCAB: int
 MAX_CHAIN_LEN: int
+MAX_NGRAM_ORDER: int
+ERROR_NAMES: Final[tuple[str, ...]]
 RNG_STREAM_TSU: int
 RNG_STREAM_VERIFY: int
 
@@ -83,6 +94,51 @@ class PsiTauError(PsiValidationError): ...
 class PsiScaleError(PsiValidationError): ...
 class PsiEpsError(PsiValidationError): ...
 class PsiChainLengthError(PsiValidationError): ...
+class CorpusError(TsdError): ...
+class BackendUnavailableError(TsdError): ...
+
+class _DrawColumns(TypedDict):
+    tokens: NDArray[np.uint32]
+    logq: NDArray[np.float64]
+
+class _M0Columns(TypedDict):
+    proposed: NDArray[np.uint32]
+    logq: NDArray[np.float64]
+    accepted: NDArray[np.bool_]
+    emitted: NDArray[np.uint32]
+
+class _M1Columns(_M0Columns):
+    prev: NDArray[np.uint32]
+
+class _CraftedPositions(TypedDict):
+    ids: NDArray[np.uint32]
+    codes: NDArray[np.uint8]
+    scales: NDArray[np.float32]
+    eps: NDArray[np.float32]
+
+@final
+class BlockVerdicts:
+    """`verify_blocks`' verdicts: accepted per sequence, emitted tokens, their offsets."""
+
+    @property
+    def accepted(self) -> NDArray[np.uint32]: ...
+    @property
+    def emitted(self) -> NDArray[np.uint32]: ...
+    @property
+    def offsets(self) -> NDArray[np.uint64]: ...
+
+@final
+class WalkCounts:
+    """An M1 walk aggregated per context, and its last emitted token."""
+
+    @property
+    def visits(self) -> NDArray[np.uint64]: ...
+    @property
+    def accepted(self) -> NDArray[np.uint64]: ...
+    @property
+    def emitted(self) -> NDArray[np.uint64]: ...
+    @property
+    def last(self) -> int: ...
 
 @final
 class PsiTopK:
@@ -171,18 +227,8 @@ class BigramChain:
     def __new__(cls, logp: NDArray[np.float64], psis: list[PsiTopK]) -> BigramChain: ...
     @property
     def vocab(self) -> int: ...
-    def run(
-        self, seed: int, start: int, steps: int, initial: int
-    ) -> tuple[
-        NDArray[np.uint32],
-        NDArray[np.uint32],
-        NDArray[np.float64],
-        NDArray[np.bool_],
-        NDArray[np.uint32],
-    ]: ...
-    def run_counts(
-        self, seed: int, start: int, steps: int, initial: int
-    ) -> tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.uint64], int]: ...
+    def run(self, seed: int, start: int, steps: int, initial: int) -> _M1Columns: ...
+    def run_counts(self, seed: int, start: int, steps: int, initial: int) -> WalkCounts: ...
 
 @final
 class NgramModel:
@@ -207,7 +253,7 @@ def craft_psi_rows(
 ) -> list[PsiTopK]: ...
 def craft_chain_positions(
     rows: NDArray[np.float64], pool: NDArray[np.float64], k: int, eps: float | None
-) -> tuple[NDArray[np.uint32], NDArray[np.uint8], NDArray[np.float32], NDArray[np.float32]]: ...
+) -> _CraftedPositions: ...
 def chains_from_positions(
     vocab: int,
     tau: float,
@@ -218,10 +264,8 @@ def chains_from_positions(
 ) -> list[PsiChain]: ...
 def tsu_draw_chains(
     chains: list[PsiChain], seed: int, steps: NDArray[np.uint64]
-) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
-def tsu_draw_each(
-    psis: list[PsiTopK], seed: int, steps: NDArray[np.uint64]
-) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
+) -> _DrawColumns: ...
+def tsu_draw_each(psis: list[PsiTopK], seed: int, steps: NDArray[np.uint64]) -> _DrawColumns: ...
 def verify_blocks(
     target_logp: NDArray[np.float64],
     psis: list[PsiTopK],
@@ -232,7 +276,7 @@ def verify_blocks(
     steps: NDArray[np.uint64],
     parallel: bool = True,
     realised_logq: NDArray[np.float64] | None = None,
-) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.uint64]]: ...
+) -> BlockVerdicts: ...
 def verify_external(
     logp: NDArray[np.float64],
     realised_logq: NDArray[np.float64],
@@ -242,21 +286,14 @@ def verify_external(
     start: int,
     initial: int,
     follow: bool,
-) -> tuple[
-    NDArray[np.uint32],
-    NDArray[np.uint32],
-    NDArray[np.float64],
-    NDArray[np.bool_],
-    NDArray[np.uint32],
-]: ...
+) -> _M1Columns: ...
 def psi_encoded_len(vocab: int, k: int) -> int: ...
+def decode_any(data: bytes) -> PsiTopK | PsiChain: ...
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]: ...
-def tsu_draw_many(
-    psi: PsiTopK, seed: int, start: int, count: int
-) -> tuple[NDArray[np.uint32], NDArray[np.float64]]: ...
+def tsu_draw_many(psi: PsiTopK, seed: int, start: int, count: int) -> _DrawColumns: ...
 def accept_correct(
     logp: NDArray[np.float64], psi: PsiTopK, token: int, logq: float, seed: int, step: int
 ) -> tuple[bool, int]: ...
 def m0_run(
     logp: NDArray[np.float64], psi: PsiTopK, seed: int, start: int, steps: int
-) -> tuple[NDArray[np.uint32], NDArray[np.float64], NDArray[np.bool_], NDArray[np.uint32]]: ...
+) -> _M0Columns: ...

@@ -1,10 +1,14 @@
 """The exception hierarchy: every error tsd raises is a `TsdError`, itself a `ValueError`.
 
-The classes are defined by the compiled core (so Rust kernels raise them directly) and
-re-exported here under their public names.
+The classes are declared once, in the compiled core's exception table (so Rust kernels raise
+them directly), and created in this module: each class's `__module__` is `tsd.errors`, so
+errors pickle and cross process boundaries (a sweep worker's error reaches the parent with
+its class and message). `__all__` lists exactly the core's `ERROR_NAMES`.
 """
 
 from tsd._core import (
+    BackendUnavailableError,
+    CorpusError,
     InvalidArgumentError,
     PsiChainLengthError,
     PsiChecksumError,
@@ -29,12 +33,8 @@ from tsd._core import (
     TsdError,
 )
 
-
-class CorpusError(TsdError):
-    """A corpus file that cannot be turned into a character model (missing, empty, ...)."""
-
-
 __all__ = [
+    "BackendUnavailableError",
     "CorpusError",
     "InvalidArgumentError",
     "PsiChainLengthError",

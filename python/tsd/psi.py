@@ -74,7 +74,7 @@ def psi_size_bytes(psi: PsiTopK) -> int:
 
 def encoded_size(vocab: int, K: int) -> int:
     """Encoded size in bytes of any top-K payload with this vocab and K."""
-    v = check_int("vocab", vocab, 1, 2**24)
+    v = check_int("vocab", vocab, 1, _core.MAX_VOCAB)
     return _core.psi_encoded_len(v, check_int("K", K, 1, v))
 
 

@@ -63,8 +63,14 @@ def craft_chains(
     batch = len(prefixes)
     starts = [np.asarray(p, dtype=np.uint32) for p in prefixes]
     first = np.exp(draft.logprobs_batch(starts))
-    ids, codes, scales, tails = _core.craft_chain_positions(first[:, None, :], first, k, eps_value)
-    all_ids, all_codes, all_scales, all_eps = [ids], [codes], [scales], [tails]
+    crafted = _core.craft_chain_positions(first[:, None, :], first, k, eps_value)
+    ids = crafted["ids"]
+    all_ids, all_codes, all_scales, all_eps = (
+        [ids],
+        [crafted["codes"]],
+        [crafted["scales"]],
+        [crafted["eps"]],
+    )
     marginal = _slot_marginal(np.ones((batch, 1)), first[:, None, :], ids)
     # routes[b, a]: the tokens after the prefix of the most probable route ending at slot a of
     # the latest position.
@@ -80,9 +86,8 @@ def craft_chains(
         mixture = np.einsum("ba,bav->bv", weights, rows)
         mixture /= mixture.sum(axis=1, keepdims=True)
         given = np.ascontiguousarray(np.concatenate([rows, mixture[:, None, :]], axis=1))
-        ids, codes, scales, tails = _core.craft_chain_positions(
-            given, np.ascontiguousarray(mixture), k, eps_value
-        )
+        crafted = _core.craft_chain_positions(given, np.ascontiguousarray(mixture), k, eps_value)
+        ids = crafted["ids"]
         # Each new slot j continues the route a that maximises P(slot a) · row_a(ids[j]).
         reach = np.take_along_axis(
             rows, np.broadcast_to(ids[:, None, :], (batch, k, k)).astype(np.int64), axis=2
@@ -94,9 +99,9 @@ def craft_chains(
         routes = np.concatenate([parents, ids[:, :, None]], axis=2)
         marginal = _slot_marginal(marginal, given, ids)
         all_ids.append(ids)
-        all_codes.append(codes)
-        all_scales.append(scales)
-        all_eps.append(tails)
+        all_codes.append(crafted["codes"])
+        all_scales.append(crafted["scales"])
+        all_eps.append(crafted["eps"])
     return _core.chains_from_positions(
         vocab,
         temperature,

@@ -176,7 +176,7 @@ def speculative_generate(
         bases += counters[active]
         drafts = drafter.draft([sequences[b] for b in active], bases)
         scores = session.extend(active, list(drafts.tokens))
-        accepted, emitted, offsets = _core.verify_blocks(
+        verdicts = _core.verify_blocks(
             np.ascontiguousarray(scores.rows(np.arange(len(active) * (block + 1)))),
             [psi for row in drafts.payloads for psi in row],
             np.ascontiguousarray(drafts.tokens.ravel()),
@@ -189,16 +189,15 @@ def speculative_generate(
         still_active, rolled_back, appended = [], [], []
         for j, b in enumerate(active):
             room = n_new - (len(sequences[b]) - prompt_lengths[b])
-            kept = emitted[offsets[j] : offsets[j + 1]][:room]
+            kept = verdicts.emitted[verdicts.offsets[j] : verdicts.offsets[j + 1]][:room]
             sequences[b].extend(int(t) for t in kept)
             counters[b] += np.uint64(block + 1)
+            accepted = int(verdicts.accepted[j])
             # The session holds the L drafts: keep the accepted ones, append the rest emitted.
-            drafted_kept = min(int(accepted[j]), len(kept))
+            drafted_kept = min(accepted, len(kept))
             rolled_back.append(block - drafted_kept)
             appended.append(kept[drafted_kept:])
-            tally.record_round(
-                block, int(accepted[j]), len(kept), drafts.psi_bytes[j], drafts.tsu_calls
-            )
+            tally.record_round(block, accepted, len(kept), drafts.psi_bytes[j], drafts.tsu_calls)
             if len(sequences[b]) - prompt_lengths[b] < n_new:
                 still_active.append(b)
         session.rollback(active, rolled_back)

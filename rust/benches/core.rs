@@ -6,8 +6,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use tsd::craft::{craft_topk, EpsChoice};
-use tsd::fused::run_m0;
-use tsd::wire::{decode, encode_into};
+use tsd::walk::m0::run_m0;
+use tsd::wire::topk::{decode, encode_into};
 
 /// Repeats `work` (which reports how many operations it did) for at least `budget`; returns ops/s.
 fn rate(budget: Duration, mut work: impl FnMut() -> u64) -> f64 {

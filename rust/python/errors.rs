@@ -1,142 +1,64 @@
-//! The Python exception hierarchy and the one exhaustive mapping from core errors to it.
+//! The Python exception hierarchy, declared once in `exception_table!`: each row (name, base,
+//! doc) becomes a class created in the module `tsd.errors` (so it pickles, and a sweep worker's
+//! error reaches the parent with its class and message), its registration on `_core`, and an
+//! entry of `_core.ERROR_NAMES`. `From<TsdError> for PyErr` is the one exhaustive mapping from
+//! core errors to these classes.
 //!
 //! `TsdError(ValueError)` is the root; `PsiDecodeError` and `PsiValidationError` group the ψ
 //! failures, each of which has its own class so callers can catch exactly one cause.
+//! `CorpusError` and `BackendUnavailableError` are raised by Python code only; they live here
+//! so that there is one list.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use crate::error as core_error;
 
-create_exception!(
-    tsd,
-    TsdError,
-    PyValueError,
-    "Root of every error tsd raises."
-);
-create_exception!(
-    tsd,
-    InvalidArgumentError,
-    TsdError,
-    "An argument is out of its domain."
-);
-create_exception!(
-    tsd,
-    PsiDecodeError,
-    TsdError,
-    "Bytes that are not a ψ payload."
-);
-create_exception!(
-    tsd,
-    PsiTruncatedError,
-    PsiDecodeError,
-    "The payload is shorter than its header says."
-);
-create_exception!(
-    tsd,
-    PsiVersionError,
-    PsiDecodeError,
-    "The payload's format version is unsupported."
-);
-create_exception!(
-    tsd,
-    PsiKindError,
-    PsiDecodeError,
-    "The payload kind tag is unknown."
-);
-create_exception!(
-    tsd,
-    PsiChecksumError,
-    PsiDecodeError,
-    "The payload's CRC-32 does not match."
-);
-create_exception!(
-    tsd,
-    PsiTrailingBytesError,
-    PsiDecodeError,
-    "Bytes follow the checksum."
-);
-create_exception!(
-    tsd,
-    PsiMalformedError,
-    PsiDecodeError,
-    "A field cannot be parsed."
-);
-create_exception!(
-    tsd,
-    PsiValidationError,
-    TsdError,
-    "A ψ field does not describe a valid distribution."
-);
-create_exception!(
-    tsd,
-    PsiVocabError,
-    PsiValidationError,
-    "vocab is out of range."
-);
-create_exception!(tsd, PsiEmptyError, PsiValidationError, "K is zero.");
-create_exception!(
-    tsd,
-    PsiKExceedsVocabError,
-    PsiValidationError,
-    "K is larger than vocab."
-);
-create_exception!(
-    tsd,
-    PsiLengthMismatchError,
-    PsiValidationError,
-    "ids and codes differ in length."
-);
-create_exception!(
-    tsd,
-    PsiDuplicateIdError,
-    PsiValidationError,
-    "An id appears twice."
-);
-create_exception!(
-    tsd,
-    PsiIdsNotSortedError,
-    PsiValidationError,
-    "ids are not ascending."
-);
-create_exception!(
-    tsd,
-    PsiIdOutOfRangeError,
-    PsiValidationError,
-    "An id is >= vocab."
-);
-create_exception!(
-    tsd,
-    PsiCodeError,
-    PsiValidationError,
-    "A score code is outside 0..=255."
-);
-create_exception!(
-    tsd,
-    PsiTauError,
-    PsiValidationError,
-    "tau is not finite and > 0."
-);
-create_exception!(
-    tsd,
-    PsiScaleError,
-    PsiValidationError,
-    "scale is not finite and >= 0."
-);
-create_exception!(
-    tsd,
-    PsiEpsError,
-    PsiValidationError,
-    "eps is negative, non-finite, or leaves no mass for the ids."
-);
-create_exception!(
-    tsd,
-    PsiChainLengthError,
-    PsiValidationError,
-    "A chain payload's length L is out of range."
-);
+/// Declares every exception class, registers each on the module, and lists their names.
+macro_rules! exception_table {
+    ($($name:ident($base:ty): $doc:literal;)+) => {
+        $(create_exception!(tsd.errors, $name, $base, $doc);)+
 
+        /// Adds every exception class and the tuple `ERROR_NAMES` to the module.
+        pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            let py = m.py();
+            $(m.add(stringify!($name), py.get_type::<$name>())?;)+
+            m.add("ERROR_NAMES", PyTuple::new(py, [$(stringify!($name)),+])?)?;
+            Ok(())
+        }
+    };
+}
+
+exception_table! {
+    TsdError(PyValueError): "Root of every error tsd raises.";
+    InvalidArgumentError(TsdError): "An argument is out of its domain.";
+    PsiDecodeError(TsdError): "Bytes that are not a ψ payload.";
+    PsiTruncatedError(PsiDecodeError): "The payload is shorter than its header says.";
+    PsiVersionError(PsiDecodeError): "The payload's format version is unsupported.";
+    PsiKindError(PsiDecodeError): "The payload kind tag is unknown.";
+    PsiChecksumError(PsiDecodeError): "The payload's CRC-32 does not match.";
+    PsiTrailingBytesError(PsiDecodeError): "Bytes follow the checksum.";
+    PsiMalformedError(PsiDecodeError): "A field cannot be parsed.";
+    PsiValidationError(TsdError): "A ψ field does not describe a valid distribution.";
+    PsiVocabError(PsiValidationError): "vocab is out of range.";
+    PsiEmptyError(PsiValidationError): "K is zero.";
+    PsiKExceedsVocabError(PsiValidationError): "K is larger than vocab.";
+    PsiLengthMismatchError(PsiValidationError): "ids and codes differ in length.";
+    PsiDuplicateIdError(PsiValidationError): "An id appears twice.";
+    PsiIdsNotSortedError(PsiValidationError): "ids are not ascending.";
+    PsiIdOutOfRangeError(PsiValidationError): "An id is >= vocab.";
+    PsiCodeError(PsiValidationError): "A score code is outside 0..=255.";
+    PsiTauError(PsiValidationError): "tau is not finite and > 0.";
+    PsiScaleError(PsiValidationError): "scale is not finite and >= 0.";
+    PsiEpsError(PsiValidationError): "eps is negative, non-finite, or leaves no mass for the ids.";
+    PsiChainLengthError(PsiValidationError): "A chain payload's length L is out of range.";
+    CorpusError(TsdError): "A corpus file that cannot be turned into a character model (missing, empty, ...).";
+    BackendUnavailableError(TsdError): "A TSU backend whose optional dependencies are not installed.";
+}
+
+/// The exception class of a decode failure.
 fn decode_error(err: &core_error::PsiDecodeError) -> PyErr {
     let message = err.to_string();
     match err {
@@ -152,7 +74,7 @@ fn decode_error(err: &core_error::PsiDecodeError) -> PyErr {
 
 /// The exception of `err`; a chain position's error is raised as its cause's class, with a
 /// message that names the position.
-pub(crate) fn validation_error(err: &core_error::PsiValidationError) -> PyErr {
+fn validation_error(err: &core_error::PsiValidationError) -> PyErr {
     validation_class(err, err.to_string())
 }
 
@@ -184,59 +106,30 @@ fn validation_class(err: &core_error::PsiValidationError, message: String) -> Py
     }
 }
 
-pub(crate) fn to_py(err: core_error::TsdError) -> PyErr {
-    match &err {
-        core_error::TsdError::PsiDecode(e) => decode_error(e),
-        core_error::TsdError::PsiValidation(e) => validation_error(e),
-        core_error::TsdError::Argument(e) => argument_error(e),
+impl From<core_error::TsdError> for PyErr {
+    fn from(err: core_error::TsdError) -> PyErr {
+        match &err {
+            core_error::TsdError::PsiDecode(e) => decode_error(e),
+            core_error::TsdError::PsiValidation(e) => validation_error(e),
+            core_error::TsdError::Argument(e) => e.clone().into(),
+        }
     }
 }
 
-pub(crate) fn argument_error(err: &core_error::ArgumentError) -> PyErr {
-    InvalidArgumentError::new_err(err.to_string())
+impl From<core_error::ArgumentError> for PyErr {
+    fn from(err: core_error::ArgumentError) -> PyErr {
+        InvalidArgumentError::new_err(err.to_string())
+    }
 }
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("TsdError", py.get_type::<TsdError>())?;
-    m.add(
-        "InvalidArgumentError",
-        py.get_type::<InvalidArgumentError>(),
-    )?;
-    m.add("PsiDecodeError", py.get_type::<PsiDecodeError>())?;
-    m.add("PsiTruncatedError", py.get_type::<PsiTruncatedError>())?;
-    m.add("PsiVersionError", py.get_type::<PsiVersionError>())?;
-    m.add("PsiKindError", py.get_type::<PsiKindError>())?;
-    m.add("PsiChecksumError", py.get_type::<PsiChecksumError>())?;
-    m.add(
-        "PsiTrailingBytesError",
-        py.get_type::<PsiTrailingBytesError>(),
-    )?;
-    m.add("PsiMalformedError", py.get_type::<PsiMalformedError>())?;
-    m.add("PsiValidationError", py.get_type::<PsiValidationError>())?;
-    m.add("PsiVocabError", py.get_type::<PsiVocabError>())?;
-    m.add("PsiEmptyError", py.get_type::<PsiEmptyError>())?;
-    m.add(
-        "PsiKExceedsVocabError",
-        py.get_type::<PsiKExceedsVocabError>(),
-    )?;
-    m.add(
-        "PsiLengthMismatchError",
-        py.get_type::<PsiLengthMismatchError>(),
-    )?;
-    m.add("PsiDuplicateIdError", py.get_type::<PsiDuplicateIdError>())?;
-    m.add(
-        "PsiIdsNotSortedError",
-        py.get_type::<PsiIdsNotSortedError>(),
-    )?;
-    m.add(
-        "PsiIdOutOfRangeError",
-        py.get_type::<PsiIdOutOfRangeError>(),
-    )?;
-    m.add("PsiCodeError", py.get_type::<PsiCodeError>())?;
-    m.add("PsiTauError", py.get_type::<PsiTauError>())?;
-    m.add("PsiScaleError", py.get_type::<PsiScaleError>())?;
-    m.add("PsiEpsError", py.get_type::<PsiEpsError>())?;
-    m.add("PsiChainLengthError", py.get_type::<PsiChainLengthError>())?;
-    Ok(())
+impl From<core_error::PsiValidationError> for PyErr {
+    fn from(err: core_error::PsiValidationError) -> PyErr {
+        validation_error(&err)
+    }
+}
+
+impl From<core_error::PsiDecodeError> for PyErr {
+    fn from(err: core_error::PsiDecodeError) -> PyErr {
+        decode_error(&err)
+    }
 }

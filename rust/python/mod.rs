@@ -1,13 +1,17 @@
 //! The PyO3 binding layer, compiled only with the `python` feature: the `tsd._core` module.
-//! It registers types, functions and exceptions; the logic lives in the core modules.
+//! Its files mirror the core's folders (psi, tsu, verify, walk, craft, ngram, rng); each
+//! binding borrows its arrays, calls one core function and converts the result. This file
+//! registers types, functions, exceptions and the limits the core enforces.
 
 mod arrays;
-mod chain;
+mod craft;
 mod errors;
-mod kernels;
+mod ngram;
 mod psi;
-mod psi_chain;
-mod speculative;
+mod rng;
+mod tsu;
+mod verify;
+mod walk;
 
 use pyo3::prelude::*;
 
@@ -15,28 +19,33 @@ use pyo3::prelude::*;
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
-    m.add_class::<psi::PyPsiTopK>()?;
-    m.add_class::<psi_chain::PyPsiChain>()?;
-    m.add_function(wrap_pyfunction!(psi_chain::craft_chain_positions, m)?)?;
-    m.add_function(wrap_pyfunction!(psi_chain::chains_from_positions, m)?)?;
-    m.add_function(wrap_pyfunction!(psi_chain::tsu_draw_chains, m)?)?;
-    m.add_class::<chain::PyBigramChain>()?;
-    m.add_function(wrap_pyfunction!(chain::verify_external, m)?)?;
-    m.add_class::<speculative::PyNgramModel>()?;
-    m.add_function(wrap_pyfunction!(speculative::craft_psi_rows, m)?)?;
-    m.add_function(wrap_pyfunction!(speculative::tsu_draw_each, m)?)?;
-    m.add_function(wrap_pyfunction!(speculative::verify_blocks, m)?)?;
-    m.add_function(wrap_pyfunction!(kernels::psi_encoded_len, m)?)?;
-    m.add_function(wrap_pyfunction!(kernels::rng_words, m)?)?;
-    m.add_function(wrap_pyfunction!(kernels::tsu_draw_many, m)?)?;
-    m.add_function(wrap_pyfunction!(kernels::accept_correct, m)?)?;
-    m.add_function(wrap_pyfunction!(kernels::m0_run, m)?)?;
+    m.add_class::<psi::topk::PyPsiTopK>()?;
+    m.add_class::<psi::chain::PyPsiChain>()?;
+    m.add_function(wrap_pyfunction!(psi::decode_any, m)?)?;
+    m.add_function(wrap_pyfunction!(psi::psi_encoded_len, m)?)?;
+    m.add_function(wrap_pyfunction!(craft::craft_psi_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(craft::craft_chain_positions, m)?)?;
+    m.add_function(wrap_pyfunction!(craft::chains_from_positions, m)?)?;
+    m.add_function(wrap_pyfunction!(tsu::tsu_draw_many, m)?)?;
+    m.add_function(wrap_pyfunction!(tsu::tsu_draw_each, m)?)?;
+    m.add_function(wrap_pyfunction!(tsu::tsu_draw_chains, m)?)?;
+    m.add_class::<verify::PyBlockVerdicts>()?;
+    m.add_function(wrap_pyfunction!(verify::accept_correct, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::verify_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::verify_external, m)?)?;
+    m.add_class::<walk::PyBigramChain>()?;
+    m.add_class::<walk::PyWalkCounts>()?;
+    m.add_function(wrap_pyfunction!(walk::m0_run, m)?)?;
+    m.add_class::<ngram::PyNgramModel>()?;
+    m.add_function(wrap_pyfunction!(rng::rng_words, m)?)?;
     m.add("RNG_STREAM_TSU", crate::rng::STREAM_TSU)?;
     m.add("RNG_STREAM_VERIFY", crate::rng::STREAM_VERIFY)?;
     m.add("PSI_VERSION", crate::wire::VERSION)?;
     m.add("PSI_KIND_TOP_K", crate::wire::KIND_TOP_K)?;
     m.add("PSI_KIND_CHAIN", crate::wire::KIND_CHAIN)?;
-    m.add("MAX_CHAIN_LEN", crate::psi_chain::MAX_CHAIN_LEN)?;
+    m.add("MAX_VOCAB", crate::psi::MAX_VOCAB)?;
+    m.add("MAX_CHAIN_LEN", crate::psi::MAX_CHAIN_LEN)?;
+    m.add("MAX_NGRAM_ORDER", crate::ngram::MAX_ORDER)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

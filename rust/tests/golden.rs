@@ -5,7 +5,7 @@ use serde_json::Value;
 use tsd::fmap::logq_for_ids;
 use tsd::rng;
 use tsd::tsu::{Sampler, SimTsu};
-use tsd::wire::{decode, encode};
+use tsd::wire::topk::{decode, encode};
 
 fn hex_to_bytes(hex: &str) -> Vec<u8> {
     (0..hex.len())

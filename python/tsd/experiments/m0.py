@@ -86,13 +86,14 @@ def m0_chunk(
     """Steps start .. start + count − 1 at one fixed target: the fused Rust loop for the
     simulated TSU, else the backend's batched draws verified against what it realises."""
     if backend.realises_f_psi:
-        return _core.m0_run(logp, psi, seed, start, count)
-    tokens, logq = backend.sample_many(psi, start, count)
-    _, proposed, logq, accepted, emitted = _core.verify_external(
-        logp[None, :], backend.realised_logq(psi)[None, :], tokens[None, :], logq[None, :],
-        seed, start, 0, False,
-    )  # fmt: skip
-    return proposed, logq, accepted, emitted
+        steps = _core.m0_run(logp, psi, seed, start, count)
+    else:
+        tokens, logq = backend.sample_many(psi, start, count)
+        steps = _core.verify_external(
+            logp[None, :], backend.realised_logq(psi)[None, :], tokens[None, :], logq[None, :],
+            seed, start, 0, False,
+        )  # fmt: skip
+    return steps["proposed"], steps["logq"], steps["accepted"], steps["emitted"]
 
 
 def run_m0(

@@ -5,6 +5,7 @@ verifier accepts or corrects against p(· | context); the emitted token is the n
 """
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -149,6 +150,24 @@ def fixed_context_tests(
     return results
 
 
+# Telemetry column name of each column the core's walks return.
+_STEP_COLUMNS = {
+    "prev_token": "prev",
+    "proposed_token": "proposed",
+    "logq": "logq",
+    "accepted": "accepted",
+    "emitted_token": "emitted",
+}
+
+
+def _concatenate_walk(chunks: Sequence[Mapping[str, Any]]) -> dict[str, NDArray[Any]]:
+    """The core's walk chunks, concatenated, under their telemetry column names."""
+    return {
+        name: np.concatenate([chunk[column] for chunk in chunks])
+        for name, column in _STEP_COLUMNS.items()
+    }
+
+
 def _walk_steps(
     chain: _core.BigramChain, seed: int, steps: int, initial: int, progress: ProgressCallback | None
 ) -> dict[str, NDArray[Any]]:
@@ -156,13 +175,9 @@ def _walk_steps(
     context = initial
     for start, count in chunked(steps, progress):
         chunk = chain.run(seed, start, count, context)
-        context = int(chunk[4][-1])
+        context = int(chunk["emitted"][-1])
         chunks.append(chunk)
-    names = ("prev_token", "proposed_token", "logq", "accepted", "emitted_token")
-    return {
-        name: np.concatenate(parts)
-        for name, parts in zip(names, zip(*chunks, strict=True), strict=True)
-    }
+    return _concatenate_walk(chunks)
 
 
 def _walk_external(
@@ -174,12 +189,11 @@ def _walk_external(
     initial: int,
     progress: ProgressCallback | None,
 ) -> dict[str, NDArray[Any]]:
-    """The walk with a backend other than the simulated TSU: each step's context is known only
+    """The walk with a backend that does not realise F(ψ) itself: each step's context is known only
     after the previous verdict, so steps go one at a time (a backend call each), verified in
     Rust against the backend's realised distribution of that context."""
     realised = np.stack([backend.realised_logq(psi) for psi in psis])
-    names = ("prev_token", "proposed_token", "logq", "accepted", "emitted_token")
-    parts: list[list[NDArray[Any]]] = [[] for _ in names]
+    verdicts = []
     context = initial
     for step in range(steps):
         draws = backend.draw([psis[context]], np.array([step], dtype=np.uint64))
@@ -188,22 +202,14 @@ def _walk_external(
             target.logp[row], realised[row], draws.tokens, draws.logq, seed, step, 0, False
         )
         # The single-row call reports context 0; the walk's context is `context`.
-        _, proposed, returned_logq, accepted, emitted = verdict
-        step_columns: tuple[NDArray[Any], ...] = (
-            np.array([context], dtype=np.uint32),
-            proposed,
-            returned_logq,
-            accepted,
-            emitted,
-        )
-        for part, column in zip(parts, step_columns, strict=True):
-            part.append(column)
-        context = int(emitted[0])
+        verdict["prev"] = np.array([context], dtype=np.uint32)
+        verdicts.append(verdict)
+        context = int(verdict["emitted"][0])
         if progress is not None and (step + 1) % 1000 == 0:
             progress(step + 1)
     if progress is not None:
         progress(steps)
-    return {name: np.concatenate(part) for name, part in zip(names, parts, strict=True)}
+    return _concatenate_walk(verdicts)
 
 
 def _walk_counts(
@@ -213,12 +219,11 @@ def _walk_counts(
     visits, accepted, emitted = (np.zeros(v, dtype=np.uint64) for _ in range(3))
     context = initial
     for start, count in chunked(steps, progress):
-        chunk_visits, chunk_accepted, chunk_emitted, context = chain.run_counts(
-            seed, start, count, context
-        )
-        visits += chunk_visits
-        accepted += chunk_accepted
-        emitted += chunk_emitted
+        counts = chain.run_counts(seed, start, count, context)
+        visits += counts.visits
+        accepted += counts.accepted
+        emitted += counts.emitted
+        context = counts.last
     return visits, accepted, emitted
 
 

@@ -41,7 +41,7 @@ def grid_cell(params: Row) -> Row:
     context, k, tau = params["context"], params["K"], params["tau"]
     p, logp = target.p[context], target.logp[context]
     psi = craft_psi_from_p(p, k, tau, "auto")
-    _, _, accepted, _ = _core.m0_run(logp, psi, params["seed"], 0, params["steps"])
+    accepted = _core.m0_run(logp, psi, params["seed"], 0, params["steps"])["accepted"]
     logq = psi.dense_logq()
     q = np.exp(logq)
     return {

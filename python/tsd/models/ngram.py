@@ -23,7 +23,7 @@ class NgramLM:
 
     @classmethod
     def train(cls, text: str, vocab: CharVocab, order: int) -> "NgramLM":
-        n = check_int("order", order, 1, 8)
+        n = check_int("order", order, 1, _core.MAX_NGRAM_ORDER)
         return cls(
             _core.NgramModel.train(vocab.encode(text, "training text"), vocab.size, n), vocab
         )

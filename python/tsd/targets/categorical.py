@@ -6,8 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd._checks import check_float, check_int, check_seed
-
-MAX_VOCAB = 2**24
+from tsd._core import MAX_VOCAB
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd._core import PsiChain, PsiTopK
-from tsd.errors import InvalidArgumentError, TsdError
+from tsd.errors import BackendUnavailableError, InvalidArgumentError
 
 __all__ = [
     "BACKENDS",
@@ -41,10 +41,6 @@ Payload = PsiTopK | PsiChain
 
 # Backend name → "module:class"; a backend's module is imported by `make_tsu` only.
 BACKENDS: dict[str, str] = {"sim": "tsd.tsu.sim:SimTSU", "thrml": "tsd.tsu.thrml:ThrmlTSU"}
-
-
-class BackendUnavailableError(TsdError):
-    """A TSU backend whose optional dependencies are not installed."""
 
 
 @dataclass(frozen=True)

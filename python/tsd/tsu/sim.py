@@ -25,14 +25,17 @@ class SimTSU(BatchedTSU):
     def _draw_range(
         self, psi: PsiTopK, start: int, count: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return _core.tsu_draw_many(psi, self.seed, start, count)
+        draws = _core.tsu_draw_many(psi, self.seed, start, count)
+        return draws["tokens"], draws["logq"]
 
     def _draw_topk(
         self, psis: list[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return _core.tsu_draw_each(psis, self.seed, steps)
+        draws = _core.tsu_draw_each(psis, self.seed, steps)
+        return draws["tokens"], draws["logq"]
 
     def _draw_chains(
         self, chains: list[PsiChain], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return _core.tsu_draw_chains(chains, self.seed, steps)
+        draws = _core.tsu_draw_chains(chains, self.seed, steps)
+        return draws["tokens"], draws["logq"]

@@ -4,10 +4,10 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use super::errors::{to_py, validation_error, PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
+use super::{codes_from, ids_from, vocab_from};
 use crate::fmap::{dense_logq, logq_for_ids};
-use crate::psi::{PsiTopK, MAX_VOCAB};
-use crate::wire;
+use crate::psi::PsiTopK;
+use crate::wire::topk as wire;
 
 /// Top-K proposal payload ψ: sorted token ids, 8-bit score codes, score step `scale`,
 /// temperature `tau` and per-token tail probability `eps` over `vocab` tokens.
@@ -15,42 +15,6 @@ use crate::wire;
 #[derive(Clone, PartialEq)]
 pub struct PyPsiTopK {
     pub(crate) inner: PsiTopK,
-}
-
-pub(crate) fn vocab_from(vocab: i64) -> PyResult<u32> {
-    match u32::try_from(vocab) {
-        Ok(v) if (1..=MAX_VOCAB).contains(&v) => Ok(v),
-        _ => Err(PsiVocabError::new_err(format!(
-            "vocab must be in 1..={MAX_VOCAB}, got {vocab}"
-        ))),
-    }
-}
-
-pub(crate) fn ids_from(ids: Vec<i64>) -> PyResult<Vec<u32>> {
-    ids.iter()
-        .enumerate()
-        .map(|(position, &id)| {
-            u32::try_from(id).map_err(|_| {
-                PsiIdOutOfRangeError::new_err(format!(
-                    "id {id} at position {position} is not a valid token id"
-                ))
-            })
-        })
-        .collect()
-}
-
-pub(crate) fn codes_from(codes: Vec<i64>) -> PyResult<Vec<u8>> {
-    codes
-        .iter()
-        .enumerate()
-        .map(|(position, &code)| {
-            u8::try_from(code).map_err(|_| {
-                PsiCodeError::new_err(format!(
-                    "code {code} at position {position} is outside 0..=255"
-                ))
-            })
-        })
-        .collect()
 }
 
 #[pymethods]
@@ -72,17 +36,16 @@ impl PyPsiTopK {
             scale as f32,
             tau as f32,
             eps as f32,
-        )
-        .map_err(|err| validation_error(&err))?;
+        )?;
         Ok(Self { inner })
     }
 
     /// Decodes and validates a wire payload.
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        wire::decode(data)
-            .map(|inner| Self { inner })
-            .map_err(to_py)
+        Ok(Self {
+            inner: wire::decode(data)?,
+        })
     }
 
     /// The versioned, checksummed wire encoding (see docs/PSI_FORMAT.md).
@@ -92,9 +55,7 @@ impl PyPsiTopK {
 
     /// log q(y) for each token id, bit-identical to what the TSU returns.
     fn logq<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        logq_for_ids(&self.inner, &tokens)
-            .map(|values| values.into_pyarray(py))
-            .map_err(|err| to_py(err.into()))
+        Ok(logq_for_ids(&self.inner, &tokens)?.into_pyarray(py))
     }
 
     /// log q over the whole vocabulary.

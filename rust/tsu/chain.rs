@@ -5,10 +5,15 @@
 //! so a chain draw equals the L single draws the per-token drafting loop would make with the
 //! same payloads, and every returned log q equals [`crate::fmap::chain_logq`] bit for bit.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+
 use crate::error::ArgumentError;
-use crate::psi_chain::{row_index, PsiChain};
+use crate::psi::chain::{row_index, PsiChain};
 use crate::rng::{words, STREAM_TSU};
-use crate::tsu::{check_step_range, Sampler};
+use crate::tsu::{check_step_range, Draws, Sampler};
 
 fn check_outputs(length: usize, tokens: &[u32], logq: &[f64]) -> Result<(), ArgumentError> {
     if tokens.len() != length || logq.len() != length {
@@ -103,11 +108,127 @@ impl ChainSampler {
     }
 }
 
+/// A chain compared by value, bit for bit (every f32 field by its bits, so ±0 differ), and
+/// hashed by a fingerprint of the same bits, computed once per chain.
+struct ByValue<'a> {
+    chain: &'a PsiChain,
+    fingerprint: u64,
+}
+
+/// Folds one 64-bit word into a fingerprint (the multiply-rotate step of rustc's FxHash).
+fn mix(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+impl<'a> ByValue<'a> {
+    fn new(chain: &'a PsiChain) -> Self {
+        let header = [
+            u64::from(chain.vocab()),
+            chain.k() as u64,
+            u64::from(chain.tau().to_bits()),
+        ];
+        let floats = chain.scales().iter().chain(chain.eps());
+        let codes = chain.all_codes().chunks(8).map(|bytes| {
+            let mut word = [0u8; 8];
+            word[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        });
+        let fingerprint = header
+            .into_iter()
+            .chain(chain.all_ids().iter().map(|&id| u64::from(id)))
+            .chain(floats.map(|v| u64::from(v.to_bits())))
+            .chain(codes)
+            .fold(0, mix);
+        Self { chain, fingerprint }
+    }
+}
+
+fn same_bits(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+impl PartialEq for ByValue<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.chain, other.chain);
+        std::ptr::eq(a, b)
+            || (self.fingerprint == other.fingerprint
+                && a.vocab() == b.vocab()
+                && a.k() == b.k()
+                && a.tau().to_bits() == b.tau().to_bits()
+                && a.all_ids() == b.all_ids()
+                && a.all_codes() == b.all_codes()
+                && same_bits(a.scales(), b.scales())
+                && same_bits(a.eps(), b.eps()))
+    }
+}
+
+impl Eq for ByValue<'_> {}
+
+impl Hash for ByValue<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.fingerprint.hash(state);
+    }
+}
+
+/// One SimTSU block per chain: chain b's position i at step `steps[b] + i` of `seed`; every
+/// chain must have the same L. Equal chains (by value) are prepared once and shared; a chain
+/// used once is drawn without preparing the conditionals its draw does not visit. Either way
+/// the draws are those of [`draw_once`]. Returns B × L tokens and log q, row-major.
+pub fn draw_chains(chains: &[&PsiChain], seed: u64, steps: &[u64]) -> Result<Draws, ArgumentError> {
+    let fail = |reason: String| Err(ArgumentError::new("chains", reason));
+    if steps.len() != chains.len() {
+        return fail(format!(
+            "{} chains need as many steps, got {}",
+            chains.len(),
+            steps.len()
+        ));
+    }
+    let length = chains.first().map_or(0, |c| c.len());
+    if let Some(b) = chains.iter().position(|c| c.len() != length) {
+        return fail(format!(
+            "one batch needs one L: chain 0 has L = {length}, chain {b} has L = {}",
+            chains[b].len()
+        ));
+    }
+    let keys: Vec<ByValue<'_>> = chains.par_iter().map(|chain| ByValue::new(chain)).collect();
+    let mut group_of: HashMap<ByValue<'_>, usize> = HashMap::with_capacity(keys.len());
+    let (mut first_use, mut uses) = (Vec::new(), Vec::new());
+    let groups: Vec<usize> = keys
+        .into_iter()
+        .enumerate()
+        .map(|(b, key)| {
+            let g = *group_of.entry(key).or_insert_with(|| {
+                first_use.push(b);
+                uses.push(0usize);
+                first_use.len() - 1
+            });
+            uses[g] += 1;
+            g
+        })
+        .collect();
+    let prepared: Vec<Option<ChainSampler>> = uses
+        .par_iter()
+        .zip(&first_use)
+        .map(|(&n, &b)| (n > 1).then(|| ChainSampler::new(chains[b])))
+        .collect();
+    let mut tokens = vec![0u32; chains.len() * length];
+    let mut logq = vec![0f64; chains.len() * length];
+    tokens
+        .par_chunks_mut(length.max(1))
+        .zip(logq.par_chunks_mut(length.max(1)))
+        .zip(chains.par_iter().zip(steps).zip(&groups))
+        .try_for_each(|((t, l), ((chain, &step), &g))| match &prepared[g] {
+            Some(sampler) => sampler.draw(seed, step, t, l),
+            None => draw_once(chain, seed, step, t, l),
+        })?;
+    Ok(Draws { tokens, logq })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fmap::{chain_logq, dense_logq};
-    use crate::psi_chain::code_rows;
+    use crate::psi::chain::code_rows;
     use crate::tsu::SimTsu;
 
     fn chain() -> PsiChain {
@@ -186,5 +307,38 @@ mod tests {
             .is_err());
         assert!(chain_logq(&chain(), &[0, 1]).is_err());
         assert!(chain_logq(&chain(), &[0, 1, 5]).is_err());
+    }
+
+    #[test]
+    fn a_batch_groups_equal_chains_by_value_and_draws_as_draw_once() {
+        let (a, twin) = (chain(), chain());
+        let other = PsiChain::new(
+            5,
+            2,
+            0.9,
+            vec![1, 2, 0, 4, 3, 4],
+            vec![7; code_rows(3, 2) * 2],
+            vec![0.02, 0.01, 0.03],
+            vec![0.04, 0.02, 0.05],
+        )
+        .unwrap();
+        let batch = [&a, &twin, &other, &a];
+        let steps = [0u64, 5, 9, 40];
+        let draws = draw_chains(&batch, 4, &steps).unwrap();
+        for (b, chain) in batch.iter().enumerate() {
+            let (mut tokens, mut logq) = ([0u32; 3], [0f64; 3]);
+            draw_once(chain, 4, steps[b], &mut tokens, &mut logq).unwrap();
+            assert_eq!(draws.tokens[b * 3..b * 3 + 3], tokens);
+            assert_eq!(draws.logq[b * 3..b * 3 + 3], logq);
+        }
+        assert!(ByValue::new(&a) == ByValue::new(&twin));
+        assert!(ByValue::new(&a) != ByValue::new(&other));
+        let short = PsiChain::new(5, 2, 0.7, vec![0, 3], vec![1, 2], vec![0.01], vec![0.05]);
+        let short = short.unwrap();
+        assert_eq!(
+            draw_chains(&[&a, &short], 4, &[0, 1]).unwrap_err().field,
+            "chains"
+        );
+        assert_eq!(draw_chains(&[&a], 4, &[0, 1]).unwrap_err().field, "chains");
     }
 }

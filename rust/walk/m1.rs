@@ -2,10 +2,10 @@
 //! row p(· | context) and its own ψ, prepared once; the walk then runs entirely in Rust.
 
 use crate::error::ArgumentError;
-use crate::fused::M0Columns;
 use crate::psi::PsiTopK;
-use crate::step::{for_each_step, StepOutcome, StepTables};
 use crate::tsu::check_step_range;
+use crate::verify::step::{for_each_step, StepOutcome, StepTables};
+use crate::walk::m0::M0Columns;
 
 /// Per-step columns of an M1 walk: the context of each step and what the step produced.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -155,7 +155,7 @@ impl BigramChain {
 mod tests {
     use super::*;
     use crate::craft::{craft_topk, EpsChoice};
-    use crate::fused::run_m0;
+    use crate::walk::m0::run_m0;
 
     /// A 4-token chain whose rows differ enough that a context mix-up would show.
     fn chain() -> (Vec<f64>, Vec<PsiTopK>) {

@@ -6,12 +6,20 @@
 //! draw. Edges: p(y) = 0 gives ratio 0 (always rejected); ε = 0 leaves the target's tail mass
 //! in the residual; a residual that sums to zero through rounding (p = q up to the last bits,
 //! where rejection has probability ~1e-16) falls back to a draw from p itself.
+//!
+//! [`step`] verifies one prepared (target, ψ) step, [`block`] L drafts against L + 1 target
+//! rows (and ragged batches of them), [`external`] any backend's draws against the
+//! distribution it realised.
+
+pub mod block;
+pub mod external;
+pub mod step;
 
 use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::search::GuidedCdf;
+use crate::tsu::search::GuidedCdf;
 
 /// How far Σ exp(log p) may stray from 1 before a target is rejected as unnormalised.
 pub const NORMALISATION_TOLERANCE: f64 = 1e-6;

@@ -3,13 +3,13 @@
 //! draw and the residual uses the realised table, so every backend is exact by construction,
 //! whatever precision it samples in.
 
-use crate::bigram::M1Columns;
 use crate::error::ArgumentError;
-use crate::fused::M0Columns;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::step::StepOutcome;
 use crate::tsu::check_step_range;
+use crate::verify::step::StepOutcome;
 use crate::verify::{accept_ratio, check_logp, decide, Residual};
+use crate::walk::m0::M0Columns;
+use crate::walk::m1::M1Columns;
 
 /// Draws made by a backend: `tokens[c * n + j]` and `logq[c * n + j]` for context c at step
 /// start + j (context-major), with the backend's realised log q rows.
@@ -142,8 +142,8 @@ mod tests {
     use super::*;
     use crate::craft::{craft_topk, EpsChoice};
     use crate::fmap::dense_logq;
-    use crate::fused::run_m0;
     use crate::tsu::{Sampler, SimTsu};
+    use crate::walk::m0::run_m0;
 
     #[test]
     fn sim_draws_verified_externally_equal_the_fused_loop() {

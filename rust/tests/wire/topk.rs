@@ -1,12 +1,13 @@
-//! Property tests of the wire format: every valid ψ round-trips, and no byte string panics.
+//! Property tests of the top-K wire format (kind 1): every valid ψ round-trips, and no byte
+//! string panics the decoder.
 
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use tsd::error::TsdError;
 use tsd::psi::PsiTopK;
-use tsd::wire::{decode, encode, encoded_len};
+use tsd::wire::topk::{decode, encode, encoded_len};
 
-fn psi_strategy() -> impl Strategy<Value = PsiTopK> {
+pub(crate) fn psi_strategy() -> impl Strategy<Value = PsiTopK> {
     (1u32..=1 << 24)
         .prop_flat_map(|vocab| {
             let max_k = vocab.min(200) as usize;

@@ -4,8 +4,8 @@
 
 use crate::error::ArgumentError;
 use crate::psi::PsiTopK;
-use crate::step::{for_each_step, StepOutcome, StepTables};
 use crate::tsu::check_step_range;
+use crate::verify::step::{for_each_step, StepOutcome, StepTables};
 
 /// Per-step columns of an M0 run.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,14 +6,15 @@
 //!  L × (scale f32 | eps f32 | ids (Elias–Fano) | rows × K codes) | crc32 u32`,
 //! where position 0 has one code row and every later position K + 1.
 
-use crate::bits::write_varint;
-use crate::error::{PsiDecodeError, PsiValidationError, TsdError};
-use crate::psi::{validate_ids, validate_scalars};
-use crate::psi_chain::{code_rows, row_index, rows_at, validate_chain_header, PsiChain};
-use crate::wire::{
-    check_envelope, check_length_and_checksum, f32_at, ids_len, read_count, read_ids, seal,
-    varint_len, write_ids, CHECKSUM_BYTES, KIND_CHAIN, VERSION,
+use super::bits::write_varint;
+use super::ids::{ids_len, read_ids, write_ids};
+use super::{
+    check_envelope, check_length_and_checksum, f32_at, read_count, seal, varint_len,
+    CHECKSUM_BYTES, KIND_CHAIN, VERSION,
 };
+use crate::error::{PsiDecodeError, PsiValidationError, TsdError};
+use crate::psi::chain::{code_rows, row_index, rows_at, validate_chain_header, PsiChain};
+use crate::psi::{validate_ids, validate_scalars};
 
 /// Exact encoded size of a chain payload, in u128 so that absurd headers cannot overflow.
 fn encoded_len_u128(vocab: u64, length: u64, k: u64) -> u128 {
@@ -27,15 +28,15 @@ fn encoded_len_u128(vocab: u64, length: u64, k: u64) -> u128 {
 }
 
 /// Exact encoded size in bytes of a chain payload with these V, L and K.
-pub fn encoded_chain_len(vocab: u32, length: usize, k: usize) -> usize {
+pub fn encoded_len(vocab: u32, length: usize, k: usize) -> usize {
     encoded_len_u128(u64::from(vocab), length as u64, k as u64) as usize
 }
 
 /// Appends the encoding of `chain` to `out`.
-pub fn encode_chain_into(chain: &PsiChain, out: &mut Vec<u8>) {
+pub fn encode_into(chain: &PsiChain, out: &mut Vec<u8>) {
     let start = out.len();
     let (vocab, k) = (chain.vocab(), chain.k());
-    out.reserve(encoded_chain_len(vocab, chain.len(), k));
+    out.reserve(encoded_len(vocab, chain.len(), k));
     out.push(VERSION);
     out.push(KIND_CHAIN);
     write_varint(out, u64::from(vocab));
@@ -54,9 +55,9 @@ pub fn encode_chain_into(chain: &PsiChain, out: &mut Vec<u8>) {
 }
 
 /// Encodes `chain` into a fresh byte vector.
-pub fn encode_chain(chain: &PsiChain) -> Vec<u8> {
-    let mut out = Vec::with_capacity(encoded_chain_len(chain.vocab(), chain.len(), chain.k()));
-    encode_chain_into(chain, &mut out);
+pub fn encode(chain: &PsiChain) -> Vec<u8> {
+    let mut out = Vec::with_capacity(encoded_len(chain.vocab(), chain.len(), chain.k()));
+    encode_into(chain, &mut out);
     out
 }
 
@@ -75,7 +76,7 @@ fn at_position(position: usize) -> impl Fn(TsdError) -> TsdError {
 
 /// Decodes and validates a chain payload, in the top-K decoder's order: structure, then the
 /// checksum, then meaning (each position's errors name the position).
-pub fn decode_chain(bytes: &[u8]) -> Result<PsiChain, TsdError> {
+pub fn decode(bytes: &[u8]) -> Result<PsiChain, TsdError> {
     check_envelope(bytes, KIND_CHAIN)?;
     let mut at = 2;
     let (vocab, used) = read_count(&bytes[at..], "vocab")?;
@@ -119,7 +120,7 @@ pub fn decode_chain(bytes: &[u8]) -> Result<PsiChain, TsdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{decode, encode};
+    use crate::wire::topk;
 
     fn sample(vocab: u32, length: usize, k: usize) -> PsiChain {
         let step = vocab / k as u32;
@@ -146,9 +147,9 @@ mod tests {
             (1 << 24, 3, 16),
         ] {
             let chain = sample(vocab, length, k);
-            let bytes = encode_chain(&chain);
-            assert_eq!(bytes.len(), encoded_chain_len(vocab, length, k));
-            assert_eq!(decode_chain(&bytes).unwrap(), chain);
+            let bytes = encode(&chain);
+            assert_eq!(bytes.len(), encoded_len(vocab, length, k));
+            assert_eq!(decode(&bytes).unwrap(), chain);
         }
     }
 
@@ -157,22 +158,22 @@ mod tests {
         // The L varint is the only addition: position 0 is exactly a top-K payload's body.
         let chain = sample(500, 1, 32);
         let single = chain.conditional(0, 0);
-        assert_eq!(encode_chain(&chain).len(), encode(&single).len() + 1);
+        assert_eq!(encode(&chain).len(), topk::encode(&single).len() + 1);
     }
 
     #[test]
     fn the_decoders_refuse_each_others_kind_by_name() {
-        let chain_bytes = encode_chain(&sample(65, 2, 4));
+        let chain_bytes = encode(&sample(65, 2, 4));
         assert!(matches!(
-            decode(&chain_bytes),
+            topk::decode(&chain_bytes),
             Err(TsdError::PsiDecode(PsiDecodeError::UnexpectedKind {
                 found: 2,
                 expected: 1
             }))
         ));
-        let top_k = encode(&sample(65, 1, 4).conditional(0, 0));
+        let top_k = topk::encode(&sample(65, 1, 4).conditional(0, 0));
         assert!(matches!(
-            decode_chain(&top_k),
+            decode(&top_k),
             Err(TsdError::PsiDecode(PsiDecodeError::UnexpectedKind {
                 found: 1,
                 expected: 2
@@ -182,11 +183,11 @@ mod tests {
 
     #[test]
     fn every_strict_prefix_is_truncated_and_every_flip_is_caught() {
-        let bytes = encode_chain(&sample(65, 3, 4));
+        let bytes = encode(&sample(65, 3, 4));
         for cut in 0..bytes.len() {
             assert!(
                 matches!(
-                    decode_chain(&bytes[..cut]),
+                    decode(&bytes[..cut]),
                     Err(TsdError::PsiDecode(PsiDecodeError::Truncated { .. }))
                 ),
                 "cut {cut}"
@@ -198,7 +199,7 @@ mod tests {
             flipped[at] ^= 0x04;
             assert!(
                 matches!(
-                    decode_chain(&flipped),
+                    decode(&flipped),
                     Err(TsdError::PsiDecode(PsiDecodeError::ChecksumMismatch { .. }))
                 ),
                 "byte {at}"
@@ -221,7 +222,7 @@ mod tests {
             eps,
         );
         assert!(matches!(
-            decode_chain(&encode_chain(&bad)),
+            decode(&encode(&bad)),
             Err(TsdError::PsiValidation(PsiValidationError::AtPosition {
                 position: 2,
                 ..
@@ -229,12 +230,12 @@ mod tests {
         ));
         let mut body = vec![VERSION, KIND_CHAIN, 65, 40, 4];
         body.extend_from_slice(&1.0f32.to_le_bytes());
-        let needed = encoded_chain_len(65, 40, 4) - body.len() - CHECKSUM_BYTES;
+        let needed = encoded_len(65, 40, 4) - body.len() - CHECKSUM_BYTES;
         body.extend(std::iter::repeat_n(0, needed));
         let crc = crc32fast::hash(&body);
         body.extend_from_slice(&crc.to_le_bytes());
         assert!(matches!(
-            decode_chain(&body),
+            decode(&body),
             Err(TsdError::PsiValidation(PsiValidationError::ChainLength {
                 length: 40,
                 ..

@@ -242,11 +242,109 @@ pub fn verify_batch(
     }
 }
 
+/// B sequences' blocks in flat, ragged form: sequence b owns `lengths[b]` consecutive
+/// payloads, tokens and log q values, `lengths[b] + 1` consecutive rows of `target_logp`, and,
+/// when given, `lengths[b]` consecutive rows of `realised` (one per payload).
+#[derive(Debug, Clone, Copy)]
+pub struct RaggedBlocks<'a> {
+    pub target_logp: &'a [f64],
+    pub realised: Option<&'a [f64]>,
+    pub psis: &'a [PsiTopK],
+    pub tokens: &'a [u32],
+    pub logq: &'a [f64],
+    pub lengths: &'a [u32],
+    pub seeds: &'a [u64],
+    pub steps: &'a [u64],
+}
+
+/// The verdicts of a ragged batch as columns: accepted drafts per sequence, the emitted tokens
+/// of every sequence back to back, and the B + 1 offsets of each sequence's tokens in them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchVerdicts {
+    pub accepted: Vec<u32>,
+    pub emitted: Vec<u32>,
+    pub offsets: Vec<u64>,
+}
+
+fn check_ragged(blocks: &RaggedBlocks<'_>, vocab: usize) -> Result<(), ArgumentError> {
+    let sequences = blocks.lengths.len();
+    if blocks.seeds.len() != sequences || blocks.steps.len() != sequences {
+        return Err(invalid(
+            "seeds",
+            format!("{sequences} sequences need as many seeds and steps"),
+        ));
+    }
+    let drafts: usize = blocks.lengths.iter().map(|&l| l as usize).sum();
+    if blocks.psis.len() != drafts || blocks.tokens.len() != drafts || blocks.logq.len() != drafts {
+        return Err(invalid(
+            "lengths",
+            format!(
+                "lengths add up to {drafts} drafts; got {} payloads, {} tokens, {} log q",
+                blocks.psis.len(),
+                blocks.tokens.len(),
+                blocks.logq.len()
+            ),
+        ));
+    }
+    if blocks.target_logp.len() != (drafts + sequences) * vocab {
+        return Err(invalid(
+            "target_logp",
+            format!(
+                "needs {} rows (one per draft plus one per sequence), got {}",
+                drafts + sequences,
+                blocks.target_logp.len() / vocab.max(1)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Splits a ragged batch into its sequences and verifies them ([`verify_batch`]).
+pub fn verify_ragged(
+    blocks: &RaggedBlocks<'_>,
+    vocab: usize,
+    parallel: bool,
+) -> Result<BatchVerdicts, ArgumentError> {
+    check_ragged(blocks, vocab)?;
+    let mut inputs = Vec::with_capacity(blocks.lengths.len());
+    let (mut draft, mut row) = (0usize, 0usize);
+    for (b, &l) in blocks.lengths.iter().enumerate() {
+        let l = l as usize;
+        inputs.push(BlockInput {
+            rows: &blocks.target_logp[row * vocab..(row + l + 1) * vocab],
+            realised: blocks
+                .realised
+                .map(|r| r.get(draft * vocab..(draft + l) * vocab).unwrap_or(&[])),
+            psis: &blocks.psis[draft..draft + l],
+            tokens: &blocks.tokens[draft..draft + l],
+            logq: &blocks.logq[draft..draft + l],
+            seed: blocks.seeds[b],
+            step: blocks.steps[b],
+        });
+        draft += l;
+        row += l + 1;
+    }
+    let verdicts = verify_batch(&inputs, vocab, parallel)?;
+    let accepted = verdicts.iter().map(|v| v.accepted as u32).collect();
+    let mut offsets = Vec::with_capacity(verdicts.len() + 1);
+    offsets.push(0u64);
+    let mut emitted = Vec::new();
+    for verdict in verdicts {
+        emitted.extend_from_slice(&verdict.emitted);
+        offsets.push(emitted.len() as u64);
+    }
+    Ok(BatchVerdicts {
+        accepted,
+        emitted,
+        offsets,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::craft::{craft_topk, EpsChoice};
-    use crate::step::StepTables;
+    use crate::verify::step::StepTables;
 
     fn ln(p: &[f64]) -> Vec<f64> {
         p.iter().map(|x| x.ln()).collect()
@@ -472,5 +570,64 @@ mod tests {
             serial[3],
             verify_block(&inputs[3], 4, &mut scratch).unwrap()
         );
+    }
+
+    #[test]
+    fn a_ragged_batch_verifies_each_sequence_as_alone() {
+        let psi = craft_topk(&[0.1, 0.6, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
+        let lengths = [2u32, 0, 1];
+        let target = rows(&[&[0.4, 0.3, 0.2, 0.1] as &[f64]; 6]);
+        let psis = vec![psi.clone(); 3];
+        let logq = LogqTable::new(&psi).slot(1);
+        let (tokens, logqs) = ([1, 1, 1], [logq; 3]);
+        let (seeds, steps) = ([3u64, 4, 5], [10u64, 20, 30]);
+        let blocks = RaggedBlocks {
+            target_logp: &target,
+            realised: None,
+            psis: &psis,
+            tokens: &tokens,
+            logq: &logqs,
+            lengths: &lengths,
+            seeds: &seeds,
+            steps: &steps,
+        };
+        let batch = verify_ragged(&blocks, 4, true).unwrap();
+        assert_eq!(batch, verify_ragged(&blocks, 4, false).unwrap());
+        let mut scratch = Vec::new();
+        let (mut draft, mut row) = (0, 0);
+        for (b, &l) in lengths.iter().enumerate() {
+            let l = l as usize;
+            let alone = verify_block(
+                &BlockInput {
+                    rows: &target[row * 4..(row + l + 1) * 4],
+                    realised: None,
+                    psis: &psis[draft..draft + l],
+                    tokens: &tokens[draft..draft + l],
+                    logq: &logqs[draft..draft + l],
+                    seed: seeds[b],
+                    step: steps[b],
+                },
+                4,
+                &mut scratch,
+            )
+            .unwrap();
+            assert_eq!(batch.accepted[b] as usize, alone.accepted);
+            let span = batch.offsets[b] as usize..batch.offsets[b + 1] as usize;
+            assert_eq!(batch.emitted[span], alone.emitted[..]);
+            (draft, row) = (draft + l, row + l + 1);
+        }
+        let short = RaggedBlocks {
+            target_logp: &target[4..],
+            ..blocks
+        };
+        assert_eq!(
+            verify_ragged(&short, 4, true).unwrap_err().field,
+            "target_logp"
+        );
+        let fewer = RaggedBlocks {
+            tokens: &tokens[1..],
+            ..blocks
+        };
+        assert_eq!(verify_ragged(&fewer, 4, true).unwrap_err().field, "lengths");
     }
 }

@@ -4,10 +4,10 @@
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use tsd::error::TsdError;
-use tsd::psi_chain::{code_rows, PsiChain};
-use tsd::wire_chain::{decode_chain, encode_chain, encoded_chain_len};
+use tsd::psi::chain::{code_rows, PsiChain};
+use tsd::wire;
 
-fn chain_strategy() -> impl Strategy<Value = PsiChain> {
+pub(crate) fn chain_strategy() -> impl Strategy<Value = PsiChain> {
     (2u32..=1 << 20, 1usize..=6, 1usize..=12)
         .prop_filter("K < V", |(vocab, _, k)| (*k as u32) < *vocab)
         .prop_flat_map(|(vocab, length, k)| {
@@ -33,22 +33,22 @@ proptest! {
 
     #[test]
     fn valid_chains_round_trip(chain in chain_strategy()) {
-        let bytes = encode_chain(&chain);
-        prop_assert_eq!(bytes.len(), encoded_chain_len(chain.vocab(), chain.len(), chain.k()));
-        prop_assert_eq!(decode_chain(&bytes).unwrap(), chain);
+        let bytes = wire::chain::encode(&chain);
+        prop_assert_eq!(bytes.len(), wire::chain::encoded_len(chain.vocab(), chain.len(), chain.k()));
+        prop_assert_eq!(wire::chain::decode(&bytes).unwrap(), chain);
     }
 
     #[test]
     fn single_byte_corruption_is_always_detected(chain in chain_strategy(), at in any::<prop::sample::Index>(), flip in 1u8..=255) {
-        let mut bytes = encode_chain(&chain);
+        let mut bytes = wire::chain::encode(&chain);
         let i = at.index(bytes.len());
         bytes[i] ^= flip;
-        prop_assert!(decode_chain(&bytes).is_err());
+        prop_assert!(wire::chain::decode(&bytes).is_err());
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..400)) {
-        let _ = decode_chain(&bytes);
+        let _ = wire::chain::decode(&bytes);
     }
 
     #[test]
@@ -64,8 +64,8 @@ proptest! {
         bytes.extend_from_slice(&body);
         let crc = crc32fast::hash(&bytes);
         bytes.extend_from_slice(&crc.to_le_bytes());
-        match decode_chain(&bytes) {
-            Ok(chain) => prop_assert_eq!(encode_chain(&chain), bytes),
+        match wire::chain::decode(&bytes) {
+            Ok(chain) => prop_assert_eq!(wire::chain::encode(&chain), bytes),
             Err(TsdError::PsiDecode(_) | TsdError::PsiValidation(_)) => {}
             Err(other) => prop_assert!(false, "unexpected error kind {:?}", other),
         }

@@ -4,12 +4,19 @@
 //! A draw reads two words: `unit(w0)` picks a slot by inverse CDF over the K slot masses and
 //! the tail mass (V − K)·ε, in that order; for the tail slot, `below(w1, V − K)` picks which of
 //! the V − K tokens outside the top-K set, uniformly.
+//!
+//! [`chain`] samples chain payloads ancestrally; `search` is the inverse-CDF search both use.
+
+pub mod chain;
+pub(crate) mod search;
+
+use rayon::prelude::*;
 
 use crate::error::ArgumentError;
 use crate::fmap::LogqTable;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_TSU};
-use crate::search::GuidedCdf;
+use search::GuidedCdf;
 
 /// A ψ prepared for repeated draws: the inverse-CDF table and the log q table.
 #[derive(Debug, Clone)]
@@ -122,6 +129,46 @@ impl SimTsu {
         }
         Ok(())
     }
+}
+
+/// Tokens and their log q, one entry per draw (a chain batch: B × L, row-major).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draws {
+    pub tokens: Vec<u32>,
+    pub logq: Vec<f64>,
+}
+
+/// SimTSU draws of one payload for steps `start..start + count` of `seed`.
+pub fn draw_range(
+    psi: &PsiTopK,
+    seed: u64,
+    start: u64,
+    count: usize,
+) -> Result<Draws, ArgumentError> {
+    check_step_range(start, count)?;
+    let (mut tokens, mut logq) = (vec![0u32; count], vec![0f64; count]);
+    SimTsu::new(seed).draw_many(&Sampler::new(psi), start, &mut tokens, &mut logq)?;
+    Ok(Draws { tokens, logq })
+}
+
+/// One SimTSU draw per payload, payload b at step `steps[b]` of `seed`, in parallel.
+pub fn draw_each(psis: &[&PsiTopK], seed: u64, steps: &[u64]) -> Result<Draws, ArgumentError> {
+    if steps.len() != psis.len() {
+        return Err(ArgumentError::new(
+            "steps",
+            format!(
+                "{} payloads need as many steps, got {}",
+                psis.len(),
+                steps.len()
+            ),
+        ));
+    }
+    let (tokens, logq) = psis
+        .par_iter()
+        .zip(steps)
+        .map(|(psi, &step)| Sampler::new(psi).draw(rng::words(seed, STREAM_TSU, step)))
+        .unzip();
+    Ok(Draws { tokens, logq })
 }
 
 /// Rejects a step range that would run past u64::MAX.

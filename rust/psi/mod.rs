@@ -1,0 +1,29 @@
+//! The proposal payloads ψ, one file per kind: [`topk`] (K scored ids and a uniform tail) and
+//! [`chain`] (L positions whose scores depend on the previous slot). [`Payload`] is the one
+//! type that holds any kind; a new kind is a new file here, one in `wire/`, and one arm.
+
+pub mod chain;
+pub mod topk;
+
+pub use chain::{PsiChain, MAX_CHAIN_LEN};
+pub(crate) use topk::{validate_header, validate_ids, validate_scalars};
+pub use topk::{PsiTopK, MAX_VOCAB};
+
+/// A payload of any kind, as [`crate::wire::decode_any`] returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    TopK(PsiTopK),
+    Chain(PsiChain),
+}
+
+impl From<PsiTopK> for Payload {
+    fn from(psi: PsiTopK) -> Self {
+        Payload::TopK(psi)
+    }
+}
+
+impl From<PsiChain> for Payload {
+    fn from(chain: PsiChain) -> Self {
+        Payload::Chain(chain)
+    }
+}

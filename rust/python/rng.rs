@@ -1,0 +1,20 @@
+//! The portable generator's words, so Python reproduces any draw (`tsd.reference`).
+
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
+use pyo3::prelude::*;
+
+use crate::rng::words_range;
+
+/// The RNG's two 64-bit words for steps `start..start + count` of (seed, stream): shape (count, 2).
+#[pyfunction]
+pub fn rng_words<'py>(
+    py: Python<'py>,
+    seed: u64,
+    stream: u32,
+    start: u64,
+    count: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    words_range(seed, stream, start, count)?
+        .into_pyarray(py)
+        .reshape([count, 2])
+}
