@@ -29,9 +29,9 @@ $(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
 	maturin develop --release --extras dev,thrml --quiet
 	touch $@
 
-## run: the project's main job, M1 on its default (synthetic bigram)
+## run: the project's main job, `tsd m1` on its default (synthetic bigram)
 run: build
-	$(PYTHON) scripts/run_m1.py run
+	$(VENV)/bin/tsd m1
 
 ## test: Rust tests, pytest, then every lint and type gate
 test: build rust-test py-test lint
@@ -52,7 +52,7 @@ lint:
 
 ## bench: core benchmarks (fused loops vs the numpy reference, ψ codec, make run time)
 bench: build
-	$(PYTHON) scripts/bench_core.py
+	$(VENV)/bin/tsd bench core
 
 clean:
 	rm -rf target $(VENV) runs

@@ -1,9 +1,12 @@
 //! The proposer's side: craft a top-K ψ from a probability vector p.
 //!
-//! Ids: the K most probable tokens (ties to the lower id), sorted. Scores: ln p, quantised to
-//! 8-bit codes over the payload's own finite score range, so scale = (max − min) / 255 and
-//! score ≈ min + code · scale (the min drops out of the softmax). A top-K token with p = 0 gets
-//! code 0. ε is given, or "auto": (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
+//! Ids: the K most probable tokens (ties to the lower id), sorted; for a top-K payload only
+//! tokens with p > 0, so fewer than K when p has fewer non-zero entries. Scores: ln p,
+//! quantised to 8-bit codes over the payload's own finite score range, so scale =
+//! (max − min) / 255 and score ≈ min + code · scale (the min drops out of the softmax). A chain
+//! position needs K ids even where p has fewer non-zero entries: an id with p = 0 in a row gets
+//! code 0 there, [`ZERO_GAP`] nats below the row's least likely id. ε is given, or "auto":
+//! (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
 
 use rayon::prelude::*;
 
@@ -62,14 +65,21 @@ pub fn top_k_ids(p: &[f64], k: usize) -> Vec<u32> {
 }
 
 /// Quantises scores to 8-bit codes over their own finite range; returns (codes, scale).
-/// Non-finite scores (ln 0) get code 0.
+/// Non-finite scores (ln 0) get code 0, [`ZERO_GAP`] below the finite ones.
 pub fn quantise_scores(scores: &[f64]) -> (Vec<u8>, f32) {
     quantise_rows(scores, scores.len())
 }
 
+/// How far below a row's least likely id an id with p = 0 is placed, in nats at τ = 1, when
+/// ids must include tokens with p = 0 (a chain position needs K ids): its softmax mass is then
+/// at most e^-30 ≈ 1e-13 of that id's, as close to none as a code can come.
+pub const ZERO_GAP: f64 = 30.0;
+
 /// Quantises rows of `width` scores with one shared step: each row keeps its own minimum (a
 /// row is its own softmax, so its offset drops out) and the step covers the widest row's
-/// finite range in 255 codes. Returns (codes, scale); non-finite scores get code 0.
+/// finite range in 255 codes. Non-finite scores (ln 0) get code 0; when there are any, the
+/// finite ones are lifted [`ZERO_GAP`] above it, so an id with p = 0 never shares a code with
+/// one that has mass. Returns (codes, scale).
 pub fn quantise_rows(scores: &[f64], width: usize) -> (Vec<u8>, f32) {
     let ranges: Vec<(f64, f64)> = scores
         .chunks(width.max(1))
@@ -86,20 +96,26 @@ pub fn quantise_rows(scores: &[f64], width: usize) -> (Vec<u8>, f32) {
         .iter()
         .filter(|(lo, hi)| hi > lo)
         .fold(0.0f64, |acc, (lo, hi)| acc.max(hi - lo));
-    // No row with two distinct finite scores: every code is 0 and the step is 0.
-    if widest <= 0.0 {
+    let gap = if scores.iter().all(|s| s.is_finite()) {
+        0.0
+    } else {
+        ZERO_GAP
+    };
+    // No row with two distinct finite scores and no p = 0: every code is 0 and the step is 0.
+    if widest + gap <= 0.0 {
         return (vec![0; scores.len()], 0.0);
     }
-    let scale = (widest / 255.0) as f32;
+    let scale = ((widest + gap) / 255.0) as f32;
     let step = f64::from(scale);
+    let lift = (gap / step).floor();
     let codes = scores
         .chunks(width.max(1))
         .zip(&ranges)
         .flat_map(|(row, &(min, _))| {
             row.iter().map(move |&s| {
                 if s.is_finite() {
-                    // The quotient lies in [0, 255 + rounding]; `as u8` saturates the rounding.
-                    ((s - min) / step).round() as u8
+                    // The code lies in [0, 255 + rounding]; `as u8` saturates the rounding.
+                    (lift + ((s - min) / step).round()) as u8
                 } else {
                     0
                 }
@@ -147,11 +163,16 @@ fn choose_eps(p: &[f64], ids: &[u32], eps: EpsChoice) -> f32 {
     eps_to_wire(eps, tail_count)
 }
 
-/// Crafts ψ from `p` with `k` explicit tokens, temperature `tau` and the chosen ε.
+/// Crafts ψ from `p` with at most `k` explicit tokens, temperature `tau` and the chosen ε.
+///
+/// Only tokens with p > 0 become ids: a code cannot express p = 0 (every id gets some softmax
+/// mass), so when p has fewer than `k` non-zero entries the payload names just those, and the
+/// tokens with p = 0 stay in the tail with ε each (0 under "auto", whose tail is then empty).
 pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTopK, TsdError> {
     check_probabilities(p)?;
     check_k(k, p.len())?;
-    let ids = top_k_ids(p, k);
+    let support = p.iter().filter(|&&x| x > 0.0).count();
+    let ids = top_k_ids(p, k.min(support));
     let scores: Vec<f64> = ids.iter().map(|&id| libm::log(p[id as usize])).collect();
     let (codes, scale) = quantise_scores(&scores);
     let eps = choose_eps(p, &ids, eps);
@@ -233,6 +254,7 @@ pub struct CraftedPositions {
 
 /// Crafts one chain position per sequence ([`craft_chain_position`]), in parallel: `rows`
 /// holds B blocks of R × V probabilities (`shape` = [B, R, V]), `pools` B rows of `pool_width`.
+/// R and V must be at least 1 and K in 1..=V.
 pub fn craft_chain_positions(
     rows: &[f64],
     shape: [usize; 3],
@@ -242,6 +264,31 @@ pub fn craft_chain_positions(
     eps: EpsChoice,
 ) -> Result<CraftedPositions, TsdError> {
     let [batch, count, vocab] = shape;
+    // Checked before any work, even for an empty batch.
+    if count == 0 || vocab == 0 {
+        return Err(ArgumentError::new(
+            "rows",
+            format!(
+                "needs at least one row of at least one token per sequence, got {count} of {vocab}"
+            ),
+        )
+        .into());
+    }
+    check_k(k, vocab)?;
+    if count
+        .checked_mul(vocab)
+        .and_then(|block| block.checked_mul(batch))
+        != Some(rows.len())
+    {
+        return Err(ArgumentError::new(
+            "rows",
+            format!(
+                "has {} values, expected {batch} × {count} × {vocab}",
+                rows.len()
+            ),
+        )
+        .into());
+    }
     if pool_width != vocab || pools.len() != batch * vocab {
         return Err(ArgumentError::new(
             "pool",
@@ -332,15 +379,29 @@ mod tests {
 
     #[test]
     fn quantisation_spans_the_payload_range() {
-        let scores = [-3.0, -1.0, -2.0, -2.7, f64::NEG_INFINITY];
+        let scores = [-3.0, -1.0, -2.0, -2.7];
         let (codes, scale) = quantise_scores(&scores);
-        assert_eq!((codes[0], codes[1], codes[4]), (0, 255, 0));
+        assert_eq!((codes[0], codes[1]), (0, 255));
         assert!((f64::from(scale) - 2.0 / 255.0).abs() < 1e-9);
-        for (&score, &code) in scores.iter().zip(&codes).take(4) {
+        for (&score, &code) in scores.iter().zip(&codes) {
             let decoded = -3.0 + f64::from(code) * f64::from(scale);
             assert!((decoded - score).abs() <= f64::from(scale) / 2.0 + 1e-12);
         }
         assert_eq!(quantise_scores(&[-1.0, -1.0]), (vec![0, 0], 0.0));
+    }
+
+    #[test]
+    fn zero_probability_scores_sit_the_gap_below_every_real_one() {
+        let scores = [-3.0, -1.0, f64::NEG_INFINITY, -2.0];
+        let (codes, scale) = quantise_scores(&scores);
+        let step = f64::from(scale);
+        assert!((step - (2.0 + ZERO_GAP) / 255.0).abs() < 1e-6);
+        assert_eq!((codes[1], codes[2]), (255, 0));
+        assert!(f64::from(codes[0]) * step >= ZERO_GAP - step);
+        // Equal real scores: all at the top, the p = 0 id the whole gap below.
+        let (codes, scale) = quantise_scores(&[-0.7, f64::NEG_INFINITY, -0.7]);
+        assert_eq!((codes[0], codes[1]), (codes[2], 0));
+        assert!(f64::from(codes[0]) * f64::from(scale) >= ZERO_GAP - f64::from(scale));
     }
 
     #[test]
@@ -372,6 +433,55 @@ mod tests {
     }
 
     #[test]
+    fn chain_ids_with_zero_probability_carry_almost_no_mass() {
+        // Two tokens have mass; K = 4 needs two more ids, which p never emits.
+        let pool = [0.6, 0.0, 0.4, 0.0, 0.0];
+        let rows = [0.6, 0.0, 0.4, 0.0, 0.0, 0.5, 0.0, 0.5, 0.0, 0.0];
+        let position = craft_chain_position(&rows, &pool, 4, EpsChoice::Auto).unwrap();
+        assert_eq!(position.ids, vec![0, 1, 2, 3]);
+        for (r, row) in rows.chunks(5).enumerate() {
+            let psi = PsiTopK::new(
+                5,
+                position.ids.clone(),
+                position.codes[r * 4..(r + 1) * 4].to_vec(),
+                position.scale,
+                1.0,
+                position.eps,
+            )
+            .unwrap();
+            let q = crate::fmap::dense_logq(&psi);
+            for (token, &p) in row.iter().enumerate() {
+                if p == 0.0 {
+                    assert!(
+                        q[token].exp() < 1e-12,
+                        "row {r}, token {token}: {}",
+                        q[token]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chain_batches_check_their_shape_before_any_work() {
+        let rows = [0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7];
+        let pool = [0.1, 0.5, 0.1, 0.3];
+        let craft = |rows: &[f64], shape, pool: &[f64], k| {
+            craft_chain_positions(rows, shape, pool, 4, k, EpsChoice::Auto)
+        };
+        let one = craft_chain_position(&rows, &pool, 2, EpsChoice::Auto).unwrap();
+        assert_eq!(craft(&rows, [1, 2, 4], &pool, 2).unwrap().ids, one.ids);
+        let field = |result: Result<CraftedPositions, TsdError>| match result {
+            Err(TsdError::Argument(a)) => a.field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(craft(&[], [2, 0, 4], &[], 2)), "rows");
+        assert_eq!(field(craft(&[], [0, 1, 4], &[], 1 << 62)), "K");
+        assert_eq!(field(craft(&rows, [2, 2, 4], &pool, 2)), "rows");
+        assert_eq!(field(craft(&rows, [1, 2, 4], &pool[..3], 2)), "pool");
+    }
+
+    #[test]
     fn auto_eps_spreads_the_remaining_mass() {
         let p = [0.4, 0.3, 0.2, 0.1];
         let psi = craft_topk(&p, 2, 1.0, EpsChoice::Auto).unwrap();
@@ -379,6 +489,26 @@ mod tests {
         assert_eq!(psi.eps(), 0.15f32);
         let full = craft_topk(&p, 4, 1.0, EpsChoice::Auto).unwrap();
         assert_eq!(full.eps(), 0.0);
+    }
+
+    #[test]
+    fn tokens_with_zero_probability_carry_no_mass_beyond_eps() {
+        let p = [0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let psi = craft_topk(&p, 6, 1.0, EpsChoice::Auto).unwrap();
+        assert_eq!(psi.ids(), &[0, 2]);
+        assert_eq!(psi.eps(), 0.0);
+        let q = crate::fmap::dense_logq(&psi);
+        for (token, &pt) in p.iter().enumerate() {
+            if pt == 0.0 {
+                assert_eq!(q[token], f64::NEG_INFINITY, "token {token}");
+            }
+        }
+        let fixed = craft_topk(&p, 6, 1.0, EpsChoice::Fixed(0.01)).unwrap();
+        let q = crate::fmap::dense_logq(&fixed);
+        assert!(q[1].exp() <= 0.01 * (1.0 + 1e-6));
+        // Full support keeps K ids.
+        let full = craft_topk(&[0.4, 0.3, 0.2, 0.1], 3, 1.0, EpsChoice::Auto).unwrap();
+        assert_eq!(full.k(), 3);
     }
 
     #[test]

@@ -92,6 +92,15 @@ impl ArgumentError {
     }
 }
 
+/// An allocation within the core's stated limits that the machine could not make: reported
+/// as an error (Python's `MemoryError`) instead of aborting the process.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("{what}: out of memory allocating {bytes} bytes")]
+pub struct AllocationError {
+    pub what: &'static str,
+    pub bytes: u128,
+}
+
 /// Every error the core can return.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TsdError {
@@ -101,6 +110,8 @@ pub enum TsdError {
     PsiValidation(#[from] PsiValidationError),
     #[error(transparent)]
     Argument(#[from] ArgumentError),
+    #[error(transparent)]
+    Allocation(#[from] AllocationError),
 }
 
 pub type Result<T, E = TsdError> = std::result::Result<T, E>;

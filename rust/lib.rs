@@ -1,6 +1,6 @@
 //! Thermo-Speculative Decoding core, one folder per concept: the ψ payload kinds ([`psi`]) and
 //! their wire format ([`wire`]), the reference map F(ψ) ([`fmap`]), portable randomness
-//! ([`rng`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
+//! ([`rng`]), the limits every kernel keeps ([`limits`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
 //! ([`walk`]), the proposer's crafting ([`craft`]) and the n-gram draft model ([`ngram`]).
 //!
 //! Nothing here depends on Python; the PyO3 bindings live in `python/` behind the `python`
@@ -9,6 +9,7 @@
 pub mod craft;
 pub mod error;
 pub mod fmap;
+pub mod limits;
 pub mod ngram;
 pub mod psi;
 pub mod rng;
@@ -20,6 +21,6 @@ pub mod wire;
 #[cfg(feature = "python")]
 mod python;
 
-pub use error::{ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
+pub use error::{AllocationError, ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
 pub use psi::{Payload, PsiChain, PsiTopK};
 pub use wire::decode_any;

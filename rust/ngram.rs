@@ -14,7 +14,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::error::ArgumentError;
+use crate::error::{AllocationError, ArgumentError, TsdError};
+use crate::limits::reserve;
+use crate::psi::MAX_VOCAB;
 
 /// Highest supported order.
 pub const MAX_ORDER: usize = 8;
@@ -105,8 +107,12 @@ impl NgramModel {
                 format!("must be in 1..={MAX_ORDER}, got {order}"),
             ));
         }
-        if vocab == 0 {
-            return Err(ArgumentError::new("vocab", "must be >= 1"));
+        // A model's predictions become ψ payloads, so it shares their vocabulary bound.
+        if !(1..=MAX_VOCAB).contains(&vocab) {
+            return Err(ArgumentError::new(
+                "vocab",
+                format!("must be in 1..={MAX_VOCAB}, got {vocab}"),
+            ));
         }
         let base = u128::from(vocab) + 1;
         if base
@@ -206,6 +212,46 @@ impl NgramModel {
         }
     }
 
+    /// ln p(· | history) for each history `tokens[offsets[b]..offsets[b + 1]]`, as B rows of V
+    /// (row-major). Every range and token is checked, and the output's size before it is
+    /// allocated.
+    pub fn logprobs_batch(&self, tokens: &[u32], offsets: &[u64]) -> Result<Vec<f64>, TsdError> {
+        let histories: Vec<&[u32]> = offsets
+            .windows(2)
+            .map(|w| {
+                usize::try_from(w[0])
+                    .ok()
+                    .zip(usize::try_from(w[1]).ok())
+                    .and_then(|(start, end)| tokens.get(start..end))
+                    .ok_or_else(|| {
+                        ArgumentError::new(
+                            "offsets",
+                            format!(
+                                "range {}..{} is outside the {} tokens",
+                                w[0],
+                                w[1],
+                                tokens.len()
+                            ),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        for history in &histories {
+            self.check_history(history)?;
+        }
+        let vocab = self.vocab as usize;
+        let len = histories.len().checked_mul(vocab).ok_or(AllocationError {
+            what: "logprobs",
+            bytes: histories.len() as u128 * vocab as u128 * 8,
+        })?;
+        let mut out = reserve("logprobs", len)?;
+        out.resize(len, 0.0);
+        out.par_chunks_mut(vocab)
+            .zip(histories.par_iter())
+            .for_each(|(row, history)| self.logprobs_into(history, row));
+        Ok(out)
+    }
+
     /// Checks that every history token is a valid id.
     pub fn check_history(&self, history: &[u32]) -> Result<(), ArgumentError> {
         match history.iter().position(|&t| t >= self.vocab) {
@@ -218,39 +264,6 @@ impl NgramModel {
             )),
             None => Ok(()),
         }
-    }
-
-    /// ln p(· | history) for each history `tokens[offsets[b]..offsets[b + 1]]`, in parallel:
-    /// B rows of V, row-major.
-    pub fn logprobs_batch(
-        &self,
-        tokens: &[u32],
-        offsets: &[u64],
-    ) -> Result<Vec<f64>, ArgumentError> {
-        let histories: Vec<&[u32]> = offsets
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0] as usize, w[1] as usize);
-                tokens.get(start..end).ok_or_else(|| {
-                    ArgumentError::new(
-                        "offsets",
-                        format!(
-                            "range {start}..{end} is outside the {} tokens",
-                            tokens.len()
-                        ),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        for history in &histories {
-            self.check_history(history)?;
-        }
-        let vocab = self.vocab as usize;
-        let mut out = vec![0.0; histories.len() * vocab];
-        out.par_chunks_mut(vocab.max(1))
-            .zip(histories.par_iter())
-            .for_each(|(row, history)| self.logprobs_into(history, row));
-        Ok(out)
     }
 }
 
@@ -327,7 +340,23 @@ mod tests {
             NgramModel::train(&[0, 1], u32::MAX, 8).unwrap_err().field,
             "vocab"
         );
+        assert_eq!(
+            NgramModel::train(&[0, 1], u32::MAX, 1).unwrap_err().field,
+            "vocab"
+        );
         let model = NgramModel::train(&[0, 1, 0], 2, 2).unwrap();
         assert_eq!(model.check_history(&[0, 2]).unwrap_err().field, "context");
+        let field = |result: Result<Vec<f64>, TsdError>| match result {
+            Err(TsdError::Argument(a)) => a.field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(model.logprobs_batch(&[0, 1], &[0, 3])), "offsets");
+        assert_eq!(field(model.logprobs_batch(&[0, 1], &[2, 1])), "offsets");
+        assert_eq!(field(model.logprobs_batch(&[0, 2], &[0, 2])), "context");
+        let rows = model.logprobs_batch(&[0, 1, 1], &[0, 1, 1, 3]).unwrap();
+        let mut expected = vec![0.0; 2];
+        model.logprobs_into(&[1, 1], &mut expected);
+        assert_eq!(rows.len(), 6);
+        assert_eq!(&rows[4..], expected.as_slice());
     }
 }

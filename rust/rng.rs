@@ -5,8 +5,8 @@
 //! (`tsd._core.rng_words`). Philox is the Random123 generator (Salmon et al., SC'11); the
 //! known-answer tests below pin it to the published vectors.
 
-use crate::error::ArgumentError;
-use crate::tsu::check_step_range;
+use crate::error::TsdError;
+use crate::limits::{column_len, in_chunks, reserve, step_range};
 
 /// Stream of the simulated TSU's draws.
 pub const STREAM_TSU: u32 = 0;
@@ -96,17 +96,27 @@ pub fn words_block(seed: u64, stream: u32, start: u64) -> [[u64; 2]; BLOCK] {
     })
 }
 
-/// The two words of each step `start..start + count` of (seed, stream), flat: count × 2.
-pub fn words_range(
+/// The words for steps `start..start + count` of (seed, stream), flattened (two per step),
+/// `count` bounded by [`MAX_STEPS_PER_CALL`](crate::limits::MAX_STEPS_PER_CALL) and checked
+/// before anything is allocated; `between_chunks` runs between chunks of the loop.
+pub fn words_range<E: From<TsdError>>(
     seed: u64,
     stream: u32,
     start: u64,
-    count: usize,
-) -> Result<Vec<u64>, ArgumentError> {
-    check_step_range(start, count)?;
-    Ok((start..start + count as u64)
-        .flat_map(|step| words(seed, stream, step))
-        .collect())
+    count: u64,
+    between_chunks: impl FnMut() -> Result<(), E>,
+) -> Result<Vec<u64>, E> {
+    let range = step_range("start", start, count).map_err(TsdError::from)?;
+    let len = column_len("count", count).map_err(TsdError::from)?;
+    let mut flat = reserve("words", 2 * len).map_err(TsdError::from)?;
+    in_chunks(range, between_chunks, |chunk_start, chunk_len| {
+        flat.extend(
+            (chunk_start..chunk_start + chunk_len as u64)
+                .flat_map(|step| words(seed, stream, step)),
+        );
+        Ok(())
+    })?;
+    Ok(flat)
 }
 
 /// A uniform in [0, 1) from the top 53 bits of a word: every value is a multiple of 2^-53.
@@ -160,6 +170,19 @@ mod tests {
             for (i, w) in block.iter().enumerate() {
                 assert_eq!(*w, words(seed, stream, start.wrapping_add(i as u64)));
             }
+        }
+    }
+
+    #[test]
+    fn word_ranges_are_single_words_and_bounded() {
+        let flat =
+            words_range::<TsdError>(3, STREAM_VERIFY, 40, 5, crate::limits::uninterrupted).unwrap();
+        for (i, pair) in flat.chunks(2).enumerate() {
+            assert_eq!(pair, words(3, STREAM_VERIFY, 40 + i as u64));
+        }
+        for (start, count) in [(0, 1 << 62), (u64::MAX, 1)] {
+            let err = words_range::<TsdError>(1, 0, start, count, crate::limits::uninterrupted);
+            assert!(matches!(err, Err(TsdError::Argument(_))), "{err:?}");
         }
     }
 

@@ -1,17 +1,16 @@
 """Regenerate tests/data/golden_psi.json: ψ bytes (hex), token ids, and log q bit patterns.
 
 The file pins the wire format and the bit-exact log q contract: `cargo test` and pytest both
-check the current build against it. Regenerate only for a deliberate, versioned change.
+check the current build against it. Regenerate only for a deliberate, versioned change:
+
+  python scripts/make_golden_psi.py --write
 """
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tsd import PsiTopK
 
@@ -38,7 +37,17 @@ def cases() -> list[tuple[str, PsiTopK]]:
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="make_golden_psi.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--write", action="store_true", help=f"rewrite {OUT.name}")
+    parser.add_argument("--out", type=Path, default=OUT, help="where --write writes")
+    args = parser.parse_args(argv)
+    if not args.write:
+        parser.error("nothing done: pass --write to regenerate the golden vectors")
     entries = []
     for name, psi in cases():
         tokens = sorted({*psi.ids.tolist()[:8], 0, psi.vocab - 1, psi.vocab // 2, psi.vocab // 3})
@@ -56,8 +65,8 @@ def main() -> None:
         "psi_version": 1,
         "cases": entries,
     }
-    OUT.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {len(entries)} cases to {OUT}")
+    args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {len(entries)} cases to {args.out}")
 
 
 if __name__ == "__main__":

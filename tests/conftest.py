@@ -1,6 +1,9 @@
 """Shared fixtures and helpers for the pytest suite."""
 
+import signal
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -11,3 +14,24 @@ SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+class AlarmError(Exception):
+    """Raised by the `alarm` fixture's signal handler."""
+
+
+@pytest.fixture
+def alarm() -> Iterator[None]:
+    """SIGALRM after 0.2 s raises `AlarmError` in the test, as Ctrl-C raises
+    KeyboardInterrupt: a long core call must notice it and end."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise AlarmError
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import REPO
 from tsd import errors
+from tsd.cli import main
 from tsd.experiments.speculative import SYNTHETIC_ALPHABET, BenchConfig, prepare, synthetic_text
 from tsd.prompts import corpus_prompts, load_prompts
 
@@ -70,16 +71,19 @@ def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
     corpus.write_text(synthetic_text(30_000, 3))
     questions = tmp_path / "q.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS))
-    out = tmp_path / "bench" / "results.jsonl"
+    out_dir = tmp_path / "bench"
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "bench_speculative.py"), "--method", "all",
          "--L", "1", "2", "--target-order", "4", "--draft-order", "2", "--corpus", str(corpus),
          "--prompts", "2", "--prompts-file", str(questions), "--max-new-tokens", "32",
-         "--runs", "2", "--K", "8", "--out", str(out)],
+         "--runs", "2", "--K", "8", "--out-dir", str(out_dir)],
         capture_output=True, text=True, cwd=REPO, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "dropped" in done.stdout  # upper-case letters are outside the synthetic alphabet
+    (run_dir,) = out_dir.iterdir()
+    out = run_dir / "results.jsonl"
+    assert f"results_path={out}" in done.stdout
 
     def reject_constant(name: str) -> None:
         raise AssertionError(f"{name} is not JSON")
@@ -106,3 +110,19 @@ def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
         1.0,
     ]
     assert out.with_suffix(".png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_chain_only_bench_draws_its_plot_in_a_fresh_run_dir(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(synthetic_text(20_000, 3))
+    args = ["--method", "chain", "--L", "1", "2", "--target-order", "3", "--corpus", str(corpus),
+            "--prompts", "2", "--max-new-tokens", "16", "--runs", "1", "--out-dir",
+            str(tmp_path / "runs")]  # fmt: skip
+    assert main(["bench", "speculative", *args]) == 0
+    assert main(["bench", "speculative", *args]) == 0
+    run_dirs = sorted((tmp_path / "runs").iterdir())
+    assert len(run_dirs) == 2, "each run gets its own folder; nothing is overwritten"
+    for run_dir in run_dirs:
+        assert (run_dir / "results.png").read_bytes().startswith(PNG_MAGIC)
+        assert json.loads((run_dir / "summary.json").read_text())["config"]["methods"] == ["chain"]
+    assert not list(tmp_path.glob("results.*"))

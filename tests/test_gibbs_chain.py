@@ -96,13 +96,16 @@ def test_thrml_undirected_samples_follow_the_sweep_law_not_the_joint() -> None:
 
 @needs_thrml
 def test_the_command_writes_its_rows(tmp_path: Path) -> None:
-    out = tmp_path / "gibbs.json"
     done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "exp_gibbs_chain.py"), "--sweeps", "1", "8",
-         "--draws", "20000", "--out", str(out)],
+        [sys.executable, "-m", "tsd", "exp", "gibbs-chain", "--sweeps", "1", "8",
+         "--draws", "20000", "--out-dir", str(tmp_path)],
         capture_output=True, text=True, cwd=REPO, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    rows = json.loads(out.read_text())["rows"]
+    (run_dir,) = tmp_path.iterdir()
+    assert f"results_path={run_dir / 'gibbs_chain.json'}" in done.stdout
+    rows = json.loads((run_dir / "gibbs_chain.json").read_text())["rows"]
     assert [r["sweeps"] for r in rows] == [1, 8]
     assert rows[0]["exact_tv"] > rows[1]["exact_tv"]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["provenance"]["command"][:3] == ["tsd", "exp", "gibbs-chain"]

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from tests import kn_reference
 from tests.conftest import SHAKESPEARE
-from tsd import errors
+from tsd import _core, errors
 from tsd.models import CharVocab, History, NgramLM, RecomputingSession, check_prompts, split_corpus
 
 TEXT = (
@@ -152,3 +152,14 @@ def test_a_recomputing_session_cuts_histories_to_the_context(
     scores = session.extend([0], [[0, 1]])
     scores.rows(np.arange(3))
     assert model.seen == expected
+
+
+def test_huge_vocabularies_and_batches_fail_before_allocating() -> None:
+    tokens = np.array([0, 1, 0], dtype=np.uint32)
+    with pytest.raises(errors.InvalidArgumentError, match="vocab"):
+        _core.NgramModel.train(tokens, 2**32 - 1, 1)
+    # At the largest vocabulary a million empty histories would need 134 TB of rows.
+    model = _core.NgramModel.train(tokens, 2**24, 1)
+    with pytest.raises(MemoryError, match="logprobs"):
+        model.logprobs_batch(tokens, np.zeros(10**6 + 1, dtype=np.uint64))
+    assert model.logprobs_batch(tokens, np.array([0, 1], dtype=np.uint64)).shape == (1, 2**24)

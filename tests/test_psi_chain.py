@@ -164,7 +164,8 @@ def test_draw_arguments_are_checked() -> None:
         SimTSU(0).draw([chain, other], np.zeros(2, np.uint64))
     with pytest.raises(errors.InvalidArgumentError, match="steps"):
         SimTSU(0).draw([chain], np.zeros(2, np.uint64))
-    with pytest.raises(errors.InvalidArgumentError, match="overflows"):
+    # L = 2 from 2^64 − 2 would step past the last step: refused before the core is asked.
+    with pytest.raises(errors.InvalidArgumentError, match="steps: entry 0 is 18446744073709551614"):
         SimTSU(0).draw([chain], np.array([2**64 - 2], np.uint64))
     with pytest.raises(errors.InvalidArgumentError, match="one kind"):
         SimTSU(0).draw([chain, chain.conditional(0)], np.zeros(2, np.uint64))
@@ -206,6 +207,62 @@ def test_crafted_chains_follow_a_bigram_draft_up_to_quantisation() -> None:
             # Within a row, log q differs from log p by one constant, up to half a code step.
             gap = (q - q.max()) - (p - p.max())
             assert np.abs(gap - gap.mean()).max() <= chain.scales[position]
+
+
+def test_a_field_that_disagrees_with_the_ids_is_the_one_named() -> None:
+    ids, codes = [[0, 1], [0, 1]], [[1, 2]] * 4
+    with pytest.raises(errors.PsiLengthMismatchError, match="scales has 1 entries, expected 2"):
+        PsiChain(4, ids, codes, [0.02], 1.0, [0.05, 0.1])
+    with pytest.raises(errors.PsiLengthMismatchError, match="eps has 3 entries, expected 2"):
+        PsiChain(4, ids, codes, [0.02, 0.02], 1.0, [0.05, 0.1, 0.1])
+    with pytest.raises(errors.PsiLengthMismatchError, match="codes has 6 entries, expected 8"):
+        PsiChain(4, ids, codes[:3], [0.02, 0.02], 1.0, [0.05, 0.1])
+
+
+def test_wrong_types_and_negative_ids_are_named() -> None:
+    chain = random_chain(10, 2, 2, seed=7)
+    with pytest.raises(errors.InvalidArgumentError, match="tokens: entry 0 is -1"):
+        chain.logq([-1, 0])
+    with pytest.raises(errors.InvalidArgumentError, match="tokens: entry 1"):
+        chain.conditionals_for([0, 1.5])
+    with pytest.raises(errors.InvalidArgumentError, match=r"position: must be in 0\.\.2"):
+        chain.conditional(-1)
+    with pytest.raises(errors.InvalidArgumentError, match=r"previous_slot: must be in 0\.\.=2"):
+        chain.conditional(1, -1)
+    with pytest.raises(errors.InvalidArgumentError, match="position: must be an integer"):
+        chain.conditional(0.0)  # type: ignore[arg-type]
+    with pytest.raises(errors.PsiVocabError, match="vocab"):
+        PsiChain(2**64, [[0]], [[0]], [0.0], 1.0, [0.0])
+    with pytest.raises(errors.InvalidArgumentError, match="tau"):
+        PsiChain(4, [[0]], [[0]], [0.0], "1", [0.0])  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidArgumentError, match="ids row 0: entry 0"):
+        PsiChain(4, [[0.5]], [[0]], [0.0], 1.0, [0.0])
+    assert chain.conditional(1) == chain.conditional(1, 0)
+    assert PsiChain.from_bytes(bytearray(chain.to_bytes())) == chain
+
+
+def test_assembling_mismatched_batches_is_an_error_not_a_panic() -> None:
+    ids = np.array([[[0, 1]], [[0, 1]]], np.uint32)
+    codes = np.zeros((2, 1, 2), np.uint8)
+    scales, eps = np.full((2, 1), 0.01, np.float32), np.full((2, 1), 0.1, np.float32)
+    with pytest.raises(errors.InvalidArgumentError, match="scales"):
+        _core.chains_from_positions(4, 1.0, ids, codes, scales[:1], eps)
+    with pytest.raises(errors.InvalidArgumentError, match="eps"):
+        _core.chains_from_positions(4, 1.0, ids, codes, scales, eps[:, :0])
+    with pytest.raises(errors.InvalidArgumentError, match="codes"):
+        _core.chains_from_positions(4, 1.0, ids, codes[:, :, :1], scales, eps)
+    chains = _core.chains_from_positions(4, 1.0, np.asfortranarray(ids), codes, scales, eps)
+    assert chains == _core.chains_from_positions(4, 1.0, ids, codes, scales, eps)
+
+
+def test_crafting_an_empty_or_misshapen_batch_is_named() -> None:
+    pool = np.full((2, 4), 0.25)
+    with pytest.raises(errors.InvalidArgumentError, match="rows"):
+        _core.craft_chain_positions(np.zeros((2, 0, 4)), pool, 2, None)
+    with pytest.raises(errors.InvalidArgumentError, match="K"):
+        _core.craft_chain_positions(np.zeros((0, 1, 4)), np.zeros((0, 4)), 2**62, None)
+    with pytest.raises(errors.InvalidArgumentError, match="pool"):
+        _core.craft_chain_positions(np.full((2, 1, 4), 0.25), pool.reshape(4, 2), 2, None)
 
 
 def test_decode_any_returns_the_class_of_the_bytes_kind() -> None:

@@ -11,9 +11,11 @@ import pytest
 
 from tests.conftest import REPO
 from tsd.analysis import acceptance_by_decile, rolling_mean
+from tsd.cli import main
+from tsd.errors import InvalidArgumentError
 from tsd.experiments.m1 import run_m1
 from tsd.sweeps import run_cells
-from tsd.telemetry import make_run_dir, scan, write_telemetry
+from tsd.telemetry import latest_run, make_run_dir, write_telemetry
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -93,16 +95,41 @@ def test_analyze_run_prints_deciles_and_draws_a_trace(tmp_path: Path) -> None:
 def test_readme_polars_example_runs_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In README order: an M1 run, then the sweeps (newer folders without per-step telemetry),
+    then the example, which must still find the M1 run."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- polars-example -->\n```python\n(.*?)```", readme, re.S)
     assert block is not None, "README lost its polars example"
-    result = run_m1(vocab=50, c=5.0, K=8, steps=3000, fixed_steps=500)
-    assert result.telemetry is not None
-    write_telemetry(make_run_dir(tmp_path / "runs"), result.telemetry, "m1_metrics")
     monkeypatch.chdir(tmp_path)
+    assert main(["m1", "--vocab", "50", "--c", "5", "--K", "8", "--steps", "3000",
+                 "--fixed-steps", "500"]) == 0  # fmt: skip
+    assert main(["sweep", "--steps", "500", "--seeds", "7", "--vocab", "30", "--K", "4"]) == 0
+    (m1_run,) = (path.parent for path in (tmp_path / "runs").glob("*/m1_metrics.parquet"))
+    assert latest_run().resolve() == m1_run
     namespace: dict[str, object] = {}
     exec(block.group(1), namespace)
     by_context = namespace["by_context"]
     assert isinstance(by_context, pl.DataFrame)
     assert by_context["visits"].sum() == 3000
-    assert scan(next((tmp_path / "runs").iterdir())).collect().height == 3000
+
+
+def test_latest_run_orders_runs_within_a_second(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"step": [0]})
+    for name in ("20261125-010203", "20261125-010203-2", "20261125-010203-10", "20261124-235959"):
+        (tmp_path / name).mkdir()
+        write_telemetry(tmp_path / name, frame, "m1_metrics")
+    assert latest_run(tmp_path).name == "20261125-010203-10"
+    with pytest.raises(InvalidArgumentError, match="no run under"):
+        latest_run(tmp_path, "m0_metrics")
+
+
+def test_analyze_without_a_run_dir_takes_the_newest_m1_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["m1", "--vocab", "30", "--K", "4", "--steps", "2000", "--fixed-steps", "200"]) == 0
+    assert main(["sweep", "--steps", "500", "--seeds", "7", "--vocab", "30", "--K", "4"]) == 0
+    capsys.readouterr()
+    assert main(["analyze", "--window", "100"]) == 0
+    trace = Path(re.search(r"trace_path=(\S+)", capsys.readouterr().out).group(1))  # type: ignore[union-attr]
+    assert (trace.parent / "m1_metrics.parquet").is_file()

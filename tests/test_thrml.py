@@ -12,6 +12,7 @@ from scipy import stats as scipy_stats
 
 from tests.conftest import REPO
 from tsd import _core
+from tsd.errors import InvalidArgumentError
 from tsd.experiments import run_m0, run_m1
 from tsd.psi import PsiTopK, craft_psi_from_p
 from tsd.stats import chi2_gof
@@ -139,8 +140,8 @@ def test_verifying_against_the_realised_distribution_is_what_keeps_it_exact() ->
 def test_missing_extra_is_reported_with_the_install_command() -> None:
     code = (
         "import sys; sys.modules['thrml'] = None\n"
-        "from scripts.run_m0 import main\n"
-        "sys.exit(main(['run', '--tsu', 'thrml', '--steps', '10']))"
+        "from tsd.cli import main\n"
+        "sys.exit(main(['m0', '--tsu', 'thrml', '--steps', '10']))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
@@ -148,3 +149,14 @@ def test_missing_extra_is_reported_with_the_install_command() -> None:
     assert out.returncode == 2
     assert "pip install 'thermo-speculative[thrml]'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_step_arrays_follow_the_cores_rule() -> None:
+    tsu = make_tsu("thrml", 0)
+    psi = craft_psi_from_p([0.4, 0.3, 0.2, 0.1], 2)
+    chain = _core.PsiChain(4, [[0, 1], [0, 1]], [[1, 2]] * 4, [0.02, 0.02], 1.0, [0.05] * 2)
+    for steps in (np.array([-1]), np.array([1.7]), np.array([_core.LAST_STEP + 1], np.uint64)):
+        with pytest.raises(InvalidArgumentError, match="steps"):
+            tsu.draw([psi], steps)
+    with pytest.raises(InvalidArgumentError, match="steps"):
+        tsu.draw([chain], np.array([_core.LAST_STEP], np.uint64))

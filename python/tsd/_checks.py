@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tsd._core import LAST_STEP
 from tsd.errors import InvalidArgumentError
 
 MAX_U64 = 2**64 - 1
@@ -49,3 +50,25 @@ def as_vector(field: str, value: ArrayLike) -> NDArray[np.float64]:
             f"{field}: must be a non-empty 1-D array, got shape {array.shape}"
         )
     return array
+
+
+def as_steps(field: str, steps: ArrayLike, span: int = 1) -> NDArray[np.uint64]:
+    """`steps` as a contiguous 1-D uint64 array of integers; each starts `span` steps
+    (s .. s + span - 1), which the core's one rule for the top step keeps at or below
+    LAST_STEP. Floats, negatives and larger values are errors, never truncated or wrapped."""
+    array: NDArray[Any] = np.asarray(steps)
+    if array.ndim != 1:
+        raise InvalidArgumentError(f"{field}: must be a 1-D array, got shape {array.shape}")
+    if array.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if array.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"{field}: must hold integers, got dtype {array.dtype}")
+    top = LAST_STEP - (span - 1)
+    bad = (array < 0) | (array > top) if array.dtype.kind == "i" else array > top
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise InvalidArgumentError(
+            f"{field}: entry {position} is {array[position]}, must be in [0, {top}] "
+            f"(its {span} steps end at the last step {LAST_STEP} at most)"
+        )
+    return np.ascontiguousarray(array, dtype=np.uint64)

@@ -48,7 +48,9 @@ def heatmaps(
         ax.set_ylabel("K")
         ax.set_title(name)
         for (i, j), value in np.ndenumerate(grid):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
+            # Dark text on the light (yellow-green) half of viridis, white on the dark half.
+            color = "black" if image.norm(value) > 0.5 else "white"
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", color=color, fontsize=8)
         fig.colorbar(image, ax=ax)
     fig.suptitle(title)
     fig.tight_layout()

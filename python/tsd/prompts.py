@@ -8,6 +8,7 @@ from typing import Any
 
 from tsd._checks import check_int
 from tsd.errors import InvalidArgumentError
+from tsd.files import read_text_file
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,7 @@ def load_prompts(path: str | os.PathLike[str]) -> list[Prompt]:
     """Questions in the MT-Bench format ({"question_id", "category", "turns": [...]}), from a
     JSON array or a JSONL file; each prompt is the question's first turn."""
     file = Path(path)
-    if not file.is_file():
-        raise InvalidArgumentError(f"prompts: no such file: {file}")
-    text = file.read_text(encoding="utf-8")
+    text = read_text_file(file, "prompts")
     try:
         if text.lstrip().startswith("["):
             records = [(f"item {i}", r) for i, r in enumerate(json.loads(text))]

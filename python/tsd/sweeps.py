@@ -1,11 +1,13 @@
 """Run independent cells on a process pool, with progress, keeping going past a failed cell.
 
 Workers start from a fork server, not by forking the caller: a caller that has run JAX (the
-thrml backend) is multithreaded, and forking it can deadlock.
+thrml backend) is multithreaded, and forking it can deadlock. Workers ignore SIGINT: Ctrl-C
+reaches the whole process group, and only the caller should answer it (with one line).
 """
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -25,6 +27,10 @@ class SweepOutcome:
     failures: list[str]
 
 
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_cells(
     cell: Callable[[Row], Row], params: Sequence[Row], workers: int | None = None
 ) -> SweepOutcome:
@@ -36,6 +42,7 @@ def run_cells(
         ProcessPoolExecutor(
             max_workers=workers or os.cpu_count() or 1,
             mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_ignore_interrupts,
         ) as pool,
         Progress(*columns, console=Console(stderr=True), transient=True) as progress,
     ):

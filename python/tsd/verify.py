@@ -7,8 +7,8 @@ verifier's random words come from its own stream, keyed by (seed, step).
 from numpy.typing import ArrayLike
 
 from tsd import _core
-from tsd._checks import MAX_U64, as_vector, check_float, check_int, check_seed
-from tsd._core import PsiTopK
+from tsd._checks import as_vector, check_float, check_int, check_seed
+from tsd._core import LAST_STEP, PsiTopK
 
 __all__ = ["accept_correct_step"]
 
@@ -23,5 +23,5 @@ def accept_correct_step(
         check_int("token", token, 0, psi.vocab - 1),
         check_float("logq", logq),
         check_seed(seed),
-        check_int("step", step, 0, MAX_U64),
+        check_int("step", step, 0, LAST_STEP),
     )

@@ -6,6 +6,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use tsd::craft::{craft_topk, EpsChoice};
+use tsd::error::TsdError;
+use tsd::limits::uninterrupted;
 use tsd::walk::m0::run_m0;
 use tsd::wire::topk::{decode, encode_into};
 
@@ -59,13 +61,13 @@ fn main() {
     let round_trip = 1.0 / (1.0 / encode_rate + 1.0 / decode_rate);
     println!("psi_encode_decode_per_s={round_trip:.0}");
 
-    let steps = 1_000_000usize;
+    let steps = 1_000_000u64;
     let mut start = 0u64;
     let fused = rate(budget, || {
-        let columns = run_m0(&logp, &psi, 7, start, steps).unwrap();
-        black_box(columns.emitted[steps - 1]);
-        start += steps as u64;
-        steps as u64
+        let columns = run_m0::<TsdError>(&logp, &psi, 7, start, steps, uninterrupted).unwrap();
+        black_box(columns.emitted[columns.emitted.len() - 1]);
+        start += steps;
+        steps
     });
     println!("fused_m0_steps_per_s={fused:.0}");
 }

@@ -89,8 +89,9 @@ pub(crate) fn validate_chain_header(
 }
 
 impl PsiChain {
-    /// Validates every field and builds the payload: `ids` is L × K, `codes` is
-    /// [`code_rows`]`(L, K)` × K, `scales` and `eps` have one entry per position.
+    /// Validates every field and builds the payload: `ids` is L × K and sets L; `codes` must be
+    /// [`code_rows`]`(L, K)` × K, `scales` and `eps` one entry per position, and a field that
+    /// disagrees with L is named.
     pub fn new(
         vocab: u32,
         k: usize,
@@ -100,9 +101,11 @@ impl PsiChain {
         scales: Vec<f32>,
         eps: Vec<f32>,
     ) -> Result<Self, PsiValidationError> {
-        let length = scales.len();
+        validate_header(u64::from(vocab), k as u64)?;
+        check_shape("ids", ids.len().div_ceil(k) * k, ids.len())?;
+        let length = ids.len() / k;
         validate_chain_header(u64::from(vocab), length as u64, k as u64)?;
-        check_shape("ids", length * k, ids.len())?;
+        check_shape("scales", length, scales.len())?;
         check_shape("codes", code_rows(length, k) * k, codes.len())?;
         check_shape("eps", length, eps.len())?;
         for position in 0..length {
@@ -309,6 +312,40 @@ mod tests {
                 vec![0.05, 0.3]
             ),
             Err(PsiValidationError::AtPosition { position: 1, .. })
+        ));
+        // L comes from the ids; a scales or eps list of another length is the field named.
+        let short_scales = PsiChain::new(
+            6,
+            2,
+            1.0,
+            good.all_ids().to_vec(),
+            good.all_codes().to_vec(),
+            vec![0.1],
+            vec![0.05, 0.1],
+        );
+        assert!(matches!(
+            short_scales,
+            Err(PsiValidationError::ChainShape {
+                field: "scales",
+                expected: 2,
+                got: 1
+            })
+        ));
+        assert!(matches!(
+            rebuild(
+                good.all_ids().to_vec(),
+                good.all_codes().to_vec(),
+                vec![0.05]
+            ),
+            Err(PsiValidationError::ChainShape { field: "eps", .. })
+        ));
+        assert!(matches!(
+            rebuild(
+                vec![0, 5, 1],
+                good.all_codes().to_vec(),
+                good.eps().to_vec()
+            ),
+            Err(PsiValidationError::ChainShape { field: "ids", .. })
         ));
     }
 }

@@ -7,21 +7,10 @@ use numpy::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::arrays::{columns, rows};
+use super::arrays::{columns, row_major, rows};
 use super::psi::chain::PyPsiChain;
 use super::psi::topk::PyPsiTopK;
 use crate::craft::{self, ChainColumns, EpsChoice};
-use crate::error::ArgumentError;
-
-/// A C-contiguous array of any rank as one flat slice.
-fn flat<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
-    array: &'a numpy::PyReadonlyArray<'_, T, D>,
-    field: &'static str,
-) -> PyResult<&'a [T]> {
-    array
-        .as_slice()
-        .map_err(|_| ArgumentError::new(field, "must be a C-contiguous array").into())
-}
 
 /// Crafts one top-K ψ per row of `p` (shape (B, V)); `eps=None` selects "auto".
 #[pyfunction]
@@ -33,9 +22,9 @@ pub fn craft_psi_rows(
     tau: f64,
     eps: Option<f64>,
 ) -> PyResult<Vec<PyPsiTopK>> {
-    let (values, width) = rows(&p, "p")?;
+    let (values, width) = rows(&p);
     let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
-    let crafted = py.detach(|| craft::craft_rows(values, width, k, tau as f32, choice))?;
+    let crafted = py.detach(|| craft::craft_rows(&values, width, k, tau as f32, choice))?;
     Ok(crafted
         .into_iter()
         .map(|inner| PyPsiTopK { inner })
@@ -56,11 +45,11 @@ pub fn craft_chain_positions<'py>(
     eps: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let shape = [rows.shape()[0], rows.shape()[1], rows.shape()[2]];
-    let values = flat(&rows, "rows")?;
-    let (pools, pool_width) = super::arrays::rows(&pool, "pool")?;
+    let values = row_major(&rows);
+    let (pools, pool_width) = super::arrays::rows(&pool);
     let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
     let crafted =
-        py.detach(|| craft::craft_chain_positions(values, shape, pools, pool_width, k, choice))?;
+        py.detach(|| craft::craft_chain_positions(&values, shape, &pools, pool_width, k, choice))?;
     let [batch, count, _] = shape;
     columns(
         py,
@@ -96,17 +85,18 @@ pub fn chains_from_positions(
     eps: PyReadonlyArray2<'_, f32>,
 ) -> PyResult<Vec<PyPsiChain>> {
     let shape = [ids.shape()[0], ids.shape()[1], ids.shape()[2]];
-    let (scales, scale_width) = rows(&scales, "scales")?;
-    let (eps, eps_width) = rows(&eps, "eps")?;
+    let (scales, scale_width) = rows(&scales);
+    let (eps, eps_width) = rows(&eps);
+    let (ids, codes) = (row_major(&ids), row_major(&codes));
     let columns = ChainColumns {
         vocab,
         tau: tau as f32,
         shape,
-        ids: flat(&ids, "ids")?,
-        codes: flat(&codes, "codes")?,
-        scales,
+        ids: &ids,
+        codes: &codes,
+        scales: &scales,
         scale_width,
-        eps,
+        eps: &eps,
         eps_width,
     };
     let chains = py.detach(|| craft::chains_from_positions(&columns))?;

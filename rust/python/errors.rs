@@ -10,7 +10,7 @@
 //! so that there is one list.
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -112,6 +112,7 @@ impl From<core_error::TsdError> for PyErr {
             core_error::TsdError::PsiDecode(e) => decode_error(e),
             core_error::TsdError::PsiValidation(e) => validation_error(e),
             core_error::TsdError::Argument(e) => e.clone().into(),
+            core_error::TsdError::Allocation(e) => PyMemoryError::new_err(e.to_string()),
         }
     }
 }

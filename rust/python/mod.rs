@@ -4,11 +4,13 @@
 //! registers types, functions, exceptions and the limits the core enforces.
 
 mod arrays;
+mod convert;
 mod craft;
 mod errors;
 mod ngram;
 mod psi;
 mod rng;
+mod signals;
 mod tsu;
 mod verify;
 mod walk;
@@ -46,6 +48,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_VOCAB", crate::psi::MAX_VOCAB)?;
     m.add("MAX_CHAIN_LEN", crate::psi::MAX_CHAIN_LEN)?;
     m.add("MAX_NGRAM_ORDER", crate::ngram::MAX_ORDER)?;
+    m.add("LAST_STEP", crate::limits::LAST_STEP)?;
+    m.add("MAX_STEPS_PER_CALL", crate::limits::MAX_STEPS_PER_CALL)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 
+use super::signals::check_signals;
 use crate::rng::words_range;
 
 /// The RNG's two 64-bit words for steps `start..start + count` of (seed, stream): shape (count, 2).
@@ -12,9 +13,9 @@ pub fn rng_words<'py>(
     seed: u64,
     stream: u32,
     start: u64,
-    count: usize,
+    count: u64,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    words_range(seed, stream, start, count)?
-        .into_pyarray(py)
-        .reshape([count, 2])
+    let flat = py.detach(|| words_range(seed, stream, start, count, check_signals))?;
+    let rows = flat.len() / 2;
+    flat.into_pyarray(py).reshape([rows, 2])
 }

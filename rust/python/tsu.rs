@@ -8,6 +8,7 @@ use pyo3::types::PyDict;
 use super::arrays::{columns, slice};
 use super::psi::chain::PyPsiChain;
 use super::psi::topk::PyPsiTopK;
+use super::signals::check_signals;
 use crate::psi::{PsiChain, PsiTopK};
 use crate::tsu::{self, chain::draw_chains, Draws};
 
@@ -39,10 +40,11 @@ pub fn tsu_draw_many<'py>(
     psi: &PyPsiTopK,
     seed: u64,
     start: u64,
-    count: usize,
+    count: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let draws = py.detach(|| tsu::draw_range(&psi.inner, seed, start, count))?;
-    draw_columns(py, draws, &[count])
+    let draws = py.detach(|| tsu::draw_range(&psi.inner, seed, start, count, check_signals))?;
+    let len = draws.tokens.len();
+    draw_columns(py, draws, &[len])
 }
 
 /// One SimTSU draw per payload, payload b at step `steps[b]` of `seed`: {"tokens", "logq"}.

@@ -7,6 +7,7 @@ use pyo3::types::PyDict;
 
 use super::arrays::{rows, slice};
 use super::psi::topk::PyPsiTopK;
+use super::signals::check_signals;
 use super::walk::m1_columns;
 use crate::psi::PsiTopK;
 use crate::verify::accept_correct_step;
@@ -68,15 +69,12 @@ pub fn verify_blocks<'py>(
     parallel: bool,
     realised_logq: Option<PyReadonlyArray2<'py, f64>>,
 ) -> PyResult<PyBlockVerdicts> {
-    let (table, vocab) = rows(&target_logp, "target_logp")?;
-    let realised = match &realised_logq {
-        Some(array) => Some(rows(array, "realised_logq")?.0),
-        None => None,
-    };
+    let (table, vocab) = rows(&target_logp);
+    let realised_rows = realised_logq.as_ref().map(|array| rows(array).0);
     let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
     let blocks = RaggedBlocks {
-        target_logp: table,
-        realised,
+        target_logp: &table,
+        realised: realised_rows.as_deref(),
         psis: &payloads,
         tokens: slice(&tokens, "tokens")?,
         logq: slice(&logq, "logq")?,
@@ -110,17 +108,24 @@ pub fn verify_external<'py>(
     initial: u32,
     follow: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (logp_rows, vocab) = rows(&logp, "logp")?;
-    let (realised, _) = rows(&realised_logq, "realised_logq")?;
-    let (tokens, steps) = rows(&tokens, "tokens")?;
-    let (logq, _) = rows(&logq, "logq")?;
+    let (logp_rows, vocab) = rows(&logp);
+    let (realised, _) = rows(&realised_logq);
+    let (tokens, steps) = rows(&tokens);
+    let (logq, _) = rows(&logq);
     let draws = ExternalDraws {
-        tokens,
-        logq,
+        tokens: &tokens,
+        logq: &logq,
         steps,
     };
     let walk = py.detach(|| {
-        ExternalVerifier::new(logp_rows, realised, vocab)?.run(draws, seed, start, initial, follow)
+        ExternalVerifier::new(&logp_rows, &realised, vocab)?.run(
+            draws,
+            seed,
+            start,
+            initial,
+            follow,
+            check_signals,
+        )
     })?;
     m1_columns(py, walk)
 }

@@ -8,6 +8,7 @@ use pyo3::types::PyDict;
 
 use super::arrays::{columns, rows, slice};
 use super::psi::topk::PyPsiTopK;
+use super::signals::check_signals;
 use crate::error::ArgumentError;
 use crate::psi::PsiTopK;
 use crate::walk::{run_m0, BigramChain, M0Columns, M1Columns};
@@ -43,10 +44,10 @@ pub fn m0_run<'py>(
     psi: &PyPsiTopK,
     seed: u64,
     start: u64,
-    steps: usize,
+    steps: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let logp = slice(&logp, "logp")?;
-    let walk = py.detach(|| run_m0(logp, &psi.inner, seed, start, steps))?;
+    let walk = py.detach(|| run_m0(logp, &psi.inner, seed, start, steps, check_signals))?;
     m0_columns(py, walk)
 }
 
@@ -85,7 +86,7 @@ impl PyBigramChain {
         logp: PyReadonlyArray2<'_, f64>,
         psis: Vec<PyRef<'_, PyPsiTopK>>,
     ) -> PyResult<Self> {
-        let (table, _) = rows(&logp, "logp")?;
+        let (table, _) = rows(&logp);
         let shape = logp.shape();
         if shape[0] != shape[1] {
             return Err(ArgumentError::new(
@@ -95,7 +96,7 @@ impl PyBigramChain {
             .into());
         }
         let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
-        let inner = py.detach(|| BigramChain::new(table, &payloads))?;
+        let inner = py.detach(|| BigramChain::new(&table, &payloads))?;
         Ok(Self { inner })
     }
 
@@ -112,10 +113,10 @@ impl PyBigramChain {
         py: Python<'py>,
         seed: u64,
         start: u64,
-        steps: usize,
+        steps: u64,
         initial: u32,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let walk = py.detach(|| self.inner.run(seed, start, steps, initial))?;
+        let walk = py.detach(|| self.inner.run(seed, start, steps, initial, check_signals))?;
         m1_columns(py, walk)
     }
 
@@ -125,10 +126,13 @@ impl PyBigramChain {
         py: Python<'_>,
         seed: u64,
         start: u64,
-        steps: usize,
+        steps: u64,
         initial: u32,
     ) -> PyResult<PyWalkCounts> {
-        let counts = py.detach(|| self.inner.run_counts(seed, start, steps, initial))?;
+        let counts = py.detach(|| {
+            self.inner
+                .run_counts(seed, start, steps, initial, check_signals)
+        })?;
         Ok(PyWalkCounts {
             visits: counts.visits.into_pyarray(py).unbind(),
             accepted: counts.accepted.into_pyarray(py).unbind(),

@@ -11,9 +11,10 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 
 use crate::error::ArgumentError;
+use crate::limits::step_range;
 use crate::psi::chain::{row_index, PsiChain};
 use crate::rng::{words, STREAM_TSU};
-use crate::tsu::{check_step_range, Draws, Sampler};
+use crate::tsu::{Draws, Sampler};
 
 fn check_outputs(length: usize, tokens: &[u32], logq: &[f64]) -> Result<(), ArgumentError> {
     if tokens.len() != length || logq.len() != length {
@@ -39,7 +40,7 @@ pub fn draw_once(
     logq: &mut [f64],
 ) -> Result<(), ArgumentError> {
     check_outputs(chain.len(), tokens, logq)?;
-    check_step_range(step, chain.len())?;
+    step_range("steps", step, chain.len() as u64)?;
     let mut previous = 0;
     for position in 0..chain.len() {
         let sampler = Sampler::new(&chain.conditional(position, previous));
@@ -94,7 +95,7 @@ impl ChainSampler {
     ) -> Result<(), ArgumentError> {
         let length = self.len();
         check_outputs(length, tokens, logq)?;
-        check_step_range(step, length)?;
+        step_range("steps", step, length as u64)?;
         let mut row = 0;
         for position in 0..length {
             let sampler = &self.samplers[row];
@@ -303,8 +304,11 @@ mod tests {
         assert!(sampler.draw(1, 0, &mut tokens, &mut logq).is_err());
         let (mut tokens, mut logq) = ([0u32; 3], [0f64; 3]);
         assert!(sampler
-            .draw(1, u64::MAX - 1, &mut tokens, &mut logq)
+            .draw(1, u64::MAX - 2, &mut tokens, &mut logq)
             .is_err());
+        sampler
+            .draw(1, u64::MAX - 3, &mut tokens, &mut logq)
+            .unwrap();
         assert!(chain_logq(&chain(), &[0, 1]).is_err());
         assert!(chain_logq(&chain(), &[0, 1, 5]).is_err());
     }

@@ -12,8 +12,9 @@ pub(crate) mod search;
 
 use rayon::prelude::*;
 
-use crate::error::ArgumentError;
+use crate::error::{ArgumentError, TsdError};
 use crate::fmap::LogqTable;
+use crate::limits::{column_len, in_chunks, reserve, step_range};
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_TSU};
 use search::GuidedCdf;
@@ -104,31 +105,6 @@ impl SimTsu {
     pub fn draw(&self, sampler: &Sampler, step: u64) -> (u32, f64) {
         sampler.draw(rng::words(self.seed, STREAM_TSU, step))
     }
-
-    /// Draws steps `start..start + tokens.len()` into the output slices.
-    pub fn draw_many(
-        &self,
-        sampler: &Sampler,
-        start: u64,
-        tokens: &mut [u32],
-        logq: &mut [f64],
-    ) -> Result<(), ArgumentError> {
-        if tokens.len() != logq.len() {
-            return Err(ArgumentError::new(
-                "logq",
-                format!(
-                    "output lengths differ: {} tokens, {} log q",
-                    tokens.len(),
-                    logq.len()
-                ),
-            ));
-        }
-        check_step_range(start, tokens.len())?;
-        for (offset, (token, lq)) in tokens.iter_mut().zip(logq.iter_mut()).enumerate() {
-            (*token, *lq) = self.draw(sampler, start + offset as u64);
-        }
-        Ok(())
-    }
 }
 
 /// Tokens and their log q, one entry per draw (a chain batch: B × L, row-major).
@@ -138,20 +114,34 @@ pub struct Draws {
     pub logq: Vec<f64>,
 }
 
-/// SimTSU draws of one payload for steps `start..start + count` of `seed`.
-pub fn draw_range(
+/// SimTSU draws of one payload for steps `start..start + count` of `seed`. `count` is bounded
+/// by [`MAX_STEPS_PER_CALL`](crate::limits::MAX_STEPS_PER_CALL) and checked before anything is
+/// allocated; `between_chunks` runs between chunks of the loop.
+pub fn draw_range<E: From<TsdError>>(
     psi: &PsiTopK,
     seed: u64,
     start: u64,
-    count: usize,
-) -> Result<Draws, ArgumentError> {
-    check_step_range(start, count)?;
-    let (mut tokens, mut logq) = (vec![0u32; count], vec![0f64; count]);
-    SimTsu::new(seed).draw_many(&Sampler::new(psi), start, &mut tokens, &mut logq)?;
+    count: u64,
+    between_chunks: impl FnMut() -> Result<(), E>,
+) -> Result<Draws, E> {
+    let range = step_range("start_step", start, count).map_err(TsdError::from)?;
+    let len = column_len("count", count).map_err(TsdError::from)?;
+    let mut tokens = reserve("tokens", len).map_err(TsdError::from)?;
+    let mut logq = reserve("logq", len).map_err(TsdError::from)?;
+    let (tsu, sampler) = (SimTsu::new(seed), Sampler::new(psi));
+    in_chunks(range, between_chunks, |chunk_start, chunk_len| {
+        for step in chunk_start..chunk_start + chunk_len as u64 {
+            let (token, lq) = tsu.draw(&sampler, step);
+            tokens.push(token);
+            logq.push(lq);
+        }
+        Ok(())
+    })?;
     Ok(Draws { tokens, logq })
 }
 
-/// One SimTSU draw per payload, payload b at step `steps[b]` of `seed`, in parallel.
+/// One SimTSU draw per payload, payload b at step `steps[b]` of `seed`, in parallel; each step
+/// is checked against the one rule of [`crate::limits`].
 pub fn draw_each(psis: &[&PsiTopK], seed: u64, steps: &[u64]) -> Result<Draws, ArgumentError> {
     if steps.len() != psis.len() {
         return Err(ArgumentError::new(
@@ -163,6 +153,9 @@ pub fn draw_each(psis: &[&PsiTopK], seed: u64, steps: &[u64]) -> Result<Draws, A
             ),
         ));
     }
+    for &step in steps {
+        step_range("steps", step, 1)?;
+    }
     let (tokens, logq) = psis
         .par_iter()
         .zip(steps)
@@ -171,20 +164,11 @@ pub fn draw_each(psis: &[&PsiTopK], seed: u64, steps: &[u64]) -> Result<Draws, A
     Ok(Draws { tokens, logq })
 }
 
-/// Rejects a step range that would run past u64::MAX.
-pub fn check_step_range(start: u64, count: usize) -> Result<(), ArgumentError> {
-    start.checked_add(count as u64).map(|_| ()).ok_or_else(|| {
-        ArgumentError::new(
-            "start_step",
-            format!("start_step {start} + {count} steps overflows a 64-bit step counter"),
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fmap::logq_for_ids;
+    use crate::limits::{uninterrupted, LAST_STEP};
 
     #[test]
     fn returned_logq_is_the_reference_value_bit_for_bit() {
@@ -241,21 +225,43 @@ mod tests {
     }
 
     #[test]
-    fn draw_many_equals_single_draws_and_checks_lengths() {
+    fn draw_range_equals_single_draws_and_checks_its_range() {
         let psi = PsiTopK::new(9, vec![2, 5], vec![10, 20], 0.1, 1.0, 0.05).unwrap();
         let sampler = Sampler::new(&psi);
         let tsu = SimTsu::new(3);
-        let (mut tokens, mut logq) = (vec![0u32; 64], vec![0f64; 64]);
-        tsu.draw_many(&sampler, 100, &mut tokens, &mut logq)
-            .unwrap();
+        let draws = draw_range::<TsdError>(&psi, 3, 100, 64, uninterrupted).unwrap();
         for i in 0..64 {
-            assert_eq!((tokens[i], logq[i]), tsu.draw(&sampler, 100 + i as u64));
+            assert_eq!(
+                (draws.tokens[i], draws.logq[i]),
+                tsu.draw(&sampler, 100 + i as u64)
+            );
         }
-        assert!(tsu
-            .draw_many(&sampler, 0, &mut tokens, &mut logq[..3])
-            .is_err());
-        assert!(tsu
-            .draw_many(&sampler, u64::MAX, &mut tokens, &mut logq)
-            .is_err());
+        let field = |err: TsdError| match err {
+            TsdError::Argument(a) => a.field,
+            other => panic!("{other:?}"),
+        };
+        let draw = |start, count| draw_range::<TsdError>(&psi, 3, start, count, uninterrupted);
+        assert_eq!(field(draw(u64::MAX, 1).unwrap_err()), "start_step");
+        assert_eq!(field(draw(0, 10_000_000_000).unwrap_err()), "count");
+        assert_eq!(field(draw(0, 1 << 62).unwrap_err()), "count");
+        assert_eq!(draw(LAST_STEP, 1).unwrap().tokens.len(), 1);
+    }
+
+    #[test]
+    fn draw_each_is_single_draws_and_keeps_the_step_rule() {
+        let psi = PsiTopK::new(9, vec![2, 5], vec![10, 20], 0.1, 1.0, 0.05).unwrap();
+        let draws = draw_each(&[&psi, &psi], 4, &[7, LAST_STEP]).unwrap();
+        let (tokens, logq) = (draws.tokens, draws.logq);
+        let sampler = Sampler::new(&psi);
+        assert_eq!((tokens[0], logq[0]), SimTsu::new(4).draw(&sampler, 7));
+        assert_eq!(
+            (tokens[1], logq[1]),
+            SimTsu::new(4).draw(&sampler, LAST_STEP)
+        );
+        assert_eq!(
+            draw_each(&[&psi], 4, &[u64::MAX]).unwrap_err().field,
+            "steps"
+        );
+        assert_eq!(draw_each(&[&psi], 4, &[1, 2]).unwrap_err().field, "steps");
     }
 }

@@ -7,15 +7,20 @@
 //! (seed, verifier stream, step + i), the bonus (seed, verifier stream, step + L).
 //!
 //! Only what the decision needs is read: one entry p_i(y_i) per visited position and the one
-//! row that is sampled; that row is checked as it is read (no NaN, no +∞, some mass), so a
-//! NaN or all-zero row is an error and the output is always an id < V. Offsets are `usize`, so
-//! rows × V never overflows 32 bits.
+//! row that is sampled (with its realised row, if given). Each is checked as it is read, with
+//! the single step's checks ([`check_log_entry`] for an entry; a sampled row also
+//! [`check_total`], so a row summing to 0.5 is an error as in `accept_correct_step`), and the
+//! output is always an id < V. A row the decision only reads one entry of is checked at that
+//! entry: checking it in full would read L + 1 rows where one suffices. The block's steps
+//! follow the one rule of [`crate::limits`]: step .. step + L + 1 must end within 64 bits.
+//! Offsets are `usize`, so rows × V never overflows 32 bits.
 
 use crate::error::ArgumentError;
 use crate::fmap::LogqTable;
+use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::verify::{accept_ratio, draw_from_masses};
+use crate::verify::{accept_ratio, check_log_entry, check_total, draw_from_masses};
 
 /// One sequence's verdict: how many drafts were accepted, and the tokens it emits
 /// (the accepted drafts, then the correction or the bonus token).
@@ -100,31 +105,28 @@ fn check_shapes(input: &BlockInput<'_>, vocab: usize) -> Result<(), ArgumentErro
             format!("entry {i} is {}, must be finite", input.logq[i]),
         ));
     }
-    input
-        .step
-        .checked_add(l as u64)
-        .map(|_| ())
-        .ok_or_else(|| invalid("step", format!("step {} + {l} overflows", input.step)))
+    step_range("step", input.step, l as u64 + 1).map(|_| ())
 }
 
-fn check_entry(value: f64, row: usize, token: usize) -> Result<(), ArgumentError> {
-    if value.is_nan() || value > 0.0 {
-        return Err(invalid(
-            "target_logp",
-            format!("row {row}, token {token} is {value}; log-probabilities must be <= 0"),
-        ));
-    }
-    Ok(())
+/// Names the row an error came from.
+fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
+    move |err| invalid(err.field, format!("row {index}: {}", err.reason))
 }
 
-/// Probabilities of a row, checked as they are computed.
-fn row_masses(row: &[f64], index: usize, scratch: &mut Vec<f64>) -> Result<(), ArgumentError> {
+/// Probabilities of a sampled row of `field`, checked as they are computed: every entry, and
+/// the total.
+fn row_masses(
+    field: &'static str,
+    row: &[f64],
+    index: usize,
+    scratch: &mut Vec<f64>,
+) -> Result<(), ArgumentError> {
     scratch.clear();
     for (token, &lp) in row.iter().enumerate() {
-        check_entry(lp, index, token)?;
+        check_log_entry(field, token, lp).map_err(at_row(index))?;
         scratch.push(libm::exp(lp));
     }
-    Ok(())
+    check_total(field, scratch.iter().fold(0.0, |acc, &m| acc + m)).map_err(at_row(index))
 }
 
 fn no_mass(index: usize) -> ArgumentError {
@@ -151,20 +153,25 @@ pub fn verify_block(
     {
         let row = &input.rows[i * vocab..(i + 1) * vocab];
         let logp_y = row[token as usize];
-        check_entry(logp_y, i, token as usize)?;
+        check_log_entry("target_logp", token as usize, logp_y).map_err(at_row(i))?;
         let words = rng::words(input.seed, STREAM_VERIFY, input.step + i as u64);
         if rng::unit(words[0]) < accept_ratio(logp_y, logq) {
             emitted.push(token);
             continue;
         }
-        row_masses(row, i, scratch)?;
+        row_masses("target_logp", row, i, scratch)?;
         match input.realised {
             // The residual max(0, p − q) against the distribution the TSU reported.
             Some(realised) => {
                 let q_row = &realised[i * vocab..(i + 1) * vocab];
-                for (mass, &lq) in scratch.iter_mut().zip(q_row) {
-                    *mass = (*mass - libm::exp(lq)).max(0.0);
+                let mut total = 0.0;
+                for (token, (mass, &lq)) in scratch.iter_mut().zip(q_row).enumerate() {
+                    check_log_entry("realised_logq", token, lq).map_err(at_row(i))?;
+                    let q = libm::exp(lq);
+                    total += q;
+                    *mass = (*mass - q).max(0.0);
                 }
+                check_total("realised_logq", total).map_err(at_row(i))?;
             }
             // Against F(ψ), in place: q = ε off the ids, the slot values on them.
             None => {
@@ -190,7 +197,7 @@ pub fn verify_block(
             Some(index) => index,
             // p = q to the last bit: fall back to p itself, as `Residual` does.
             None => {
-                row_masses(row, i, scratch)?;
+                row_masses("target_logp", row, i, scratch)?;
                 draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(i))?
             }
         };
@@ -201,7 +208,7 @@ pub fn verify_block(
         });
     }
     let l = input.psis.len();
-    row_masses(&input.rows[l * vocab..], l, scratch)?;
+    row_masses("target_logp", &input.rows[l * vocab..], l, scratch)?;
     let words = rng::words(input.seed, STREAM_VERIFY, input.step + l as u64);
     let bonus = draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(l))?;
     emitted.push(bonus as u32);
@@ -419,12 +426,86 @@ mod tests {
         let results: Vec<_> = (0..50)
             .map(|s| verify_block(&BlockInput { step: s, ..input }, 4, &mut scratch))
             .collect();
-        assert!(results
-            .iter()
-            .any(|r| matches!(r, Err(e) if e.reason.contains("no probability mass"))));
+        assert!(results.iter().any(
+            |r| matches!(r, Err(e) if e.field == "target_logp" && e.reason.starts_with("row 1:"))
+        ));
         assert!(results.iter().all(|r| r
             .as_ref()
             .map_or(true, |v| v.emitted.iter().all(|&t| t < 4))));
+    }
+
+    #[test]
+    fn a_sampled_row_summing_to_a_half_fails_the_single_step_check() {
+        let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
+        let logq = [LogqTable::new(&psi).slot(0)];
+        let mut scratch = Vec::new();
+        let sixth = (1.0f64 / 6.0).ln();
+        // Draft 0 has p = 0 in the first row, so it is rejected and that row is sampled.
+        let rejected = [f64::NEG_INFINITY, sixth, sixth, sixth];
+        // Draft 0 has p = 1, so it is accepted and the bonus row is sampled.
+        let accepted = [0.0, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let half = [0.125f64.ln(); 4];
+        for (target, bad_row) in [
+            ([rejected, [0.25f64.ln(); 4]].concat(), 0),
+            ([accepted, half].concat(), 1),
+        ] {
+            let input = BlockInput {
+                rows: &target,
+                realised: None,
+                psis: std::slice::from_ref(&psi),
+                tokens: &[0],
+                logq: &logq,
+                seed: 0,
+                step: 0,
+            };
+            let err = verify_block(&input, 4, &mut scratch).unwrap_err();
+            assert_eq!(err.field, "target_logp");
+            assert!(err.reason.starts_with(&format!("row {bad_row}:")), "{err}");
+            assert!(err.reason.contains("sums to 0.5"), "{err}");
+            let bad = &target[bad_row * 4..(bad_row + 1) * 4];
+            let single = crate::verify::accept_correct_step(bad, &psi, 0, logq[0], 0, 0);
+            assert!(single.unwrap_err().reason.contains("sums to 0.5"));
+        }
+        let third = (1.0f64 / 3.0).ln();
+        let target = [[f64::NEG_INFINITY, third, third, third], [0.25f64.ln(); 4]].concat();
+        let input = BlockInput {
+            rows: &target,
+            realised: Some(&half),
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &logq,
+            seed: 0,
+            step: 0,
+        };
+        let err = verify_block(&input, 4, &mut scratch).unwrap_err();
+        assert_eq!(err.field, "realised_logq");
+        assert!(err.reason.contains("sums to 0.5"), "{err}");
+    }
+
+    #[test]
+    fn the_bonus_step_follows_the_one_step_rule() {
+        let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
+        let logq = LogqTable::new(&psi).slot(0);
+        let target = rows(&[&[0.25; 4], &[0.25; 4]]);
+        let mut scratch = Vec::new();
+        let logq = [logq];
+        let at = |step| BlockInput {
+            rows: &target,
+            realised: None,
+            psis: std::slice::from_ref(&psi),
+            tokens: &[0],
+            logq: &logq,
+            seed: 0,
+            step,
+        };
+        // One draft and a bonus use steps step and step + 1: the last is LAST_STEP at most.
+        assert!(verify_block(&at(crate::limits::LAST_STEP - 1), 4, &mut scratch).is_ok());
+        assert_eq!(
+            verify_block(&at(crate::limits::LAST_STEP), 4, &mut scratch)
+                .unwrap_err()
+                .field,
+            "step"
+        );
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! draw and the residual uses the realised table, so every backend is exact by construction,
 //! whatever precision it samples in.
 
-use crate::error::ArgumentError;
+use crate::error::{ArgumentError, TsdError};
+use crate::limits::{in_chunks, reserve, step_range};
 use crate::rng::{self, STREAM_VERIFY};
-use crate::tsu::check_step_range;
 use crate::verify::step::StepOutcome;
 use crate::verify::{accept_ratio, check_logp, decide, Residual};
 use crate::walk::m0::M0Columns;
@@ -67,24 +67,23 @@ impl<'a> ExternalVerifier<'a> {
         self.residuals.len()
     }
 
-    /// Verifies steps start..start + draws.steps. With `follow`, each emitted token is the next
-    /// context (M1); otherwise every step stays in context `initial` (M0).
-    pub fn run(
+    /// Checks the draws, the steps they were made at and the first context.
+    fn check_run(
         &self,
-        draws: ExternalDraws<'_>,
-        seed: u64,
+        draws: &ExternalDraws<'_>,
         start: u64,
         initial: u32,
         follow: bool,
-    ) -> Result<M1Columns, ArgumentError> {
+    ) -> Result<(), ArgumentError> {
         let (contexts, n) = (self.contexts(), draws.steps);
-        check_step_range(start, n)?;
-        if draws.tokens.len() != contexts * n || draws.logq.len() != contexts * n {
+        step_range("start", start, n as u64)?;
+        if contexts.checked_mul(n) != Some(draws.tokens.len())
+            || draws.logq.len() != draws.tokens.len()
+        {
             return Err(ArgumentError::new(
                 "tokens",
                 format!(
-                    "{contexts} contexts × {n} steps need {} draws, got {} tokens and {} log q",
-                    contexts * n,
+                    "{contexts} contexts × {n} steps need as many draws, got {} tokens and {} log q",
                     draws.tokens.len(),
                     draws.logq.len()
                 ),
@@ -105,34 +104,67 @@ impl<'a> ExternalVerifier<'a> {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Verifies steps start..start + draws.steps. With `follow`, each emitted token is the next
+    /// context (M1); otherwise every step stays in context `initial` (M0). `between_chunks`
+    /// runs between chunks of the loop.
+    pub fn run<E: From<TsdError>>(
+        &self,
+        draws: ExternalDraws<'_>,
+        seed: u64,
+        start: u64,
+        initial: u32,
+        follow: bool,
+        between_chunks: impl FnMut() -> Result<(), E>,
+    ) -> Result<M1Columns, E> {
+        self.check_run(&draws, start, initial, follow)
+            .map_err(TsdError::from)?;
+        let n = draws.steps;
         let mut columns = M1Columns {
-            prev: Vec::with_capacity(n),
-            steps: M0Columns::with_capacity(n),
+            prev: reserve("prev", n).map_err(TsdError::from)?,
+            steps: M0Columns::reserve(n).map_err(TsdError::from)?,
         };
         let mut context = initial as usize;
-        for j in 0..n {
-            let (token, logq) = (draws.tokens[context * n + j], draws.logq[context * n + j]);
-            if token as usize >= self.vocab || !logq.is_finite() {
-                return Err(ArgumentError::new(
-                    "tokens",
-                    format!("draw {j} in context {context}: token {token}, log q {logq} (tokens must be < {}, log q finite)", self.vocab),
-                ));
-            }
-            let ratio = accept_ratio(self.logp[context * self.vocab + token as usize], logq);
-            let words = rng::words(seed, STREAM_VERIFY, start + j as u64);
-            let (accepted, emitted) =
-                decide(words, ratio, token, |w| self.residuals[context].draw(w));
-            columns.prev.push(context as u32);
-            columns.steps.push(StepOutcome {
-                proposed: token,
-                logq,
-                accepted,
-                emitted,
-            });
-            if follow {
-                context = emitted as usize;
-            }
-        }
+        in_chunks(
+            start..start + n as u64,
+            between_chunks,
+            |chunk_start, chunk_len| {
+                for step in chunk_start..chunk_start + chunk_len as u64 {
+                    let j = (step - start) as usize;
+                    let (token, logq) =
+                        (draws.tokens[context * n + j], draws.logq[context * n + j]);
+                    if token as usize >= self.vocab || !logq.is_finite() {
+                        return Err(TsdError::from(ArgumentError::new(
+                            "tokens",
+                            format!(
+                                "draw {j} in context {context}: token {token}, log q {logq} \
+                             (tokens must be < {}, log q finite)",
+                                self.vocab
+                            ),
+                        ))
+                        .into());
+                    }
+                    let ratio =
+                        accept_ratio(self.logp[context * self.vocab + token as usize], logq);
+                    let words = rng::words(seed, STREAM_VERIFY, step);
+                    let (accepted, emitted) =
+                        decide(words, ratio, token, |w| self.residuals[context].draw(w));
+                    columns.prev.push(context as u32);
+                    columns.steps.push(StepOutcome {
+                        proposed: token,
+                        logq,
+                        accepted,
+                        emitted,
+                    });
+                    if follow {
+                        context = emitted as usize;
+                    }
+                }
+                Ok(())
+            },
+        )?;
         Ok(columns)
     }
 }
@@ -142,6 +174,7 @@ mod tests {
     use super::*;
     use crate::craft::{craft_topk, EpsChoice};
     use crate::fmap::dense_logq;
+    use crate::limits::uninterrupted;
     use crate::tsu::{Sampler, SimTsu};
     use crate::walk::m0::run_m0;
 
@@ -150,7 +183,7 @@ mod tests {
         let p = [0.4, 0.3, 0.2, 0.1];
         let logp: Vec<f64> = p.iter().map(|x: &f64| x.ln()).collect();
         let psi = craft_topk(&[0.1, 0.2, 0.3, 0.4], 2, 1.0, EpsChoice::Auto).unwrap();
-        let fused = run_m0(&logp, &psi, 4, 10, 500).unwrap();
+        let fused = run_m0::<TsdError>(&logp, &psi, 4, 10, 500, uninterrupted).unwrap();
         let sampler = Sampler::new(&psi);
         let (tokens, logq): (Vec<u32>, Vec<f64>) =
             (10..510).map(|s| SimTsu::new(4).draw(&sampler, s)).unzip();
@@ -161,7 +194,9 @@ mod tests {
             logq: &logq,
             steps: 500,
         };
-        let external = verifier.run(draws, 4, 10, 0, false).unwrap();
+        let external = verifier
+            .run::<TsdError>(draws, 4, 10, 0, false, uninterrupted)
+            .unwrap();
         assert_eq!(external.steps, fused);
     }
 
@@ -169,33 +204,39 @@ mod tests {
     fn bad_draws_are_named() {
         let logp: Vec<f64> = [0.5f64, 0.5].iter().map(|x| x.ln()).collect();
         let verifier = ExternalVerifier::new(&logp, &logp, 2).unwrap();
+        let field =
+            |draws, follow| match verifier.run::<TsdError>(draws, 0, 0, 0, follow, uninterrupted) {
+                Err(TsdError::Argument(a)) => a.field,
+                other => panic!("{other:?}"),
+            };
         let draws = ExternalDraws {
             tokens: &[0, 5],
             logq: &[-0.7, -0.7],
             steps: 2,
         };
-        assert_eq!(
-            verifier.run(draws, 0, 0, 0, false).unwrap_err().field,
-            "tokens"
-        );
+        assert_eq!(field(draws, false), "tokens");
         let short = ExternalDraws {
             tokens: &[0],
             logq: &[-0.7],
             steps: 2,
         };
-        assert_eq!(
-            verifier.run(short, 0, 0, 0, false).unwrap_err().field,
-            "tokens"
-        );
+        assert_eq!(field(short, false), "tokens");
         assert_eq!(
             ExternalVerifier::new(&logp, &logp[..1], 2)
                 .unwrap_err()
                 .field,
             "realised_logq"
         );
-        assert_eq!(
-            verifier.run(draws, 0, 0, 0, true).unwrap_err().field,
-            "follow"
-        );
+        assert_eq!(field(draws, true), "follow");
+        let top = ExternalDraws {
+            tokens: &[0],
+            logq: &[-0.7],
+            steps: 1,
+        };
+        let run = verifier.run::<TsdError>(top, 0, u64::MAX, 0, false, uninterrupted);
+        assert!(matches!(
+            run,
+            Err(TsdError::Argument(ArgumentError { field: "start", .. }))
+        ));
     }
 }

@@ -17,6 +17,7 @@ pub mod step;
 
 use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
+use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
 use crate::tsu::search::GuidedCdf;
@@ -32,20 +33,43 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
             format!("has {} entries but psi.vocab = {vocab}", logp.len()),
         ));
     }
-    if let Some(position) = logp.iter().position(|&l| l.is_nan() || l > 0.0) {
+    check_log_distribution("logp", logp)
+}
+
+/// The one check every verifier entry point applies to a row of log-probabilities it reads in
+/// full: each entry passes [`check_log_entry`] and the row's total [`check_total`]. `field`
+/// names the argument the row came from.
+pub fn check_log_distribution(field: &'static str, logp: &[f64]) -> Result<(), ArgumentError> {
+    for (position, &value) in logp.iter().enumerate() {
+        check_log_entry(field, position, value)?;
+    }
+    check_total(field, logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l)))
+}
+
+/// One log-probability: not NaN and <= 0 (-inf is p = 0).
+#[inline]
+pub fn check_log_entry(
+    field: &'static str,
+    position: usize,
+    value: f64,
+) -> Result<(), ArgumentError> {
+    if value.is_nan() || value > 0.0 {
         return Err(ArgumentError::new(
-            "logp",
+            field,
             format!(
-                "entry {position} is {}; log-probabilities must be <= 0 (use -inf for p = 0)",
-                logp[position]
+                "entry {position} is {value}; log-probabilities must be <= 0 (use -inf for p = 0)"
             ),
         ));
     }
-    let total = logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l));
+    Ok(())
+}
+
+/// A row's probabilities, summed left to right, total 1 within [`NORMALISATION_TOLERANCE`].
+pub fn check_total(field: &'static str, total: f64) -> Result<(), ArgumentError> {
     if (total - 1.0).abs() > NORMALISATION_TOLERANCE {
         return Err(ArgumentError::new(
-            "logp",
-            format!("exp(logp) sums to {total}, not 1 (tolerance {NORMALISATION_TOLERANCE})"),
+            field,
+            format!("exp({field}) sums to {total}, not 1 (tolerance {NORMALISATION_TOLERANCE})"),
         ));
     }
     Ok(())
@@ -132,6 +156,7 @@ pub fn accept_correct_step(
     seed: u64,
     step: u64,
 ) -> Result<(bool, u32), ArgumentError> {
+    step_range("step", step, 1)?;
     check_logp(logp, psi.vocab())?;
     if token >= psi.vocab() {
         return Err(ArgumentError::new(
@@ -245,5 +270,12 @@ mod tests {
                 .field,
             "logq"
         );
+        assert_eq!(
+            accept_correct_step(&logp, &psi, 0, -0.1, 0, u64::MAX)
+                .unwrap_err()
+                .field,
+            "step"
+        );
+        assert!(accept_correct_step(&logp, &psi, 0, -0.1, 0, crate::limits::LAST_STEP).is_ok());
     }
 }

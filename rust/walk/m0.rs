@@ -2,9 +2,9 @@
 //! and no per-step crossing into Python; the step counter keys every draw, so a run split into
 //! chunks (for progress bars) gives the same columns as one call.
 
-use crate::error::ArgumentError;
+use crate::error::{AllocationError, TsdError};
+use crate::limits::{column_len, in_chunks, reserve, step_range};
 use crate::psi::PsiTopK;
-use crate::tsu::check_step_range;
 use crate::verify::step::{for_each_step, StepOutcome, StepTables};
 
 /// Per-step columns of an M0 run.
@@ -17,13 +17,14 @@ pub struct M0Columns {
 }
 
 impl M0Columns {
-    pub(crate) fn with_capacity(steps: usize) -> Self {
-        Self {
-            proposed: Vec::with_capacity(steps),
-            logq: Vec::with_capacity(steps),
-            accepted: Vec::with_capacity(steps),
-            emitted: Vec::with_capacity(steps),
-        }
+    /// Empty columns with room for `steps` steps, or an error when memory runs out.
+    pub(crate) fn reserve(steps: usize) -> Result<Self, AllocationError> {
+        Ok(Self {
+            proposed: reserve("proposed", steps)?,
+            logq: reserve("logq", steps)?,
+            accepted: reserve("accepted", steps)?,
+            emitted: reserve("emitted", steps)?,
+        })
     }
 
     #[inline]
@@ -35,26 +36,34 @@ impl M0Columns {
     }
 }
 
-/// Runs M0 (fixed target `logp`, fixed ψ) for steps `start..start + steps`.
-pub fn run_m0(
+/// Runs M0 (fixed target `logp`, fixed ψ) for steps `start..start + steps`; `between_chunks`
+/// runs between chunks of the loop.
+pub fn run_m0<E: From<TsdError>>(
     logp: &[f64],
     psi: &PsiTopK,
     seed: u64,
     start: u64,
-    steps: usize,
-) -> Result<M0Columns, ArgumentError> {
-    check_step_range(start, steps)?;
-    let tables = StepTables::new(logp, psi)?;
-    let mut columns = M0Columns::with_capacity(steps);
-    for_each_step(seed, start, steps, |tsu_w, verify_w| {
-        columns.push(tables.step(tsu_w, verify_w));
-    });
+    steps: u64,
+    between_chunks: impl FnMut() -> Result<(), E>,
+) -> Result<M0Columns, E> {
+    let range = step_range("start", start, steps).map_err(TsdError::from)?;
+    let len = column_len("steps", steps).map_err(TsdError::from)?;
+    let tables = StepTables::new(logp, psi).map_err(TsdError::from)?;
+    let mut columns = M0Columns::reserve(len).map_err(TsdError::from)?;
+    in_chunks(range, between_chunks, |chunk_start, chunk_len| {
+        for_each_step(seed, chunk_start, chunk_len, |tsu_w, verify_w| {
+            columns.push(tables.step(tsu_w, verify_w));
+        });
+        Ok(())
+    })?;
     Ok(columns)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ArgumentError;
+    use crate::limits::uninterrupted;
     use crate::tsu::{Sampler, SimTsu};
     use crate::verify::accept_correct_step;
 
@@ -68,7 +77,7 @@ mod tests {
     #[test]
     fn matches_the_single_step_api_token_for_token() {
         let (logp, psi) = target();
-        let columns = run_m0(&logp, &psi, 5, 0, 3000).unwrap();
+        let columns = run_m0::<TsdError>(&logp, &psi, 5, 0, 3000, uninterrupted).unwrap();
         let sampler = Sampler::new(&psi);
         let tsu = SimTsu::new(5);
         for step in 0..3000 {
@@ -84,18 +93,30 @@ mod tests {
     #[test]
     fn chunks_concatenate_to_the_whole_run() {
         let (logp, psi) = target();
-        let whole = run_m0(&logp, &psi, 9, 0, 1000).unwrap();
-        let head = run_m0(&logp, &psi, 9, 0, 400).unwrap();
-        let tail = run_m0(&logp, &psi, 9, 400, 600).unwrap();
+        let whole = run_m0::<TsdError>(&logp, &psi, 9, 0, 1000, uninterrupted).unwrap();
+        let head = run_m0::<TsdError>(&logp, &psi, 9, 0, 400, uninterrupted).unwrap();
+        let tail = run_m0::<TsdError>(&logp, &psi, 9, 400, 600, uninterrupted).unwrap();
         assert_eq!(whole.emitted, [head.emitted, tail.emitted].concat());
         assert_eq!(whole.proposed, [head.proposed, tail.proposed].concat());
+    }
+
+    #[test]
+    fn huge_runs_are_refused_before_allocating() {
+        let (logp, psi) = target();
+        for (start, steps, field) in [(0, 1 << 62, "steps"), (u64::MAX, 1, "start")] {
+            let err = run_m0::<TsdError>(&logp, &psi, 0, start, steps, uninterrupted).unwrap_err();
+            assert!(
+                matches!(err, TsdError::Argument(ArgumentError { field: f, .. }) if f == field),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]
     fn emitted_marginal_is_the_target() {
         let (logp, psi) = target();
         let steps = 200_000;
-        let columns = run_m0(&logp, &psi, 1, 0, steps).unwrap();
+        let columns = run_m0::<TsdError>(&logp, &psi, 1, 0, steps, uninterrupted).unwrap();
         let mut counts = [0f64; 6];
         for &token in &columns.emitted {
             counts[token as usize] += 1.0;

@@ -1,9 +1,9 @@
 //! M1: a chain whose context is the previous emitted token. Each context has its own target
 //! row p(· | context) and its own ψ, prepared once; the walk then runs entirely in Rust.
 
-use crate::error::ArgumentError;
+use crate::error::{ArgumentError, TsdError};
+use crate::limits::{column_len, in_chunks, reserve, step_range};
 use crate::psi::PsiTopK;
-use crate::tsu::check_step_range;
 use crate::verify::step::{for_each_step, StepOutcome, StepTables};
 use crate::walk::m0::M0Columns;
 
@@ -78,17 +78,9 @@ impl BigramChain {
         self.contexts.len()
     }
 
-    /// Walks steps `start..start + steps` from context `initial`, calling `visit(context,
-    /// outcome)` for each step; returns the last emitted token.
-    fn walk(
-        &self,
-        seed: u64,
-        start: u64,
-        steps: usize,
-        initial: u32,
-        mut visit: impl FnMut(u32, StepOutcome),
-    ) -> Result<u32, ArgumentError> {
-        check_step_range(start, steps)?;
+    /// Checks the walk's steps and its first context.
+    fn check_walk(&self, start: u64, steps: u64, initial: u32) -> Result<(), ArgumentError> {
+        step_range("start", start, steps)?;
         if initial as usize >= self.vocab() {
             return Err(ArgumentError::new(
                 "initial",
@@ -98,50 +90,95 @@ impl BigramChain {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Walks steps `start..start + steps` from context `initial` (checked by
+    /// [`BigramChain::check_walk`]), calling `visit(context, outcome)` for each step and
+    /// `between_chunks` between chunks; returns the last emitted token.
+    fn walk<E>(
+        &self,
+        seed: u64,
+        start: u64,
+        steps: u64,
+        initial: u32,
+        between_chunks: impl FnMut() -> Result<(), E>,
+        mut visit: impl FnMut(u32, StepOutcome),
+    ) -> Result<u32, E> {
         let mut context = initial;
-        for_each_step(seed, start, steps, |tsu_w, verify_w| {
-            let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
-            visit(context, outcome);
-            context = outcome.emitted;
-        });
+        in_chunks(
+            start..start + steps,
+            between_chunks,
+            |chunk_start, chunk_len| {
+                for_each_step(seed, chunk_start, chunk_len, |tsu_w, verify_w| {
+                    let outcome = self.contexts[context as usize].step(tsu_w, verify_w);
+                    visit(context, outcome);
+                    context = outcome.emitted;
+                });
+                Ok(())
+            },
+        )?;
         Ok(context)
     }
 
-    /// The walk, keeping every step.
-    pub fn run(
+    /// The walk, keeping every step (at most
+    /// [`MAX_STEPS_PER_CALL`](crate::limits::MAX_STEPS_PER_CALL) per call).
+    pub fn run<E: From<TsdError>>(
         &self,
         seed: u64,
         start: u64,
-        steps: usize,
+        steps: u64,
         initial: u32,
-    ) -> Result<M1Columns, ArgumentError> {
+        between_chunks: impl FnMut() -> Result<(), E>,
+    ) -> Result<M1Columns, E> {
+        self.check_walk(start, steps, initial)
+            .map_err(TsdError::from)?;
+        let len = column_len("steps", steps).map_err(TsdError::from)?;
         let mut columns = M1Columns {
-            prev: Vec::with_capacity(steps),
-            steps: M0Columns::with_capacity(steps),
+            prev: reserve("prev", len).map_err(TsdError::from)?,
+            steps: M0Columns::reserve(len).map_err(TsdError::from)?,
         };
-        self.walk(seed, start, steps, initial, |context, outcome| {
-            columns.prev.push(context);
-            columns.steps.push(outcome);
-        })?;
+        self.walk(
+            seed,
+            start,
+            steps,
+            initial,
+            between_chunks,
+            |context, outcome| {
+                columns.prev.push(context);
+                columns.steps.push(outcome);
+            },
+        )?;
         Ok(columns)
     }
 
-    /// The same walk as [`BigramChain::run`], keeping only per-context and per-token counts.
-    pub fn run_counts(
+    /// The same walk as [`BigramChain::run`], keeping only per-context and per-token counts
+    /// (any number of steps).
+    pub fn run_counts<E: From<TsdError>>(
         &self,
         seed: u64,
         start: u64,
-        steps: usize,
+        steps: u64,
         initial: u32,
-    ) -> Result<M1Counts, ArgumentError> {
+        between_chunks: impl FnMut() -> Result<(), E>,
+    ) -> Result<M1Counts, E> {
+        self.check_walk(start, steps, initial)
+            .map_err(TsdError::from)?;
         let vocab = self.vocab();
         let (mut visits, mut accepted, mut emitted) =
             (vec![0; vocab], vec![0; vocab], vec![0; vocab]);
-        let last = self.walk(seed, start, steps, initial, |context, outcome| {
-            visits[context as usize] += 1;
-            accepted[context as usize] += u64::from(outcome.accepted);
-            emitted[outcome.emitted as usize] += 1;
-        })?;
+        let last = self.walk(
+            seed,
+            start,
+            steps,
+            initial,
+            between_chunks,
+            |context, outcome| {
+                visits[context as usize] += 1;
+                accepted[context as usize] += u64::from(outcome.accepted);
+                emitted[outcome.emitted as usize] += 1;
+            },
+        )?;
         Ok(M1Counts {
             visits,
             accepted,
@@ -155,6 +192,7 @@ impl BigramChain {
 mod tests {
     use super::*;
     use crate::craft::{craft_topk, EpsChoice};
+    use crate::limits::uninterrupted;
     use crate::walk::m0::run_m0;
 
     /// A 4-token chain whose rows differ enough that a context mix-up would show.
@@ -178,7 +216,7 @@ mod tests {
         let (logp, psis) = chain();
         let walk = BigramChain::new(&logp, &psis)
             .unwrap()
-            .run(3, 0, 2000, 0)
+            .run::<TsdError>(3, 0, 2000, 0, uninterrupted)
             .unwrap();
         assert_eq!(walk.prev[0], 0);
         for i in 1..2000 {
@@ -187,7 +225,15 @@ mod tests {
         // Step i with context c draws exactly what a fixed-context run in c draws at step i.
         for i in [0usize, 1, 17, 999, 1999] {
             let c = walk.prev[i] as usize;
-            let fixed = run_m0(&logp[c * 4..c * 4 + 4], &psis[c], 3, i as u64, 1).unwrap();
+            let fixed = run_m0::<TsdError>(
+                &logp[c * 4..c * 4 + 4],
+                &psis[c],
+                3,
+                i as u64,
+                1,
+                uninterrupted,
+            )
+            .unwrap();
             assert_eq!(fixed.emitted[0], walk.steps.emitted[i]);
             assert_eq!(fixed.proposed[0], walk.steps.proposed[i]);
         }
@@ -197,9 +243,13 @@ mod tests {
     fn counts_agree_with_the_columns_and_chunks_resume() {
         let (logp, psis) = chain();
         let chain = BigramChain::new(&logp, &psis).unwrap();
-        let walk = chain.run(9, 0, 5000, 2).unwrap();
-        let first = chain.run_counts(9, 0, 3000, 2).unwrap();
-        let second = chain.run_counts(9, 3000, 2000, first.last).unwrap();
+        let walk = chain.run::<TsdError>(9, 0, 5000, 2, uninterrupted).unwrap();
+        let first = chain
+            .run_counts::<TsdError>(9, 0, 3000, 2, uninterrupted)
+            .unwrap();
+        let second = chain
+            .run_counts::<TsdError>(9, 3000, 2000, first.last, uninterrupted)
+            .unwrap();
         for token in 0..4u32 {
             let visits = walk.prev.iter().filter(|&&c| c == token).count() as u64;
             let emitted = walk.steps.emitted.iter().filter(|&&e| e == token).count() as u64;
@@ -232,6 +282,16 @@ mod tests {
         let err = BigramChain::new(&bad, &psis).unwrap_err();
         assert!(err.reason.starts_with("row 1:"), "{err}");
         let chain = BigramChain::new(&logp, &psis).unwrap();
-        assert_eq!(chain.run(0, 0, 10, 4).unwrap_err().field, "initial");
+        let field = |err: TsdError| match err {
+            TsdError::Argument(a) => a.field,
+            other => panic!("{other:?}"),
+        };
+        let run =
+            |start, steps, initial| chain.run::<TsdError>(0, start, steps, initial, uninterrupted);
+        assert_eq!(field(run(0, 10, 4).unwrap_err()), "initial");
+        assert_eq!(field(run(0, 1 << 62, 0).unwrap_err()), "steps");
+        assert_eq!(field(run(u64::MAX, 1, 0).unwrap_err()), "start");
+        let counts = chain.run_counts::<TsdError>(0, u64::MAX, 1, 0, uninterrupted);
+        assert_eq!(field(counts.unwrap_err()), "start");
     }
 }

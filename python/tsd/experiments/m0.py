@@ -9,7 +9,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from tsd import _core, metrics
-from tsd._checks import check_int, check_seed
+from tsd._checks import MAX_U64, check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps, topk_mass
 from tsd.stats import chi2_gof
@@ -17,6 +17,7 @@ from tsd.targets import Categorical, make_p, make_zipf
 from tsd.tsu import TSU, make_tsu
 
 PGen = Literal["dirichlet", "zipf"]
+TelemetryMode = Literal["steps", "aggregate"]
 ProgressCallback = Callable[[int], None]
 CHUNK_STEPS = 1 << 20
 
@@ -45,6 +46,7 @@ class M0Summary:
     eps_used: float
     seed: int
     steps: int
+    telemetry: str
     acceptance_rate: float
     overlap: float
     chi2_stat: float
@@ -62,9 +64,11 @@ class M0Summary:
 
 @dataclass(frozen=True)
 class RunResult:
-    """Per-step telemetry (one row per step) and the run summary."""
+    """Per-step telemetry (one row per step; None in aggregate mode), per-token counts, and
+    the run summary."""
 
-    telemetry: pl.DataFrame
+    telemetry: pl.DataFrame | None
+    tokens: pl.DataFrame
     summary: M0Summary
 
 
@@ -107,6 +111,7 @@ def run_m0(
     pgen: PGen = "dirichlet",
     alpha: float = 1.2,
     tsu: str = "sim",
+    telemetry: TelemetryMode = "steps",
     progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Run M0 in the fused Rust loop, in chunks so `progress(n_done)` can report long runs.
@@ -114,31 +119,54 @@ def run_m0(
     The target is drawn from `seed`; the TSU and verifier streams are keyed by the same seed.
     Chunking does not change a single bit of the result: every draw is keyed by its step.
     `tsu="thrml"` draws through thrml and verifies against the distribution it realises.
+    `telemetry="aggregate"` keeps per-token counts only (O(V) memory), for very long runs;
+    steps are keyed 0 .. steps − 1, so at most 2^64 of them.
     """
-    n_steps = check_int("steps", steps, 1)
+    n_steps = check_int("steps", steps, 1, MAX_U64 + 1)
+    if telemetry not in ("steps", "aggregate"):
+        raise InvalidArgumentError(f"telemetry: must be 'steps' or 'aggregate', got {telemetry!r}")
     run_seed = check_seed(seed)
     eps_spec = parse_eps(eps)
     target = make_target(pgen, vocab, alpha, run_seed)
     psi = craft_psi_from_p(target.p, K, tau, eps_spec)
 
     backend = make_tsu(tsu, run_seed)
+    proposed_counts, emitted_counts = (np.zeros(target.vocab, dtype=np.uint64) for _ in range(2))
+    accepted_total = 0
     chunks = []
     for start, count in chunked(n_steps, progress):
-        chunks.append(m0_chunk(backend, target.logp, psi, run_seed, start, count))
-    proposed, logq, accepted, emitted = (
-        np.concatenate(column) for column in zip(*chunks, strict=True)
-    )
+        chunk = m0_chunk(backend, target.logp, psi, run_seed, start, count)
+        proposed_counts += np.bincount(chunk[0], minlength=target.vocab).astype(np.uint64)
+        emitted_counts += np.bincount(chunk[3], minlength=target.vocab).astype(np.uint64)
+        accepted_total += int(np.count_nonzero(chunk[2]))
+        if telemetry == "steps":
+            chunks.append(chunk)
 
-    telemetry = pl.DataFrame(
+    frame: pl.DataFrame | None = None
+    if telemetry == "steps":
+        proposed, logq, accepted, emitted = (
+            np.concatenate(column) for column in zip(*chunks, strict=True)
+        )
+        frame = pl.DataFrame(
+            {
+                "step": np.arange(n_steps, dtype=np.uint64),
+                "proposed_token": proposed,
+                "logq": logq,
+                "accepted": accepted,
+                "emitted_token": emitted,
+            }
+        )
+    q = np.exp(psi.dense_logq())
+    tokens = pl.DataFrame(
         {
-            "step": np.arange(n_steps, dtype=np.uint64),
-            "proposed_token": proposed,
-            "logq": logq,
-            "accepted": accepted,
-            "emitted_token": emitted,
+            "token": np.arange(target.vocab, dtype=np.uint32),
+            "p": target.p,
+            "q": q,
+            "proposed": proposed_counts,
+            "emitted": emitted_counts,
         }
     )
-    chi2 = chi2_gof(np.bincount(emitted, minlength=target.vocab), target.p)
+    chi2 = chi2_gof(emitted_counts, target.p)
     summary = M0Summary(
         target=target.description,
         pgen=pgen,
@@ -150,8 +178,9 @@ def run_m0(
         eps_used=float(psi.eps),
         seed=run_seed,
         steps=n_steps,
-        acceptance_rate=metrics.acceptance_rate(int(accepted.sum()), n_steps),
-        overlap=float(metrics.overlap(target.p, np.exp(psi.dense_logq()))),
+        telemetry=telemetry,
+        acceptance_rate=metrics.acceptance_rate(accepted_total, n_steps),
+        overlap=float(metrics.overlap(target.p, q)),
         chi2_stat=chi2.stat,
         chi2_dof=chi2.dof,
         p_value=chi2.p_value,
@@ -160,4 +189,4 @@ def run_m0(
         tsu=tsu,
         tsd_version=_core.__version__,
     )
-    return RunResult(telemetry=telemetry, summary=summary)
+    return RunResult(telemetry=frame, tokens=tokens, summary=summary)

@@ -245,11 +245,13 @@ def run_m1(
     """Run M1 in the fused Rust walk. The walk starts in the most probable stationary context.
 
     `telemetry="aggregate"` keeps per-context counts only (O(V) memory), for very long runs.
+    The walk and each fixed-context test are keyed by step within blocks of FIXED_STEP_OFFSET
+    steps, so neither may be longer than that.
     `tsu="thrml"` draws through thrml (one backend call per step of the walk: slow, see
     docs/BENCHMARKS.md) and verifies against the distribution it realises.
     """
-    n_steps = check_int("steps", steps, 1)
-    n_fixed = check_int("fixed_steps", fixed_steps, 1)
+    n_steps = check_int("steps", steps, 1, FIXED_STEP_OFFSET)
+    n_fixed = check_int("fixed_steps", fixed_steps, 1, FIXED_STEP_OFFSET)
     run_seed = check_seed(seed)
     eps_spec = parse_eps(eps)
     if telemetry not in ("steps", "aggregate"):

@@ -1,33 +1,21 @@
 """Corpora: reading a text file as a model's training text, and splitting off held-out text."""
 
 import os
-from pathlib import Path
 
 from tsd.errors import CorpusError, InvalidArgumentError
+from tsd.files import read_text_file
 
 __all__ = ["read_corpus", "split_corpus"]
 
 
 def read_corpus(path: str | os.PathLike[str]) -> str:
-    """The corpus as text: UTF-8, at least two distinct characters; each failure named."""
-    if not isinstance(path, str | os.PathLike):
-        raise CorpusError(f"corpus: must be a path, got {type(path).__name__}")
-    file = Path(path)
-    if not file.exists():
-        raise CorpusError(f"corpus: no such file: {file}")
-    if file.is_dir():
-        raise CorpusError(f"corpus: {file} is a directory, not a text file")
-    data = file.read_bytes()
-    if not data:
-        raise CorpusError(f"corpus: {file} is empty")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"corpus: {file} is not UTF-8 text (undecodable byte at offset {exc.start})"
-        ) from None
+    """The corpus as text: a bounded regular UTF-8 file (`tsd.files.read_text_file`) with at
+    least two distinct characters; each failure named."""
+    text = read_text_file(path, "corpus", CorpusError)
+    if not text:
+        raise CorpusError(f"corpus: {path} is empty")
     if len(set(text)) < 2:
-        raise CorpusError(f"corpus: {file} has a single distinct character; a model needs two")
+        raise CorpusError(f"corpus: {path} has a single distinct character; a model needs two")
     return text
 
 

@@ -1,49 +1,51 @@
-"""Run directories and atomic writes of per-step telemetry and the run summary.
+"""Atomic writes of per-step telemetry and the run summary.
 
-Every file is written to a temporary name in the run directory and renamed into place, so a
-reader never sees a half-written Parquet or JSON file, even if the process dies mid-write.
+Every file is written to a hidden temporary name beside its target and renamed into place, so
+a reader never sees a half-written Parquet or JSON file, even if the process dies mid-write.
+Files get the usual permissions (0666 less the umask), as any other program's output would.
 """
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
-
-from tsd.errors import InvalidArgumentError
+if TYPE_CHECKING:
+    import polars as pl
 
 TelemetryFormat = Literal["parquet", "jsonl", "csv"]
 SUMMARY_NAME = "summary.json"
+FILE_MODE = 0o666  # less the umask, as open(2) applies it
 
 
-def make_run_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """Create `out_dir/<UTC timestamp>`; a later run in the same second gets `-1`, `-2`, ..."""
-    root = Path(out_dir)
-    if root.exists() and not root.is_dir():
-        raise InvalidArgumentError(f"out_dir: {root} exists and is not a directory")
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    for attempt in range(1000):
-        candidate = root / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+def _fresh_temp_file(path: Path) -> Path:
+    """Create an empty hidden file beside `path` whose mode follows the umask."""
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
         try:
-            candidate.mkdir()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         except FileExistsError:
             continue
-        return candidate
-    raise InvalidArgumentError(f"out_dir: could not create a fresh run directory under {root}")
+        os.close(fd)
+        return tmp
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call `write(tmp)` on a temporary file beside `path`, then rename it into place."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it into place.
+
+    A writer that fails (a full disk included) leaves nothing behind; polars reports a failed
+    Parquet write as a `ComputeError`, which is re-raised as the `OSError` it stands for.
+    """
+    import polars as pl  # noqa: PLC0415  (only writers of frames need polars)
+
+    tmp = _fresh_temp_file(path)
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except pl.exceptions.ComputeError as exc:
+            raise OSError(f"could not write {path}: {exc}") from exc
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -51,7 +53,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 def write_telemetry(
     run_dir: Path,
-    frame: pl.DataFrame,
+    frame: "pl.DataFrame",
     stem: str,
     formats: tuple[TelemetryFormat, ...] = ("parquet",),
 ) -> dict[TelemetryFormat, Path]:
@@ -68,9 +70,13 @@ def write_telemetry(
     return paths
 
 
-def write_summary(run_dir: Path, summary: Mapping[str, Any]) -> Path:
-    """Write `summary.json` (sorted keys, two-space indent) atomically; return its path."""
-    path = run_dir / SUMMARY_NAME
-    text = json.dumps(summary, indent=2, sort_keys=True, allow_nan=False) + "\n"
+def write_json(path: Path, document: Any) -> Path:
+    """Write `document` as JSON (sorted keys, two-space indent, no NaN) atomically."""
+    text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
+
+
+def write_summary(run_dir: Path, summary: Mapping[str, Any]) -> Path:
+    """Write `summary.json` (sorted keys, two-space indent) atomically; return its path."""
+    return write_json(run_dir / SUMMARY_NAME, summary)

@@ -9,6 +9,7 @@ use super::{codes_from, ids_from, vocab_from};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
 use crate::psi::chain::PsiChain;
+use crate::python::convert::{bytes_like, integer, items, real, token_ids};
 use crate::python::errors::PsiLengthMismatchError;
 use crate::wire::chain as wire;
 
@@ -23,55 +24,72 @@ pub struct PyPsiChain {
     pub(crate) inner: PsiChain,
 }
 
+/// The rows of a 2-D argument flattened, each converted by `convert` and `width` wide.
 fn flat_rows<T>(
-    rows: Vec<Vec<i64>>,
+    rows: &[Bound<'_, PyAny>],
     width: usize,
     field: &'static str,
-    convert: impl Fn(Vec<i64>) -> PyResult<Vec<T>>,
+    convert: impl Fn(&Bound<'_, PyAny>, &str) -> PyResult<Vec<T>>,
 ) -> PyResult<Vec<T>> {
-    let mut out = Vec::with_capacity(rows.len() * width);
-    for (r, row) in rows.into_iter().enumerate() {
+    let mut out = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        let row = convert(row, &format!("{field} row {r}"))?;
         if row.len() != width {
             return Err(PsiLengthMismatchError::new_err(format!(
                 "{field}: row {r} has {} entries, expected K = {width}",
                 row.len()
             )));
         }
-        out.extend(convert(row)?);
+        out.extend(row);
     }
     Ok(out)
 }
 
+/// A sequence of real numbers, each converted by [`real`].
+fn reals(values: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<f32>> {
+    items(values, field)?
+        .iter()
+        .enumerate()
+        .map(|(i, value)| Ok(real(value, &format!("{field}: entry {i}"))? as f32))
+        .collect()
+}
+
 #[pymethods]
 impl PyPsiChain {
+    /// `ids` is (L, K): L is its number of rows, and every other field must agree with it.
     #[new]
     #[pyo3(signature = (vocab, ids, codes, scales, tau, eps))]
     fn new(
-        vocab: i64,
-        ids: Vec<Vec<i64>>,
-        codes: Vec<Vec<i64>>,
-        scales: Vec<f64>,
-        tau: f64,
-        eps: Vec<f64>,
+        vocab: &Bound<'_, PyAny>,
+        ids: &Bound<'_, PyAny>,
+        codes: &Bound<'_, PyAny>,
+        scales: &Bound<'_, PyAny>,
+        tau: &Bound<'_, PyAny>,
+        eps: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        let k = ids.first().map_or(0, Vec::len);
+        let vocab = vocab_from(vocab)?;
+        let id_rows = items(ids, "ids")?;
+        let k = match id_rows.first() {
+            Some(first) => items(first, "ids row 0")?.len(),
+            None => 0,
+        };
         let inner = PsiChain::new(
-            vocab_from(vocab)?,
+            vocab,
             k,
-            tau as f32,
-            flat_rows(ids, k, "ids", ids_from)?,
-            flat_rows(codes, k, "codes", codes_from)?,
-            scales.iter().map(|&s| s as f32).collect(),
-            eps.iter().map(|&e| e as f32).collect(),
+            real(tau, "tau")? as f32,
+            flat_rows(&id_rows, k, "ids", ids_from)?,
+            flat_rows(&items(codes, "codes")?, k, "codes", codes_from)?,
+            reals(scales, "scales")?,
+            reals(eps, "eps")?,
         )?;
         Ok(Self { inner })
     }
 
-    /// Decodes and validates a chain payload (kind 2).
+    /// Decodes and validates a chain payload (kind 2) from any bytes-like object.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+    fn from_bytes(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(Self {
-            inner: wire::decode(data)?,
+            inner: wire::decode(&bytes_like(data, "data")?)?,
         })
     }
 
@@ -82,18 +100,45 @@ impl PyPsiChain {
 
     /// The top-K payload position `position` samples from when the previous token filled
     /// `previous_slot` (K: outside the previous ids); ignored at position 0.
-    #[pyo3(signature = (position, previous_slot = 0))]
-    fn conditional(&self, position: usize, previous_slot: usize) -> PyResult<PyPsiTopK> {
+    #[pyo3(
+        signature = (position, previous_slot = None),
+        text_signature = "(self, position, previous_slot=0)"
+    )]
+    fn conditional(
+        &self,
+        position: &Bound<'_, PyAny>,
+        previous_slot: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyPsiTopK> {
         let (length, k) = (self.inner.len(), self.inner.k());
-        if position >= length || previous_slot > k {
-            return Err(ArgumentError::new(
+        let out_of_range = |field: &'static str, bound: String| {
+            move |got: String| -> PyErr {
+                ArgumentError::new(field, format!("must be {bound}, got {got}")).into()
+            }
+        };
+        let position: usize = integer(
+            position,
+            "position",
+            out_of_range("position", format!("in 0..{length} (L = {length})")),
+        )?;
+        let previous_slot: usize = match previous_slot {
+            Some(slot) => integer(
+                slot,
+                "previous_slot",
+                out_of_range("previous_slot", format!("in 0..={k} (K = {k})")),
+            )?,
+            None => 0,
+        };
+        if position >= length {
+            return Err(out_of_range(
                 "position",
-                format!(
-                    "position must be below L = {length} and previous_slot at most K = {k}, \
-                     got {position} and {previous_slot}"
-                ),
-            )
-            .into());
+                format!("in 0..{length} (L = {length})"),
+            )(position.to_string()));
+        }
+        if previous_slot > k {
+            return Err(out_of_range(
+                "previous_slot",
+                format!("in 0..={k} (K = {k})"),
+            )(previous_slot.to_string()));
         }
         Ok(PyPsiTopK {
             inner: self.inner.conditional(position, previous_slot),
@@ -101,7 +146,8 @@ impl PyPsiChain {
     }
 
     /// The payload each position of the drawn block `tokens` was sampled from.
-    fn conditionals_for(&self, tokens: Vec<u32>) -> PyResult<Vec<PyPsiTopK>> {
+    fn conditionals_for(&self, tokens: &Bound<'_, PyAny>) -> PyResult<Vec<PyPsiTopK>> {
+        let tokens = token_ids(tokens, "tokens")?;
         self.inner.check_block(&tokens)?;
         Ok(self
             .inner
@@ -112,8 +158,12 @@ impl PyPsiChain {
     }
 
     /// log q(x_i | x_{i−1}) per position of the block `tokens`, bit-identical to the TSU's.
-    fn logq<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(chain_logq(&self.inner, &tokens)?.into_pyarray(py))
+    fn logq<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(chain_logq(&self.inner, &token_ids(tokens, "tokens")?)?.into_pyarray(py))
     }
 
     #[getter]

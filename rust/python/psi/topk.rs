@@ -7,6 +7,7 @@ use pyo3::types::{PyBytes, PyTuple};
 use super::{codes_from, ids_from, vocab_from};
 use crate::fmap::{dense_logq, logq_for_ids};
 use crate::psi::PsiTopK;
+use crate::python::convert::{bytes_like, real, token_ids};
 use crate::wire::topk as wire;
 
 /// Top-K proposal payload ψ: sorted token ids, 8-bit score codes, score step `scale`,
@@ -22,29 +23,29 @@ impl PyPsiTopK {
     #[new]
     #[pyo3(signature = (vocab, ids, codes, scale, tau, eps))]
     fn new(
-        vocab: i64,
-        ids: Vec<i64>,
-        codes: Vec<i64>,
-        scale: f64,
-        tau: f64,
-        eps: f64,
+        vocab: &Bound<'_, PyAny>,
+        ids: &Bound<'_, PyAny>,
+        codes: &Bound<'_, PyAny>,
+        scale: &Bound<'_, PyAny>,
+        tau: &Bound<'_, PyAny>,
+        eps: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let inner = PsiTopK::new(
             vocab_from(vocab)?,
-            ids_from(ids)?,
-            codes_from(codes)?,
-            scale as f32,
-            tau as f32,
-            eps as f32,
+            ids_from(ids, "ids")?,
+            codes_from(codes, "codes")?,
+            real(scale, "scale")? as f32,
+            real(tau, "tau")? as f32,
+            real(eps, "eps")? as f32,
         )?;
         Ok(Self { inner })
     }
 
-    /// Decodes and validates a wire payload.
+    /// Decodes and validates a wire payload from any bytes-like object.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+    fn from_bytes(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(Self {
-            inner: wire::decode(data)?,
+            inner: wire::decode(&bytes_like(data, "data")?)?,
         })
     }
 
@@ -54,8 +55,12 @@ impl PyPsiTopK {
     }
 
     /// log q(y) for each token id, bit-identical to what the TSU returns.
-    fn logq<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(logq_for_ids(&self.inner, &tokens)?.into_pyarray(py))
+    fn logq<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(logq_for_ids(&self.inner, &token_ids(tokens, "tokens")?)?.into_pyarray(py))
     }
 
     /// log q over the whole vocabulary.

@@ -1,20 +1,20 @@
-"""Helpers the command lines share: argument types that reject bad values with a clear
-message, and a runner that turns any `TsdError` into one `error:` line and exit status 2."""
+"""Argument types that reject bad values with a clear message, and the flags commands share."""
 
 import argparse
 import math
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
-import polars as pl
-
-from tsd import telemetry
-from tsd.console import print_error
-from tsd.errors import TsdError
 from tsd.tsu import BACKENDS
 
-EXIT_USAGE = 2
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """`--help` shows every default (none for optional flags and switches) and keeps the
+    description's own line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def positive_int(text: str) -> int:
@@ -61,17 +61,15 @@ def eps_value(text: str) -> str | float:
     return value
 
 
-def run_command(command: Callable[[], int]) -> int:
-    """Run `command`, reporting a `TsdError` or a file-system error as one line, exit code 2."""
-    try:
-        return command()
-    except (TsdError, OSError) as exc:
-        print_error(str(exc))
-        return EXIT_USAGE
+def output_path(text: str) -> Path:
+    """argparse type: a path for output; the empty string (silently the cwd) is refused."""
+    if text == "":
+        raise argparse.ArgumentTypeError("must not be empty (use '.' for the current folder)")
+    return Path(text)
 
 
 def add_run_flags(parser: argparse.ArgumentParser) -> None:
-    """The ψ and run flags every milestone shares: --K, --tau, --eps, --steps, --seed."""
+    """The ψ and run flags every milestone shares: --K, --tau, --eps, --steps, --seed, --tsu."""
     parser.add_argument("--K", type=positive_int, default=64, help="explicit tokens in ψ")
     parser.add_argument("--tau", type=positive_float, default=1.0, help="temperature τ")
     parser.add_argument(
@@ -93,29 +91,29 @@ def add_tsu_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_telemetry_flag(parser: argparse.ArgumentParser) -> None:
+    """`--telemetry {steps,aggregate}`: per-step rows, or counts only."""
+    parser.add_argument(
+        "--telemetry",
+        choices=("steps", "aggregate"),
+        default="steps",
+        help="per-step rows, or per-context counts only (for very long runs)",
+    )
+
+
+def add_out_dir_flag(parser: argparse.ArgumentParser) -> None:
+    """`--out-dir`: the parent of the run folders."""
+    parser.add_argument(
+        "--out-dir", type=output_path, default=Path("runs"), help="parent of run folders"
+    )
+
+
 def add_output_flags(parser: argparse.ArgumentParser) -> None:
     """`--out-dir` and `--format`, shared by every run command."""
-    parser.add_argument("--out-dir", type=Path, default=Path("runs"), help="parent of run folders")
+    add_out_dir_flag(parser)
     parser.add_argument(
         "--format",
         choices=("parquet", "jsonl"),
         default="parquet",
         help="jsonl also writes the telemetry as JSON lines",
     )
-
-
-def write_run(
-    out_dir: Path, tables: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], fmt: str
-) -> dict[str, Path]:
-    """Create a fresh run folder and write each table (Parquet, plus JSONL if asked) and the
-    summary; returns each table's Parquet path."""
-    run_dir = telemetry.make_run_dir(out_dir)
-    formats: tuple[telemetry.TelemetryFormat, ...] = (
-        ("parquet", "jsonl") if fmt == "jsonl" else ("parquet",)
-    )
-    paths = {
-        stem: telemetry.write_telemetry(run_dir, frame, stem, formats)["parquet"]
-        for stem, frame in tables.items()
-    }
-    telemetry.write_summary(run_dir, summary)
-    return paths
