@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from tsd import errors
+from tsd.models import CharVocab, check_prompts, read_corpus
 from tsd.psi import PsiTopK, craft_psi_from_p, encoded_size, topk_mass
 from tsd.stats import chi2_gof
-from tsd.targets import make_p, make_zipf
-from tsd.tsu import TSU, SimTSU
+from tsd.targets import make_p, make_zipf, stationary
+from tsd.tsu import TSU
+from tsd.tsu.sim import SimTSU
 from tsd.verify import accept_correct_step
 
 P = np.array([0.5, 0.3, 0.2])
@@ -38,7 +40,10 @@ CALLS: list[tuple[str, Callable[[], object], str]] = [
     ("seed negative", lambda: SimTSU(seed=-1), "seed"),
     ("seed too big", lambda: SimTSU(seed=2**64), "seed"),
     ("seed float", lambda: SimTSU(seed=1.0), "seed"),  # type: ignore[arg-type]
-    ("step negative", lambda: SimTSU(1).sample_categorical(PSI, -1), "start_step"),
+    ("step negative", lambda: SimTSU(1).sample_many(PSI, -1, 1), "start_step"),
+    ("draw steps negative", lambda: SimTSU(1).draw([PSI], np.array([-1])), "steps"),
+    ("draw steps float", lambda: SimTSU(1).draw([PSI], np.array([1.5])), "steps"),
+    ("draw steps count", lambda: SimTSU(1).draw([PSI], np.zeros(2, np.uint64)), "steps"),
     ("count negative", lambda: SimTSU(1).sample_many(PSI, 0, -1), "count"),
     ("step overflow", lambda: SimTSU(1).sample_many(PSI, 2**64 - 1, 2), "start_step"),
     ("logp length", lambda: accept_correct_step(LOGP[:2], PSI, 0, -0.1, seed=1, step=0), "logp"),
@@ -58,6 +63,18 @@ CALLS: list[tuple[str, Callable[[], object], str]] = [
     ("chi2 lengths", lambda: chi2_gof([1, 2], [0.5, 0.3, 0.2]), "counts"),
     ("chi2 empty", lambda: chi2_gof([0, 0], [0.5, 0.5]), "counts"),
     ("chi2 negative", lambda: chi2_gof([-1, 2], [0.5, 0.5]), "non-negative"),
+    ("corpus None", lambda: read_corpus(None), "corpus"),  # type: ignore[arg-type]
+    ("prompt text", lambda: check_prompts(["ab"], 3), "prompt 0"),  # type: ignore[list-item]
+    ("prompts text", lambda: check_prompts("ab", 3), "prompts"),  # type: ignore[arg-type]
+    ("prompt floats", lambda: check_prompts([[1.7, 2.2]], 3), "prompt 0"),  # type: ignore[list-item]
+    ("prompt negative", lambda: check_prompts([np.array([-1])], 3), "prompt 0"),
+    ("prompt id range", lambda: check_prompts([np.array([0, 3])], 3), "prompt 0"),
+    ("stationary non-square", lambda: stationary(np.full((2, 3), 1 / 3)), "p"),
+    ("stationary nan", lambda: stationary(np.array([[np.nan, 1.0], [0.5, 0.5]])), "p"),
+    ("stationary rows", lambda: stationary(np.array([[0.5, 0.2], [0.5, 0.5]])), "p"),
+    ("decode past the end", lambda: CharVocab(("a", "b")).decode([2]), "ids"),
+    ("decode negative", lambda: CharVocab(("a", "b")).decode([-1]), "ids"),
+    ("decode floats", lambda: CharVocab(("a", "b")).decode([1.0]), "ids"),  # type: ignore[list-item]
 ]
 
 

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tsd.drafters import make_drafter
 from tsd.experiments import run_m0, run_m1
 from tsd.experiments.speculative import synthetic_text
-from tsd.ngram import CharVocab, NgramLM, split_corpus
+from tsd.models import CharVocab, NgramLM, split_corpus
 from tsd.speculative import speculative_generate
+from tsd.tsu.sim import SimTSU
 
 DIGESTS = Path(__file__).parent / "data" / "behaviour_digests.json"
 
@@ -42,21 +44,20 @@ def _generation_digests() -> dict[str, Any]:
     prompts = [vocab.encode(heldout[i * 50 : i * 50 + 20]) for i in range(4)]
     out: dict[str, Any] = {}
     for drafting, k in (("token", 16), ("chain", 4)):
-        generation = speculative_generate(
-            target, draft, prompts, max_new_tokens=60, L=3, K=k, seed=11, drafting=drafting
-        )
+        drafter = make_drafter(drafting, draft, SimTSU(11), L=3, K=k)
+        generation = speculative_generate(target, drafter, prompts, max_new_tokens=60, seed=11)
         stats = generation.stats
         out[drafting] = {
             "outputs": _digest(np.concatenate(generation.outputs)),
             "counters": [
                 stats.tokens,
                 stats.target_calls,
-                stats.proposed,
-                stats.accepted,
+                stats.num_draft_tokens,
+                stats.num_accepted_tokens,
                 stats.psi_bytes,
                 stats.tsu_calls,
-                stats.reached_by_position,
-                stats.accepted_by_position,
+                list(stats.reached_by_position),
+                list(stats.num_accepted_tokens_per_pos),
             ],
         }
     return out

@@ -92,7 +92,7 @@ def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
         json.loads(line, parse_constant=reject_constant) for line in out.read_text().splitlines()
     ]
     assert len(rows) == 2 * 5
-    assert {r["method"] for r in rows} == {"baseline", "speculative", "chain"}
+    assert {r["method"] for r in rows} == {"baseline", "token", "chain"}
     assert all(r["alpha"] is None for r in rows if r["method"] == "baseline")
     # A chain ψ is one TSU call per block; token drafting makes L.
     for row in rows:
@@ -100,6 +100,10 @@ def test_benchmark_command_writes_rows_and_plot(tmp_path: Path) -> None:
             calls = 1.0 if row["method"] == "chain" else row["L"]
             assert row["tsu_calls_per_target_call"] == calls
             assert row["K"] == 8
+            accepted, drafts = row["num_accepted_tokens"], row["num_drafts"]
+            assert row["acceptance_rate"] == accepted / row["num_draft_tokens"]
+            assert row["mean_acceptance_length"] == 1 + accepted / drafts
+            assert row["num_draft_tokens"] == row["L"] * drafts
     frame = pl.read_parquet(out.with_suffix(".parquet"))
     assert frame.filter(pl.col("method") == "baseline")["target_calls_per_token"].to_list() == [
         1.0,

@@ -38,7 +38,7 @@ def test_run_writes_metrics_and_summary(tmp_path: Path) -> None:
     )
     for key in (
         "metrics_path",
-        "accept_rate",
+        "acceptance_rate",
         "chi2_stat",
         "p_value",
         "psi_bytes_mean",
@@ -52,7 +52,7 @@ def test_run_writes_metrics_and_summary(tmp_path: Path) -> None:
     assert frame.height == 3000
     assert pl.read_ndjson(metrics.with_suffix(".jsonl")).equals(frame)
     summary = json.loads((metrics.parent / "summary.json").read_text())
-    assert summary["accept_rate"] == pytest.approx(float(lines["accept_rate"]), rel=1e-5)
+    assert summary["acceptance_rate"] == pytest.approx(float(lines["acceptance_rate"]), rel=1e-5)
     assert not list(metrics.parent.glob(".*.tmp"))
 
 

@@ -31,8 +31,8 @@ def test_run_m1_writes_metrics_contexts_and_summary(tmp_path: Path) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     values = printed(out.stdout)
-    for key in ("accept_rate", "mean_overlap", "accept_overlap_gap", "mean_ce_gap", "p_value",
-                "fixed_context_passes", "psi_bytes_max"):  # fmt: skip
+    for key in ("acceptance_rate", "mean_overlap", "acceptance_overlap_gap", "mean_ce_gap",
+                "p_value", "fixed_context_passes", "psi_bytes_max"):  # fmt: skip
         assert key in values
     run_dir = Path(values["metrics_path"]).parent
     summary = json.loads((run_dir / "summary.json").read_text())

@@ -67,7 +67,7 @@ def test_m1_in_process_writes_a_run_with_provenance(
     assert 0 < provenance["wall_seconds"] < 600
     commit = provenance["git_commit"]
     assert commit is None or len(commit) == 40
-    assert float(values["accept_rate"]) == pytest.approx(summary["accept_rate"], rel=1e-5)
+    assert float(values["acceptance_rate"]) == pytest.approx(summary["acceptance_rate"], rel=1e-5)
 
 
 def test_aggregate_mode_prints_no_metrics_path(
@@ -132,7 +132,7 @@ SMOKE = {
     "sweep": ["sweep", "--steps", "1000", "--seeds", "7", "--vocab", "30", "--K", "4"],
     "grid": ["grid", "--steps", "500", "--Ks", "4", "--taus", "1.0", "--seeds", "7",
              "--vocab", "30"],
-    "bench speculative": ["bench", "speculative", "--method", "speculative", "--L", "1",
+    "bench speculative": ["bench", "speculative", "--method", "token", "--L", "1",
                           "--target-order", "3", "--prompts", "1", "--max-new-tokens", "8",
                           "--runs", "1", "--corpus", str(REPO / "README.md")],
     "bench verify": ["bench", "verify", "--vocab", "1000", "--batch", "4", "--repeats", "1",
@@ -199,7 +199,7 @@ def test_piped_tables_are_not_truncated(tmp_path: Path) -> None:
     out = tsd_command("m1", *SMALL_M1, "--out-dir", str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert "…" not in out.stdout
-    assert "accept_overlap_gap" in out.stdout.split("M1 run")[1]
+    assert "acceptance_overlap_gap" in out.stdout.split("M1 run")[1]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("thrml") is None, reason="thrml not installed")

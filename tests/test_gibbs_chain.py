@@ -84,7 +84,7 @@ def test_bad_arguments_are_named() -> None:
 
 @needs_thrml
 def test_thrml_undirected_samples_follow_the_sweep_law_not_the_joint() -> None:
-    from tsd.tsu_thrml import sample_undirected_chain  # noqa: PLC0415  (optional extra)
+    from tsd.tsu.thrml import sample_undirected_chain  # noqa: PLC0415  (optional extra)
 
     chain = make_chain(12, 4, 3, 6.0, 0.1, seed=0)
     slots = sample_undirected_chain(chain, 2, 100_000, 4)

@@ -27,11 +27,11 @@ REFERENCE_RUNS = [
 @pytest.mark.parametrize("kwargs", REFERENCE_RUNS, ids=["auto", "eps1e-6", "zipf"])
 def test_reference_runs_pass_chi2(kwargs: dict[str, object]) -> None:
     summary = run_m0(**kwargs).summary  # type: ignore[arg-type]
-    assert summary["p_value"] > 0.05
+    assert summary.p_value > 0.05
     # 50,000 Bernoulli draws: the standard error of the acceptance rate is below 0.0023.
-    assert abs(summary["accept_rate"] - summary["overlap"]) < 0.01
-    assert summary["psi_bytes_mean"] <= 1024
-    assert 0 < summary["topk_mass"] < 1
+    assert abs(summary.acceptance_rate - summary.overlap) < 0.01
+    assert summary.psi_bytes_mean <= 1024
+    assert 0 < summary.topk_mass < 1
 
 
 def test_telemetry_schema() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import SHAKESPEARE
 from tsd import _core, errors, reference
-from tsd.experiments.m1 import run_m1
+from tsd.experiments.m1 import M1Summary, run_m1
 from tsd.psi import craft_psi_from_p
 from tsd.stats import chi2_gof
 from tsd.targets import Bigram, bigram_from_corpus, bigram_from_text, make_bigram, stationary
@@ -70,10 +70,10 @@ def test_synthetic_recipe_is_seeded_and_normalised() -> None:
     assert not np.array_equal(a.p, make_bigram(256, 50.0, 8).p)
 
 
-def _assert_success(summary: dict[str, object]) -> None:
-    assert summary["fixed_context_passes"] >= 3  # type: ignore[operator]
-    assert summary["accept_overlap_gap"] < 0.03  # type: ignore[operator]
-    assert summary["psi_bytes_max"] <= 1024  # type: ignore[operator]
+def _assert_success(summary: M1Summary) -> None:
+    assert summary.fixed_context_passes >= 3
+    assert summary.acceptance_overlap_gap < 0.03
+    assert summary.psi_bytes_max <= 1024
 
 
 def test_synthetic_default_meets_the_success_criteria() -> None:
@@ -94,7 +94,7 @@ def test_shakespeare_payloads_stay_under_a_kilobyte_at_k128() -> None:
 
 def test_k128_payloads_stay_under_a_kilobyte() -> None:
     summary = run_m1(K=128, steps=2000, fixed_steps=2000, seed=7).summary
-    assert summary["psi_bytes_max"] <= 1024
+    assert summary.psi_bytes_max <= 1024
 
 
 def test_aggregate_mode_counts_the_same_walk() -> None:
@@ -104,8 +104,9 @@ def test_aggregate_mode_counts_the_same_walk() -> None:
     )
     assert aggregate.telemetry is None
     assert steps_mode.contexts.equals(aggregate.contexts)
-    for key in ("accept_rate", "mean_overlap", "chi2_stat", "mean_ce_gap"):
-        assert steps_mode.summary[key] == pytest.approx(aggregate.summary[key], rel=1e-12)
+    steps_summary, aggregate_summary = steps_mode.summary.to_dict(), aggregate.summary.to_dict()
+    for key in ("acceptance_rate", "mean_overlap", "chi2_stat", "mean_ce_gap"):
+        assert steps_summary[key] == pytest.approx(aggregate_summary[key], rel=1e-12)
 
 
 def test_per_step_columns_are_the_context_rows() -> None:
@@ -123,7 +124,7 @@ def test_per_step_columns_are_the_context_rows() -> None:
 
 def test_zero_eps_gives_an_infinite_ce_gap_reported_as_null() -> None:
     summary = run_m1(vocab=30, c=5.0, K=4, eps=0.0, steps=2000, fixed_steps=1000).summary
-    assert summary["mean_ce_gap"] is None
+    assert summary.mean_ce_gap is None
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from tsd import PsiChain, _core, errors
 from tsd.psi import from_bytes
 from tsd.psi_chain import craft_chains
 from tsd.stats import chi2_gof
-from tsd.tsu import SimTSU
+from tsd.tsu.sim import SimTSU
 
 ALPHA = 0.001
 
@@ -115,15 +115,14 @@ def test_a_chain_draw_is_the_per_position_draws_bit_for_bit() -> None:
     chain = random_chain(30, 4, 5, seed=5)
     tsu = SimTSU(11)
     steps = np.arange(2000, dtype=np.uint64) * np.uint64(7)
-    tokens, logq = tsu.sample_chains([chain] * steps.size, steps)
+    draws = tsu.draw([chain] * steps.size, steps)
+    tokens, logq = draws.tokens, draws.logq
     assert tokens.shape == logq.shape == (steps.size, 4)
     for b in range(steps.size):
         conditionals = chain.conditionals_for(tokens[b].tolist())
-        single, single_logq = tsu.sample_each(
-            conditionals, steps[b] + np.arange(4, dtype=np.uint64)
-        )
-        assert np.array_equal(single, tokens[b])
-        assert np.array_equal(single_logq.view(np.uint64), logq[b].view(np.uint64))
+        single = tsu.draw(conditionals, steps[b] + np.arange(4, dtype=np.uint64))
+        assert np.array_equal(single.tokens[:, 0], tokens[b])
+        assert np.array_equal(single.logq[:, 0].view(np.uint64), logq[b].view(np.uint64))
         assert np.array_equal(
             chain.logq(tokens[b].tolist()).view(np.uint64), logq[b].view(np.uint64)
         )
@@ -150,7 +149,7 @@ def test_a_million_blocks_follow_the_product_of_the_conditionals() -> None:
     joint = exact_joint(chain)
     assert joint.sum() == pytest.approx(1.0, abs=1e-12)
     steps = np.arange(1_000_000, dtype=np.uint64) * np.uint64(3)
-    tokens, _ = SimTSU(2).sample_chains([chain] * steps.size, steps)
+    tokens = SimTSU(2).draw([chain] * steps.size, steps).tokens
     cells = np.bincount(
         (tokens[:, 0] * 25 + tokens[:, 1] * 5 + tokens[:, 2]).astype(np.int64), minlength=125
     )
@@ -162,11 +161,14 @@ def test_draw_arguments_are_checked() -> None:
     chain = random_chain(10, 2, 2, seed=7)
     other = random_chain(10, 3, 2, seed=7)
     with pytest.raises(errors.InvalidArgumentError, match="one L"):
-        SimTSU(0).sample_chains([chain, other], np.zeros(2, np.uint64))
+        SimTSU(0).draw([chain, other], np.zeros(2, np.uint64))
     with pytest.raises(errors.InvalidArgumentError, match="steps"):
-        SimTSU(0).sample_chains([chain], np.zeros(2, np.uint64))
-    with pytest.raises(errors.InvalidArgumentError, match="overflows"):
-        SimTSU(0).sample_chains([chain], np.array([2**64 - 2], np.uint64))
+        SimTSU(0).draw([chain], np.zeros(2, np.uint64))
+    # L = 2 from 2^64 − 2 would step past the last step: refused before the core is asked.
+    with pytest.raises(errors.InvalidArgumentError, match="steps: entry 0 is 18446744073709551614"):
+        SimTSU(0).draw([chain], np.array([2**64 - 2], np.uint64))
+    with pytest.raises(errors.InvalidArgumentError, match="one kind"):
+        SimTSU(0).draw([chain, chain.conditional(0)], np.zeros(2, np.uint64))
     with pytest.raises(errors.InvalidArgumentError, match="L = 2 needs 2 tokens"):
         chain.logq([1])
     with pytest.raises(errors.InvalidArgumentError, match="position"):

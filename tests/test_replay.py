@@ -7,7 +7,7 @@ import pytest
 from tsd import _core, reference
 from tsd.psi import craft_psi_from_p
 from tsd.targets import make_p, make_zipf
-from tsd.tsu import SimTSU
+from tsd.tsu.sim import SimTSU
 from tsd.verify import accept_correct_step
 
 
@@ -53,7 +53,8 @@ def test_single_step_apis_match_the_fused_loop() -> None:
     )
     tsu = SimTSU(seed=5)
     for i in range(300):
-        token, lq = tsu.sample_categorical(psi, 100 + i)
+        draws = tsu.draw([psi], np.array([100 + i], dtype=np.uint64))
+        token, lq = int(draws.tokens[0, 0]), float(draws.logq[0, 0])
         assert (token, lq) == (proposed[i], logq[i])
         decision = accept_correct_step(target.logp, psi, token, lq, seed=5, step=100 + i)
         assert decision == (accepted[i], emitted[i])

@@ -6,6 +6,7 @@ each) gives a χ² noncentrality of n · 0.005² · (1/p1 + 1/p2) ≈ 100 at n =
 rejected at α = 0.001 with 63 degrees of freedom; each test checks that it is.
 """
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,13 +14,22 @@ import pytest
 from numpy.typing import NDArray
 
 from tsd import _core, errors, reference
-from tsd.ngram import History
-from tsd.psi import craft_psi_from_p
-from tsd.speculative import baseline_generate, speculative_generate
+from tsd.drafters import make_drafter
+from tsd.models import History, RecomputingSession
+from tsd.psi import PsiTopK, craft_psi_from_p
+from tsd.speculative import Generation, baseline_generate, speculative_generate
 from tsd.stats import chi2_gof
-from tsd.tsu import SimTSU
+from tsd.tsu.sim import SimTSU
 
 ALPHA = 0.001
+
+
+def draw_each(
+    tsu: SimTSU, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
+    """One top-K draw per payload, as flat (tokens, log q) columns."""
+    draws = tsu.draw(psis, steps)
+    return np.ascontiguousarray(draws.tokens[:, 0]), np.ascontiguousarray(draws.logq[:, 0])
 
 
 class TableLM:
@@ -34,6 +44,27 @@ class TableLM:
 
     def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
         return self.logp[[int(h[-1]) for h in histories]]
+
+    def start(self, prompts: Sequence[History]) -> RecomputingSession:
+        return RecomputingSession(self, prompts)
+
+
+def generate(
+    target: NDArray[np.float64],
+    draft: NDArray[np.float64],
+    prompts: Sequence[History],
+    *,
+    max_new_tokens: int,
+    L: int,
+    K: int,
+    seed: int = 0,
+    drafting: str = "token",
+) -> Generation:
+    """Speculative generation with table models and the simulated TSU keyed by `seed`."""
+    drafter = make_drafter(drafting, TableLM(draft), SimTSU(seed), L=L, K=K)
+    return speculative_generate(
+        TableLM(target), drafter, prompts, max_new_tokens=max_new_tokens, seed=seed
+    )
 
 
 def random_rows(vocab: int, seed: int, concentration: float) -> NDArray[np.float64]:
@@ -57,9 +88,9 @@ def joint_of_first_three(p: NDArray[np.float64], start: int) -> NDArray[np.float
 )
 def test_emitted_sequences_follow_the_target(block: int, drafting: str) -> None:
     prompts = [np.array([0], dtype=np.uint32)] * SEQUENCES
-    generation = speculative_generate(
-        TableLM(TARGET),
-        TableLM(DRAFT),
+    generation = generate(
+        TARGET,
+        DRAFT,
         prompts,
         max_new_tokens=3,
         L=block,
@@ -102,7 +133,7 @@ def fixed_rows_run(
     logq = np.empty((sequences, block))
     tsu = SimTSU(5)
     for i, psi in enumerate(psis):
-        tokens[:, i], logq[:, i] = tsu.sample_each([psi] * sequences, steps + np.uint64(i))
+        tokens[:, i], logq[:, i] = draw_each(tsu, [psi] * sequences, steps + np.uint64(i))
     rows = np.log(np.stack(p_rows))
     accepted = _core.verify_blocks(
         np.ascontiguousarray(np.tile(rows, (sequences, 1))),
@@ -146,7 +177,7 @@ def test_the_kernel_handles_a_large_vocabulary_without_overflow() -> None:
     p = rng.dirichlet(np.ones(vocab))
     q = rng.dirichlet(np.ones(vocab))
     psi = craft_psi_from_p(q, 64, 1.0, "auto")
-    tokens, logq = SimTSU(1).sample_each([psi] * block, np.arange(block, dtype=np.uint64))
+    tokens, logq = draw_each(SimTSU(1), [psi] * block, np.arange(block, dtype=np.uint64))
     rows = np.log(np.tile(p, (block + 1, 1)))
     for seed in range(5):
         emitted = _core.verify_blocks(
@@ -170,44 +201,60 @@ def test_nan_rows_are_errors() -> None:
 def test_bad_arguments_are_named() -> None:
     prompts = [np.array([0], dtype=np.uint32)]
     with pytest.raises(errors.InvalidArgumentError, match="L"):
-        speculative_generate(TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=3, L=0, K=2)
-    with pytest.raises(errors.InvalidArgumentError, match="draft"):
-        speculative_generate(TableLM(TARGET), TableLM(random_rows(5, 1, 1.0)), prompts,
-                             max_new_tokens=3, L=1, K=2)  # fmt: skip
+        generate(TARGET, DRAFT, prompts, max_new_tokens=3, L=0, K=2)
+    with pytest.raises(errors.InvalidArgumentError, match="drafter: vocabulary 5"):
+        generate(TARGET, random_rows(5, 1, 1.0), prompts, max_new_tokens=3, L=1, K=2)
     with pytest.raises(errors.InvalidArgumentError, match="prompt 0"):
         baseline_generate(TableLM(TARGET), [np.array([7], dtype=np.uint32)], max_new_tokens=2)
-    with pytest.raises(errors.InvalidArgumentError, match="drafting: must be one of token, chain"):
-        speculative_generate(TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=3, L=1,
-                             K=2, drafting="tree")  # fmt: skip
+    with pytest.raises(errors.InvalidArgumentError, match="target: needs start"):
+        baseline_generate(TARGET, prompts, max_new_tokens=2)  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidArgumentError, match="drafter: needs L and draft"):
+        speculative_generate(
+            TableLM(TARGET),
+            TableLM(DRAFT),  # type: ignore[arg-type]
+            prompts,
+            max_new_tokens=3,
+        )
+    with pytest.raises(errors.InvalidArgumentError, match="drafter: must be one of token, chain"):
+        generate(TARGET, DRAFT, prompts, max_new_tokens=3, L=1, K=2, drafting="tree")
 
 
 def test_a_one_token_chain_drafts_exactly_like_per_token_drafting() -> None:
     prompts = [np.array([1, 2], dtype=np.uint32)] * 50
     token, chain = (
-        speculative_generate(
-            TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=20, L=1, K=2, seed=4,
-            drafting=drafting,
-        )
+        generate(TARGET, DRAFT, prompts, max_new_tokens=20, L=1, K=2, seed=4, drafting=drafting)
         for drafting in ("token", "chain")
     )  # fmt: skip
     for a, b in zip(token.outputs, chain.outputs, strict=True):
         np.testing.assert_array_equal(a, b)
-    assert token.stats.accepted == chain.stats.accepted
+    assert token.stats.num_accepted_tokens == chain.stats.num_accepted_tokens
     # The chain carries one more byte per round: its L.
     assert chain.stats.psi_bytes - token.stats.psi_bytes == chain.stats.target_calls
 
 
 def test_same_seed_same_tokens() -> None:
     prompts = [np.array([1, 2], dtype=np.uint32)] * 8
-    runs = [
-        speculative_generate(
-            TableLM(TARGET), TableLM(DRAFT), prompts, max_new_tokens=20, L=3, K=2, seed=4
-        )
-        for _ in range(2)
-    ]
+    runs = [generate(TARGET, DRAFT, prompts, max_new_tokens=20, L=3, K=2, seed=4) for _ in range(2)]
     for a, b in zip(runs[0].outputs, runs[1].outputs, strict=True):
         np.testing.assert_array_equal(a, b)
     assert all(out.size == 20 for out in runs[0].outputs)
+
+
+def test_counters_speak_the_metric_vocabulary() -> None:
+    prompts = [np.array([1, 2], dtype=np.uint32)] * 8
+    stats = generate(TARGET, DRAFT, prompts, max_new_tokens=20, L=3, K=2, seed=5).stats
+    values = stats.to_dict()
+    assert values["num_drafts"] == stats.target_calls
+    assert values["num_draft_tokens"] == 3 * stats.num_drafts
+    assert values["acceptance_rate"] == stats.num_accepted_tokens / stats.num_draft_tokens
+    assert values["mean_acceptance_length"] == 1 + stats.num_accepted_tokens / stats.num_drafts
+    assert sum(values["num_accepted_tokens_per_pos"]) == stats.num_accepted_tokens
+    assert values["reached_by_position"][0] == stats.num_drafts
+    # Every emitted token is an accepted draft or the one correction or bonus of its round,
+    # less what the last rounds cut at max_new_tokens.
+    assert stats.tokens <= stats.num_accepted_tokens + stats.num_drafts
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stats.tokens = 0  # type: ignore[misc]
 
 
 def test_kernel_replays_in_the_numpy_reference() -> None:
@@ -217,7 +264,7 @@ def test_kernel_replays_in_the_numpy_reference() -> None:
     psis = _core.craft_psi_rows(rng.dirichlet(np.ones(vocab), size=batch * block), 8, 1.0, None)
     steps = np.arange(batch, dtype=np.uint64) * np.uint64(block + 1)
     draft_steps = (steps[:, None] + np.arange(block, dtype=np.uint64)).ravel()
-    tokens, logq = SimTSU(2).sample_each(psis, draft_steps)
+    tokens, logq = draw_each(SimTSU(2), psis, draft_steps)
     verdicts = _core.verify_blocks(
         np.ascontiguousarray(logp.reshape(-1, vocab)), psis, tokens, logq,
         np.full(batch, block, np.uint32), np.full(batch, 9, np.uint64), steps,
@@ -244,7 +291,7 @@ def test_ragged_batches_equal_one_sequence_at_a_time() -> None:
     draft_steps = np.concatenate(
         [s + np.arange(n, dtype=np.uint64) for s, n in zip(steps, lengths, strict=True)]
     )
-    tokens, logq = SimTSU(3).sample_each(psis, draft_steps)
+    tokens, logq = draw_each(SimTSU(3), psis, draft_steps)
     rows = np.log(rng.dirichlet(np.ones(vocab), size=sum(lengths) + len(lengths)))
     seeds = np.full(len(lengths), 8, np.uint64)
     batch = [

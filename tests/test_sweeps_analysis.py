@@ -85,7 +85,7 @@ def test_analyze_run_prints_deciles_and_draws_a_trace(tmp_path: Path) -> None:
     write_telemetry(run_dir, result.telemetry, "m1_metrics")
     out = script("analyze_run", str(run_dir), "--window", "500")
     assert out.returncode == 0, out.stderr
-    assert f"accept_rate={result.summary['accept_rate']:.6g}" in out.stdout
+    assert f"acceptance_rate={result.summary.acceptance_rate:.6g}" in out.stdout
     assert (run_dir / "acceptance_trace.png").read_bytes().startswith(PNG_MAGIC)
     empty = script("analyze_run", str(tmp_path / "missing"))
     assert empty.returncode == 2

@@ -17,7 +17,8 @@ from tsd.experiments import run_m0, run_m1
 from tsd.psi import PsiTopK, craft_psi_from_p
 from tsd.stats import chi2_gof
 from tsd.targets import make_p
-from tsd.tsu import SimTSU, make_tsu
+from tsd.tsu import make_tsu
+from tsd.tsu.sim import SimTSU
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("thrml") is None,
@@ -80,7 +81,7 @@ def test_m0_is_exact_through_thrml() -> None:
     target = make_p(12, 3)
     bincount = np.bincount(counts, minlength=12)
     assert chi2_gof(bincount, target.p).p_value > ALPHA
-    assert abs(result.summary["accept_rate"] - result.summary["overlap"]) < 0.005
+    assert abs(result.summary.acceptance_rate - result.summary.overlap) < 0.005
 
 
 def test_m1_is_exact_through_thrml() -> None:
@@ -92,9 +93,9 @@ def test_m1_is_exact_through_thrml() -> None:
         summary = run_m1(
             vocab=16, c=5.0, K=4, steps=1500, fixed_steps=50_000, seed=seed, tsu="thrml"
         ).summary
-        assert summary["accept_overlap_gap"] < 0.03
-        stats += sum(t["chi2_stat"] for t in summary["fixed_context_tests"])
-        dof += sum(t["chi2_dof"] for t in summary["fixed_context_tests"])
+        assert summary.acceptance_overlap_gap < 0.03
+        stats += sum(t.chi2_stat for t in summary.fixed_context_tests)
+        dof += sum(t.chi2_dof for t in summary.fixed_context_tests)
     assert chi2_gof_pooled(stats, dof) > ALPHA
 
 
@@ -106,6 +107,8 @@ def chi2_gof_pooled(stat: float, dof: int) -> float:
 class CoarseTSU(SimTSU):
     """A backend whose realised distribution is visibly not F(ψ): it samples a ψ whose score
     codes keep only their top two bits, and reports that distribution honestly."""
+
+    realises_f_psi = False
 
     def coarse(self, psi: PsiTopK) -> PsiTopK:
         codes = (psi.codes & 0b1100_0000).tolist()
@@ -154,6 +157,6 @@ def test_step_arrays_follow_the_cores_rule() -> None:
     chain = _core.PsiChain(4, [[0, 1], [0, 1]], [[1, 2]] * 4, [0.02, 0.02], 1.0, [0.05] * 2)
     for steps in (np.array([-1]), np.array([1.7]), np.array([_core.LAST_STEP + 1], np.uint64)):
         with pytest.raises(InvalidArgumentError, match="steps"):
-            tsu.sample_each([psi], steps)
+            tsu.draw([psi], steps)
     with pytest.raises(InvalidArgumentError, match="steps"):
-        tsu.sample_chains([chain], np.array([_core.LAST_STEP], np.uint64))
+        tsu.draw([chain], np.array([_core.LAST_STEP], np.uint64))

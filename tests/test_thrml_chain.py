@@ -15,6 +15,7 @@ import pytest
 from tests.test_psi_chain import exact_joint, random_chain
 from tests.test_speculative import DRAFT, TARGET, TableLM, joint_of_first_three
 from tsd import PsiChain
+from tsd.drafters import make_drafter
 from tsd.speculative import speculative_generate
 from tsd.stats import chi2_gof
 from tsd.tsu import make_tsu
@@ -43,7 +44,8 @@ def test_a_million_blocks_follow_the_realised_conditionals() -> None:
     chain = random_chain(5, 3, 2, seed=6, eps_share=0.2)
     tsu = make_tsu("thrml", 8)
     steps = np.arange(1_000_000, dtype=np.uint64) * np.uint64(3)
-    tokens, logq = tsu.sample_chains([chain] * steps.size, steps)
+    draws = tsu.draw([chain] * steps.size, steps)
+    tokens, logq = draws.tokens, draws.logq
     joint = realised_joint(chain, tsu)
     assert joint.sum() == pytest.approx(1.0, abs=1e-9)
     np.testing.assert_allclose(joint, exact_joint(chain), atol=1e-6, rtol=0)
@@ -63,13 +65,13 @@ def test_a_million_blocks_follow_the_realised_conditionals() -> None:
 def test_same_seed_same_blocks_and_large_vocabularies() -> None:
     chain = random_chain(300, 4, 260, seed=9)
     steps = np.arange(2000, dtype=np.uint64) * np.uint64(4)
-    first = make_tsu("thrml", 9).sample_chains([chain] * steps.size, steps)
-    again = make_tsu("thrml", 9).sample_chains([chain] * steps.size, steps)
-    other = make_tsu("thrml", 10).sample_chains([chain] * steps.size, steps)
-    np.testing.assert_array_equal(first[0], again[0])
-    np.testing.assert_array_equal(first[1], again[1])
-    assert not np.array_equal(first[0], other[0])
-    tokens = first[0]
+    first = make_tsu("thrml", 9).draw([chain] * steps.size, steps)
+    again = make_tsu("thrml", 9).draw([chain] * steps.size, steps)
+    other = make_tsu("thrml", 10).draw([chain] * steps.size, steps)
+    np.testing.assert_array_equal(first.tokens, again.tokens)
+    np.testing.assert_array_equal(first.logq, again.logq)
+    assert not np.array_equal(first.tokens, other.tokens)
+    tokens = first.tokens
     assert tokens.max() < 300
     # 261 slots: uint8 states would wrap, so slots above 255 must be reachable.
     assert any(np.isin(tokens[:, i], chain.ids[i][255:]).any() for i in range(4))
@@ -77,17 +79,8 @@ def test_same_seed_same_blocks_and_large_vocabularies() -> None:
 
 def test_chain_drafting_through_thrml_is_exact() -> None:
     prompts = [np.array([0], dtype=np.uint32)] * 30_000
-    generation = speculative_generate(
-        TableLM(TARGET),
-        TableLM(DRAFT),
-        prompts,
-        max_new_tokens=3,
-        L=3,
-        K=2,
-        seed=3,
-        tsu=make_tsu("thrml", 3),
-        drafting="chain",
-    )
+    drafter = make_drafter("chain", TableLM(DRAFT), make_tsu("thrml", 3), L=3, K=2)
+    generation = speculative_generate(TableLM(TARGET), drafter, prompts, max_new_tokens=3, seed=3)
     out = np.stack(generation.outputs).astype(np.int64)
     cells = np.bincount(out[:, 0] * 16 + out[:, 1] * 4 + out[:, 2], minlength=64)
     assert chi2_gof(cells, joint_of_first_three(TARGET, 0)).p_value > ALPHA

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import AlarmError
 from tsd import _core, errors
 from tsd.psi import PsiChain, craft_psi_from_p
-from tsd.tsu import SimTSU
+from tsd.tsu.sim import SimTSU
 
 PSI = craft_psi_from_p([0.4, 0.3, 0.2, 0.1], 2)
 CHAIN = PsiChain(4, [[0, 1], [0, 1]], [[1, 2]] * 4, [0.02, 0.02], 1.0, [0.05, 0.05])
@@ -41,34 +41,33 @@ def test_the_call_limit_is_the_cores() -> None:
 )
 def test_step_arrays_never_wrap_or_truncate(steps: np.ndarray, match: str) -> None:
     with pytest.raises(errors.InvalidArgumentError, match=match):
-        SimTSU(0).sample_each([PSI] * steps.size, steps)
+        SimTSU(0).draw([PSI] * steps.size, steps)
     with pytest.raises(errors.InvalidArgumentError, match=match):
-        SimTSU(0).sample_chains([CHAIN] * steps.size, steps)
+        SimTSU(0).draw([CHAIN] * steps.size, steps)
 
 
 def test_integer_step_arrays_of_any_dtype_are_read_exactly() -> None:
-    expected = SimTSU(3).sample_each([PSI, PSI], np.array([5, 9], np.uint64))
+    expected = SimTSU(3).draw([PSI, PSI], np.array([5, 9], np.uint64))
     for dtype in (np.int64, np.int32, np.uint16):
-        got = SimTSU(3).sample_each([PSI, PSI], np.array([5, 9], dtype))
-        np.testing.assert_array_equal(got[0], expected[0])
+        got = SimTSU(3).draw([PSI, PSI], np.array([5, 9], dtype))
+        np.testing.assert_array_equal(got.tokens, expected.tokens)
 
 
 def test_one_rule_for_the_top_step_in_every_draw() -> None:
     tsu = SimTSU(1)
     # A single draw may use LAST_STEP and no step above it, whichever entry point makes it.
-    assert tsu.sample_categorical(PSI, LAST_STEP)[0] == tsu.sample_many(PSI, LAST_STEP, 1)[0][0]
-    token, _ = tsu.sample_each([PSI], np.array([LAST_STEP], np.uint64))
-    assert token[0] == tsu.sample_categorical(PSI, LAST_STEP)[0]
+    token = tsu.draw([PSI], np.array([LAST_STEP], np.uint64)).tokens[0, 0]
+    assert token == tsu.sample_many(PSI, LAST_STEP, 1)[0][0]
     with pytest.raises(errors.InvalidArgumentError, match="start_step"):
-        tsu.sample_categorical(PSI, LAST_STEP + 1)
+        tsu.sample_many(PSI, LAST_STEP + 1, 1)
     with pytest.raises(errors.InvalidArgumentError, match="steps"):
-        tsu.sample_each([PSI], np.array([LAST_STEP + 1], np.uint64))
+        tsu.draw([PSI], np.array([LAST_STEP + 1], np.uint64))
     with pytest.raises(errors.InvalidArgumentError, match="steps"):
         _core.tsu_draw_each([PSI], 1, np.array([LAST_STEP + 1], np.uint64))
     # A chain of L = 2 from step s uses s and s + 1: its last start is LAST_STEP - 1.
-    tsu.sample_chains([CHAIN], np.array([LAST_STEP - 1], np.uint64))
+    tsu.draw([CHAIN], np.array([LAST_STEP - 1], np.uint64))
     with pytest.raises(errors.InvalidArgumentError, match="steps"):
-        tsu.sample_chains([CHAIN], np.array([LAST_STEP], np.uint64))
+        tsu.draw([CHAIN], np.array([LAST_STEP], np.uint64))
 
 
 @pytest.mark.usefixtures("alarm")

@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from tsd import _core, errors
 from tsd.psi import craft_psi_from_p
-from tsd.tsu import SimTSU
+from tsd.tsu.sim import SimTSU
 from tsd.verify import accept_correct_step
 
 LAST_STEP = 2**64 - 2
@@ -22,8 +22,8 @@ def blocks(
     rng = np.random.Generator(np.random.PCG64(seed))
     rows = np.log(rng.dirichlet(np.full(vocab, 0.5), size=batch * (block + 1)))
     psis = [craft_psi_from_p(q, 3) for q in rng.dirichlet(np.ones(vocab), size=batch * block)]
-    tokens, logq = SimTSU(seed).sample_each(psis, np.arange(batch * block, dtype=np.uint64))
-    return rows, psis, tokens, logq
+    draws = SimTSU(seed).draw(psis, np.arange(batch * block, dtype=np.uint64))
+    return rows, psis, draws.tokens[:, 0].copy(), draws.logq[:, 0].copy()
 
 
 def verify(

@@ -30,7 +30,7 @@ def acceptance_by_decile(steps: pl.LazyFrame) -> pl.DataFrame:
         .agg(
             contexts=pl.len(),
             steps=pl.col("visits").sum(),
-            accept_rate=pl.col("accepted").sum() / pl.col("visits").sum(),
+            acceptance_rate=pl.col("accepted").sum() / pl.col("visits").sum(),
             mean_overlap=(pl.col("overlap") * pl.col("visits")).sum() / pl.col("visits").sum(),
         )
         .sort("decile")

@@ -18,7 +18,7 @@ from tsd import _core
 from tsd._checks import check_float, check_int
 from tsd._core import MAX_CHAIN_LEN, PsiChain
 from tsd.errors import InvalidArgumentError
-from tsd.ngram import History, LanguageModel
+from tsd.models.session import History, LanguageModel
 from tsd.psi import EpsSpec, parse_eps
 
 __all__ = ["PsiChain", "craft_chains"]

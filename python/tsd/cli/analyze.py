@@ -64,7 +64,7 @@ def execute(args: argparse.Namespace) -> int:
             tmp,
         ),
     )
-    print(f"accept_rate={accepted.mean():.6g}")
+    print(f"acceptance_rate={accepted.mean():.6g}")
     print(f"mean_overlap={overlap.mean():.6g}")
     print(f"trace_path={png}")
     print_rows_table("acceptance by context decile (1 = most visited)", deciles)

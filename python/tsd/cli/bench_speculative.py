@@ -1,5 +1,5 @@
 """Speculative-decoding benchmark: plain sampling from the target vs block drafting through ψ,
-one top-K ψ per draft token ("speculative") or one chain ψ per block ("chain").
+one top-K ψ per draft token ("token") or one chain ψ per block ("chain").
 
   tsd bench speculative --method all --L 1 2 3 4 --target-order 6 --draft-order 2 \\
       --corpus ../shared/data/tinyshakespeare.txt --prompts 20 --max-new-tokens 256 --runs 5
@@ -29,15 +29,18 @@ if TYPE_CHECKING:
     from tsd.experiments.speculative import BenchConfig, Setup
 
 SHAKESPEARE = Path(__file__).resolve().parents[4] / "shared" / "data" / "tinyshakespeare.txt"
-METHODS = ("baseline", "speculative", "chain")
+# The baseline and the drafters' names (tsd.experiments.speculative.METHODS, which prepare()
+# checks), spelled out so that --help imports no numerical library.
+METHODS = ("baseline", "token", "chain")
 MEDIAN_COLUMNS = (
-    "tokens_per_sec", "acceptance_rate", "alpha", "avg_tokens_per_step",
-    "closed_form_tokens_per_step", "target_calls_per_token", "tsu_calls_per_target_call",
-    "psi_bytes_per_token", "proposed", "accepted", "rejections",
+    "tokens_per_sec", "acceptance_rate", "mean_acceptance_length", "alpha",
+    "tokens_per_target_call", "closed_form_tokens_per_target_call", "target_calls_per_token",
+    "tsu_calls_per_target_call", "psi_bytes_per_token", "num_draft_tokens", "num_accepted_tokens",
+    "rejections",
 )  # fmt: skip
 SHOWN = {
     "method": "method", "L": "L", "tokens_per_sec": "tok/s", "alpha": "α",
-    "avg_tokens_per_step": "tok/call", "closed_form_tokens_per_step": "closed form",
+    "tokens_per_target_call": "tok/call", "closed_form_tokens_per_target_call": "closed form",
     "target_calls_per_token": "calls/tok", "tsu_calls_per_target_call": "TSU calls/call",
     "psi_bytes_per_token": "ψ B/tok",
 }  # fmt: skip
@@ -118,7 +121,7 @@ def execute(args: argparse.Namespace) -> int:
         if setup.dropped_chars:
             dropped = setup.dropped_chars
             print(f"note: dropped {dropped} prompt characters outside the corpus vocabulary")
-        drafted = sum(method in config.methods for method in ("speculative", "chain"))
+        drafted = sum(method in config.methods for method in METHODS[1:])
         per_run = ("baseline" in config.methods) + len(config.blocks) * drafted
         columns = (
             TextColumn("measurements"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -164,14 +167,14 @@ def _draw_tokens_per_call(
     from tsd import telemetry
     from tsd.plots import tokens_per_call
 
-    speculative = medians.filter(pl.col("method") == "speculative")
+    token = medians.filter(pl.col("method") == "token")
     chain = medians.filter(pl.col("method") == "chain")
-    primary, method = (speculative, "per-token") if speculative.height else (chain, "chain")
+    primary, method = (token, "per-token") if token.height else (chain, "chain")
     if not primary.height:
         return False
     extra = (
-        (chain["L"].to_numpy(), chain["avg_tokens_per_step"].to_numpy())
-        if speculative.height and chain.height
+        (chain["L"].to_numpy(), chain["tokens_per_target_call"].to_numpy())
+        if token.height and chain.height
         else None
     )
     title = (
@@ -182,8 +185,8 @@ def _draw_tokens_per_call(
         png,
         lambda tmp: tokens_per_call(
             primary["L"].to_numpy(),
-            primary["avg_tokens_per_step"].to_numpy(),
-            primary["closed_form_tokens_per_step"].to_numpy(),
+            primary["tokens_per_target_call"].to_numpy(),
+            primary["closed_form_tokens_per_target_call"].to_numpy(),
             title,
             tmp,
             chain=extra,

@@ -58,10 +58,10 @@ def chain_blocks_per_second(backend: str, blocks: int) -> float:
     chain = make_chain(1000, 4, 8, 6.0, 0.1, 7)
     tsu = make_tsu(backend, 7)
     warm = np.arange(1000, dtype=np.uint64) * np.uint64(4)
-    tsu.sample_chains([chain] * warm.size, warm)  # compile (thrml) outside the timing
+    tsu.draw([chain] * warm.size, warm)  # compile (thrml) outside the timing
     steps = np.arange(blocks, dtype=np.uint64) * np.uint64(4) + np.uint64(10**9)
     start = time.perf_counter()
-    tsu.sample_chains([chain] * blocks, steps)
+    tsu.draw([chain] * blocks, steps)
     return blocks / (time.perf_counter() - start)
 
 

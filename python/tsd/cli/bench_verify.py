@@ -53,7 +53,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd import _core, reference
     from tsd.console import print_key_values, print_summary_table
     from tsd.timing import best_of
-    from tsd.tsu import SimTSU
+    from tsd.tsu.sim import SimTSU
 
     vocab, batch, block = args.vocab, args.batch, args.L
     rng = np.random.Generator(np.random.PCG64(args.seed))
@@ -63,7 +63,8 @@ def execute(args: argparse.Namespace) -> int:
     psis = _core.craft_psi_rows(draft / draft.sum(axis=1, keepdims=True), args.K, 1.0, None)
     steps = np.arange(batch, dtype=np.uint64) * np.uint64(block + 1)
     draft_steps = (steps[:, None] + np.arange(block, dtype=np.uint64)).ravel()
-    tokens, logq = SimTSU(args.seed).sample_each(psis, draft_steps)
+    draws = SimTSU(args.seed).draw(psis, draft_steps)
+    tokens, logq = draws.tokens[:, 0], draws.logq[:, 0]
     flat = np.ascontiguousarray(logp.reshape(-1, vocab))
     lengths = np.full(batch, block, np.uint32)
     seeds = np.full(batch, args.seed, np.uint64)

@@ -47,7 +47,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.tsu import BackendUnavailableError
 
     try:
-        from tsd.tsu_thrml import sample_undirected_chain
+        from tsd.tsu.thrml import sample_undirected_chain
     except ImportError as exc:
         raise BackendUnavailableError(str(exc)) from None
     chain = make_chain(args.vocab, args.L, args.K, args.coupling, args.tail_share, args.seed)

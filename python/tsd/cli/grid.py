@@ -79,11 +79,14 @@ def execute(args: argparse.Namespace) -> int:
         )  # fmt: skip
         write_tables(stage, {"m1_sweep": frame}, ("parquet", "csv"))
         means = frame.group_by("K", "tau").agg(
-            pl.col("accept_rate").mean(), pl.col("overlap").mean(), pl.col("ce_gap_nats").mean()
+            pl.col("acceptance_rate").mean(), pl.col("overlap").mean(), pl.col("ce_gap_nats").mean()
         )
         panels = {
             name: np.array([[_cell(means, k, tau, column) for tau in args.taus] for k in args.Ks])
-            for name, column in (("acceptance", "accept_rate"), ("CE gap (nats)", "ce_gap_nats"))
+            for name, column in (
+                ("acceptance", "acceptance_rate"),
+                ("CE gap (nats)", "ce_gap_nats"),
+            )
         }
         title = f"{target.description}, context {target.label(context)}"
         telemetry.atomic_write(

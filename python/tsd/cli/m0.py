@@ -17,9 +17,9 @@ from tsd.cli.args import (
 )
 from tsd.cli.limits import M0_STEP_BYTES, check_step_telemetry
 
-PRINTED = ("accept_rate", "chi2_stat", "p_value", "psi_bytes_mean", "topk_mass", "eps_used")
+PRINTED = ("acceptance_rate", "chi2_stat", "p_value", "psi_bytes_mean", "topk_mass", "eps_used")
 TABLE = (
-    "vocab", "K", "tau", "steps", "seed", "accept_rate", "overlap", "chi2_stat", "chi2_dof",
+    "vocab", "K", "tau", "steps", "seed", "acceptance_rate", "overlap", "chi2_stat", "chi2_dof",
     "p_value", "psi_bytes_mean", "topk_mass", "eps_used",
 )  # fmt: skip
 
@@ -64,10 +64,11 @@ def execute(args: argparse.Namespace) -> int:
         if result.telemetry is not None:
             tables["m0_metrics"] = result.telemetry
         write_tables(stage, tables, table_formats(args.format))
-        run_dir = publish(stage, result.summary, args)
+        summary = result.summary.to_dict()
+        run_dir = publish(stage, summary, args)
     if result.telemetry is not None:
         print(f"metrics_path={run_dir / 'm0_metrics.parquet'}")
     print(f"tokens_path={run_dir / 'm0_tokens.parquet'}")
-    print_key_values(result.summary, PRINTED)
-    print_summary_table("M0 run", result.summary, TABLE, caption=result.summary["target"])
+    print_key_values(summary, PRINTED)
+    print_summary_table("M0 run", summary, TABLE, caption=result.summary.target)
     return 0

@@ -19,11 +19,13 @@ from tsd.cli.args import (
 from tsd.cli.limits import M1_STEP_BYTES, check_step_telemetry
 
 PRINTED = (
-    "accept_rate", "mean_overlap", "accept_overlap_gap", "mean_ce_gap", "chi2_stat", "p_value",
+    "acceptance_rate", "mean_overlap", "acceptance_overlap_gap", "mean_ce_gap", "chi2_stat",
+    "p_value",
     "fixed_context_passes", "psi_bytes_max", "eps_used_mean",
 )  # fmt: skip
 TABLE = (
-    "vocab", "K", "tau", "steps", "seed", "accept_rate", "mean_overlap", "accept_overlap_gap",
+    "vocab", "K", "tau", "steps", "seed", "acceptance_rate", "mean_overlap",
+    "acceptance_overlap_gap",
     "mean_ce_gap", "chi2_stat", "chi2_dof", "p_value", "fixed_context_passes", "psi_bytes_mean",
     "psi_bytes_max", "eps_used_mean",
 )  # fmt: skip
@@ -75,12 +77,13 @@ def execute(args: argparse.Namespace) -> int:
         if result.telemetry is not None:
             tables["m1_metrics"] = result.telemetry
         write_tables(stage, tables, table_formats(args.format))
-        run_dir = publish(stage, result.summary, args)
+        summary = result.summary.to_dict()
+        run_dir = publish(stage, summary, args)
     if result.telemetry is not None:
         print(f"metrics_path={run_dir / 'm1_metrics.parquet'}")
     print(f"contexts_path={run_dir / 'm1_contexts.parquet'}")
-    print_key_values(result.summary, PRINTED)
-    for test in result.summary["fixed_context_tests"]:
-        print(f"fixed_context={test['context']} p_value={test['p_value']:.6g}")
-    print_summary_table("M1 run", result.summary, TABLE, caption=result.summary["target"])
+    print_key_values(summary, PRINTED)
+    for test in result.summary.fixed_context_tests:
+        print(f"fixed_context={test.context} p_value={test.p_value:.6g}")
+    print_summary_table("M1 run", summary, TABLE, caption=result.summary.target)
     return 0

@@ -16,7 +16,7 @@ from tsd._checks import check_float, check_int, check_seed
 from tsd._core import MAX_CHAIN_LEN, PsiChain
 from tsd.errors import InvalidArgumentError
 from tsd.stats import chi2_gof
-from tsd.tsu import SimTSU
+from tsd.tsu.sim import SimTSU
 
 MAX_STATES = 1 << 20
 
@@ -148,7 +148,7 @@ def run_gibbs_experiment(
     nominal = nominal_law(chain).ravel()
     base = chain.K + 1
     steps = np.arange(count, dtype=np.uint64) * np.uint64(chain.L)
-    tokens, _ = SimTSU(check_seed(seed)).sample_chains([chain] * count, steps)
+    tokens = SimTSU(check_seed(seed)).draw([chain] * count, steps).tokens
     directed = np.column_stack(
         [
             np.where(

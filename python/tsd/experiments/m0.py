@@ -1,20 +1,20 @@
 """Milestone M0 as a library call: a fixed categorical target, one ψ, many verified steps."""
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from tsd import _core
+from tsd import _core, metrics
 from tsd._checks import MAX_U64, check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps, topk_mass
 from tsd.stats import chi2_gof
 from tsd.targets import Categorical, make_p, make_zipf
-from tsd.tsu import TSU, SimTSU, make_tsu
+from tsd.tsu import TSU, make_tsu
 
 PGen = Literal["dirichlet", "zipf"]
 TelemetryMode = Literal["steps", "aggregate"]
@@ -33,13 +33,43 @@ def chunked(steps: int, progress: ProgressCallback | None) -> Iterator[tuple[int
 
 
 @dataclass(frozen=True)
+class M0Summary:
+    """What an M0 run measured, in the metric vocabulary of `tsd.metrics`, and how it ran."""
+
+    target: str
+    pgen: str
+    alpha: float | None
+    vocab: int
+    K: int
+    tau: float
+    eps_requested: EpsSpec
+    eps_used: float
+    seed: int
+    steps: int
+    telemetry: str
+    acceptance_rate: float
+    overlap: float
+    chi2_stat: float
+    chi2_dof: int
+    p_value: float
+    psi_bytes_mean: float
+    topk_mass: float
+    tsu: str
+    tsd_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, keyed by field name, with the milestone."""
+        return {"milestone": "m0", **asdict(self)}
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Per-step telemetry (one row per step; None in aggregate mode), per-token counts, and
-    the run summary (JSON-ready)."""
+    the run summary."""
 
     telemetry: pl.DataFrame | None
     tokens: pl.DataFrame
-    summary: dict[str, Any]
+    summary: M0Summary
 
 
 def make_target(pgen: str, vocab: int, alpha: float, seed: int) -> Categorical:
@@ -59,7 +89,7 @@ def m0_chunk(
 ) -> M0Chunk:
     """Steps start .. start + count − 1 at one fixed target: the fused Rust loop for the
     simulated TSU, else the backend's batched draws verified against what it realises."""
-    if isinstance(backend, SimTSU):
+    if backend.realises_f_psi:
         steps = _core.m0_run(logp, psi, seed, start, count)
     else:
         tokens, logq = backend.sample_many(psi, start, count)
@@ -137,27 +167,26 @@ def run_m0(
         }
     )
     chi2 = chi2_gof(emitted_counts, target.p)
-    summary: dict[str, Any] = {
-        "milestone": "m0",
-        "target": target.description,
-        "pgen": pgen,
-        "alpha": alpha if pgen == "zipf" else None,
-        "vocab": target.vocab,
-        "K": psi.K,
-        "tau": float(psi.tau),
-        "eps_requested": eps_spec,
-        "eps_used": float(psi.eps),
-        "seed": run_seed,
-        "steps": n_steps,
-        "telemetry": telemetry,
-        "accept_rate": accepted_total / n_steps,
-        "overlap": float(np.minimum(target.p, q).sum()),
-        "chi2_stat": chi2.stat,
-        "chi2_dof": chi2.dof,
-        "p_value": chi2.p_value,
-        "psi_bytes_mean": float(psi.size_bytes),
-        "topk_mass": topk_mass(target.p, psi),
-        "tsu": tsu,
-        "tsd_version": _core.__version__,
-    }
+    summary = M0Summary(
+        target=target.description,
+        pgen=pgen,
+        alpha=alpha if pgen == "zipf" else None,
+        vocab=target.vocab,
+        K=psi.K,
+        tau=float(psi.tau),
+        eps_requested=eps_spec,
+        eps_used=float(psi.eps),
+        seed=run_seed,
+        steps=n_steps,
+        telemetry=telemetry,
+        acceptance_rate=metrics.acceptance_rate(accepted_total, n_steps),
+        overlap=float(metrics.overlap(target.p, q)),
+        chi2_stat=chi2.stat,
+        chi2_dof=chi2.dof,
+        p_value=chi2.p_value,
+        psi_bytes_mean=float(psi.size_bytes),
+        topk_mass=topk_mass(target.p, psi),
+        tsu=tsu,
+        tsd_version=_core.__version__,
+    )
     return RunResult(telemetry=frame, tokens=tokens, summary=summary)

@@ -6,21 +6,21 @@ verifier accepts or corrects against p(· | context); the emitted token is the n
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from tsd import _core
+from tsd import _core, metrics
 from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.experiments.m0 import ProgressCallback, chunked, m0_chunk
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps
 from tsd.stats import chi2_gof
 from tsd.targets import Bigram, bigram_from_corpus, make_bigram, stationary
-from tsd.tsu import TSU, SimTSU, make_tsu
+from tsd.tsu import TSU, make_tsu
 
 TelemetryMode = Literal["steps", "aggregate"]
 FIXED_CONTEXTS = 4
@@ -29,12 +29,64 @@ FIXED_STEP_OFFSET = 1 << 40
 
 
 @dataclass(frozen=True)
+class FixedContextTest:
+    """Many steps at one fixed context: their acceptance and χ² against p(· | context)."""
+
+    context: int
+    symbol: str
+    acceptance_rate: float
+    chi2_stat: float
+    chi2_dof: int
+    p_value: float
+
+
+@dataclass(frozen=True)
+class M1Summary:
+    """What an M1 run measured, in the metric vocabulary of `tsd.metrics`, and how it ran.
+    Means over contexts are weighted by the walk's visits; `mean_ce_gap` is None when a
+    visited context's gap is infinite."""
+
+    target: str
+    corpus: str | None
+    vocab: int
+    c: float | None
+    K: int
+    tau: float
+    eps_requested: EpsSpec
+    eps_used_mean: float
+    seed: int
+    steps: int
+    telemetry: str
+    tsu: str
+    initial_context: int
+    acceptance_rate: float
+    mean_overlap: float
+    acceptance_overlap_gap: float
+    mean_ce_gap: float | None
+    chi2_stat: float
+    chi2_dof: int
+    p_value: float
+    fixed_steps: int
+    fixed_context_tests: tuple[FixedContextTest, ...]
+    fixed_context_passes: int
+    psi_bytes_mean: float
+    psi_bytes_max: int
+    tsd_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, keyed by field name, with the milestone."""
+        values = asdict(self)
+        values["fixed_context_tests"] = [asdict(test) for test in self.fixed_context_tests]
+        return {"milestone": "m1", **values}
+
+
+@dataclass(frozen=True)
 class M1Result:
     """Per-step telemetry (None in aggregate mode), per-context rows, and the summary."""
 
     telemetry: pl.DataFrame | None
     contexts: pl.DataFrame
-    summary: dict[str, Any]
+    summary: M1Summary
 
 
 def make_m1_target(
@@ -49,9 +101,10 @@ def make_m1_target(
 def context_table(target: Bigram, psis: list[PsiTopK]) -> pl.DataFrame:
     """Per-context quantities, computed once per context: sizes, masses, overlap and CE gap."""
     q = np.exp(np.stack([psi.dense_logq() for psi in psis]))
+    # The CE gap uses the log of this q, as recorded runs computed it (bit for bit).
+    with np.errstate(divide="ignore"):
+        logq = np.log(q)
     p = target.p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kl_terms = np.where(p > 0, p * (target.logp - np.log(q)), 0.0)
     return pl.DataFrame(
         {
             "context": np.arange(target.vocab, dtype=np.uint32),
@@ -61,8 +114,8 @@ def context_table(target: Bigram, psis: list[PsiTopK]) -> pl.DataFrame:
             "eps_used": np.array([psi.eps for psi in psis], dtype=np.float64),
             "psi_bytes": np.array([psi.size_bytes for psi in psis], dtype=np.uint32),
             "topk_mass": np.array([p[c, psi.ids].sum() for c, psi in enumerate(psis)]),
-            "overlap_mass": np.minimum(p, q).sum(axis=1),
-            "ce_gap_nats": kl_terms.sum(axis=1),
+            "overlap_mass": metrics.overlap(p, q),
+            "ce_gap_nats": metrics.ce_gap_nats(p, target.logp, logq),
         }
     )
 
@@ -74,7 +127,7 @@ def fixed_context_tests(
     seed: int,
     steps: int,
     backend: TSU,
-) -> list[dict[str, Any]]:
+) -> list[FixedContextTest]:
     """χ² of many steps at each of the FIXED_CONTEXTS most probable contexts against p(· | c)."""
     contexts = np.argsort(-pi, kind="stable")[:FIXED_CONTEXTS]
     results = []
@@ -85,14 +138,14 @@ def fixed_context_tests(
         )
         chi2 = chi2_gof(np.bincount(emitted, minlength=target.vocab), target.p[context])
         results.append(
-            {
-                "context": context,
-                "symbol": target.label(context),
-                "accept_rate": float(accepted.mean()),
-                "chi2_stat": chi2.stat,
-                "chi2_dof": chi2.dof,
-                "p_value": chi2.p_value,
-            }
+            FixedContextTest(
+                context=context,
+                symbol=target.label(context),
+                acceptance_rate=metrics.acceptance_rate(int(accepted.sum()), steps),
+                chi2_stat=chi2.stat,
+                chi2_dof=chi2.dof,
+                p_value=chi2.p_value,
+            )
         )
     return results
 
@@ -136,17 +189,17 @@ def _walk_external(
     initial: int,
     progress: ProgressCallback | None,
 ) -> dict[str, NDArray[Any]]:
-    """The walk with a backend other than the simulated TSU: each step's context is known only
+    """The walk with a backend that does not realise F(ψ) itself: each step's context is known only
     after the previous verdict, so steps go one at a time (a backend call each), verified in
     Rust against the backend's realised distribution of that context."""
     realised = np.stack([backend.realised_logq(psi) for psi in psis])
     verdicts = []
     context = initial
     for step in range(steps):
-        token, logq = backend.sample_each([psis[context]], np.array([step], dtype=np.uint64))
+        draws = backend.draw([psis[context]], np.array([step], dtype=np.uint64))
         row = slice(context, context + 1)
         verdict = _core.verify_external(
-            target.logp[row], realised[row], token[None, :], logq[None, :], seed, step, 0, False
+            target.logp[row], realised[row], draws.tokens, draws.logq, seed, step, 0, False
         )
         # The single-row call reports context 0; the walk's context is `context`.
         verdict["prev"] = np.array([context], dtype=np.uint32)
@@ -214,7 +267,7 @@ def run_m1(
     backend = make_tsu(tsu, run_seed)
     frame: pl.DataFrame | None = None
     columns: dict[str, NDArray[Any]] | None = None
-    if not isinstance(backend, SimTSU):
+    if not backend.realises_f_psi:
         columns = _walk_external(backend, target, psis, run_seed, n_steps, initial, progress)
     elif telemetry == "steps":
         columns = _walk_steps(chain, run_seed, n_steps, initial, progress)
@@ -246,38 +299,37 @@ def run_m1(
     weights = visits / n_steps
     overlap = contexts["overlap_mass"].to_numpy()
     ce_gap = contexts["ce_gap_nats"].to_numpy()
-    accept_rate = float(accepted_by.sum() / n_steps)
+    acceptance_rate = metrics.acceptance_rate(float(accepted_by.sum()), n_steps)
     mean_overlap = float(weights @ overlap)
     mean_ce_gap = float(weights @ ce_gap) if np.isfinite(ce_gap[visits > 0]).all() else None
     chi2 = chi2_gof(emitted_counts, pi)
     tests = fixed_context_tests(target, psis, pi, run_seed, n_fixed, backend)
-    summary: dict[str, Any] = {
-        "milestone": "m1",
-        "target": target.description,
-        "corpus": None if corpus is None else str(corpus),
-        "vocab": target.vocab,
-        "c": None if corpus is not None else float(c),
-        "K": k,
-        "tau": float(psis[0].tau),
-        "eps_requested": eps_spec,
-        "eps_used_mean": float(contexts["eps_used"].mean()),  # type: ignore[arg-type]
-        "seed": run_seed,
-        "steps": n_steps,
-        "telemetry": telemetry,
-        "tsu": tsu,
-        "initial_context": initial,
-        "accept_rate": accept_rate,
-        "mean_overlap": mean_overlap,
-        "accept_overlap_gap": abs(accept_rate - mean_overlap),
-        "mean_ce_gap": mean_ce_gap,
-        "chi2_stat": chi2.stat,
-        "chi2_dof": chi2.dof,
-        "p_value": chi2.p_value,
-        "fixed_steps": n_fixed,
-        "fixed_context_tests": tests,
-        "fixed_context_passes": sum(t["p_value"] > 0.05 for t in tests),
-        "psi_bytes_mean": float(contexts["psi_bytes"].mean()),  # type: ignore[arg-type]
-        "psi_bytes_max": int(contexts["psi_bytes"].max()),  # type: ignore[arg-type]
-        "tsd_version": _core.__version__,
-    }
+    summary = M1Summary(
+        target=target.description,
+        corpus=None if corpus is None else str(corpus),
+        vocab=target.vocab,
+        c=None if corpus is not None else float(c),
+        K=k,
+        tau=float(psis[0].tau),
+        eps_requested=eps_spec,
+        eps_used_mean=float(contexts["eps_used"].mean()),  # type: ignore[arg-type]
+        seed=run_seed,
+        steps=n_steps,
+        telemetry=telemetry,
+        tsu=tsu,
+        initial_context=initial,
+        acceptance_rate=acceptance_rate,
+        mean_overlap=mean_overlap,
+        acceptance_overlap_gap=abs(acceptance_rate - mean_overlap),
+        mean_ce_gap=mean_ce_gap,
+        chi2_stat=chi2.stat,
+        chi2_dof=chi2.dof,
+        p_value=chi2.p_value,
+        fixed_steps=n_fixed,
+        fixed_context_tests=tuple(tests),
+        fixed_context_passes=sum(t.p_value > 0.05 for t in tests),
+        psi_bytes_mean=float(contexts["psi_bytes"].mean()),  # type: ignore[arg-type]
+        psi_bytes_max=int(contexts["psi_bytes"].max()),  # type: ignore[arg-type]
+        tsd_version=_core.__version__,
+    )
     return M1Result(telemetry=frame, contexts=contexts, summary=summary)

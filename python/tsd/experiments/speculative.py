@@ -11,15 +11,19 @@ from typing import Any
 
 import numpy as np
 
+from tsd.drafters import DRAFTERS, make_drafter
 from tsd.errors import InvalidArgumentError
-from tsd.ngram import CharVocab, NgramLM, split_corpus
+from tsd.metrics import closed_form_tokens_per_call
+from tsd.models import CharVocab, NgramLM, read_corpus, split_corpus
 from tsd.prompts import Prompt, corpus_prompts, load_prompts
 from tsd.psi import EpsSpec
 from tsd.speculative import Generation, baseline_generate, speculative_generate
-from tsd.targets import make_bigram, read_corpus
+from tsd.targets import make_bigram
 from tsd.tsu import make_tsu
 
 Row = dict[str, Any]
+# Every method name the benchmark knows: the baseline, then each drafter by its name.
+METHODS = ("baseline", *DRAFTERS)
 SYNTHETIC_ALPHABET = "abcdefghijklmnopqrstuvwxyz ,.;:!?'-\n"
 
 
@@ -38,15 +42,15 @@ def synthetic_text(length: int = 200_000, seed: int = 7) -> str:
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """What to benchmark; `corpus=None` uses the built-in synthetic text. Methods: "baseline",
-    "speculative" (one top-K ψ of `K` ids per draft token) and "chain" (one chain ψ of
-    `chain_K` ids per position for the whole block)."""
+    """What to benchmark; `corpus=None` uses the built-in synthetic text. Methods: "baseline"
+    (plain sampling from the target) and the drafters "token" (one top-K ψ of `K` ids per
+    draft token) and "chain" (one chain ψ of `chain_K` ids per position for the whole block)."""
 
     corpus: str | None
     target_order: int = 6
     draft_order: int = 2
     blocks: Sequence[int] = (1, 2, 3, 4)
-    methods: Sequence[str] = ("baseline", "speculative")
+    methods: Sequence[str] = ("baseline", "token")
     prompts: int = 20
     prompt_chars: int = 64
     prompts_file: str | None = None
@@ -75,6 +79,9 @@ class Setup:
 
 def prepare(config: BenchConfig) -> Setup:
     """Split the corpus, train target and draft on the training split, encode the prompts."""
+    unknown = [method for method in config.methods if method not in METHODS]
+    if unknown:
+        raise InvalidArgumentError(f"methods: {unknown} not among {', '.join(METHODS)}")
     text = synthetic_text() if config.corpus is None else read_corpus(config.corpus)
     vocab = CharVocab.from_text(text)
     train, heldout = split_corpus(text)
@@ -98,11 +105,6 @@ def prepare(config: BenchConfig) -> Setup:
     return Setup(vocab, target, draft, prompts, ids, dropped, train_seconds)
 
 
-def closed_form_tokens_per_call(alpha: float, block: int) -> float:
-    """Leviathan et al. (2023), Eq. 1: expected tokens per target call at acceptance α."""
-    return float(block + 1) if alpha >= 1.0 else (1 - alpha ** (block + 1)) / (1 - alpha)
-
-
 def _row(
     config: BenchConfig, run: int, method: str, block: int | None, gen: Generation, wall: float
 ) -> Row:
@@ -118,13 +120,15 @@ def _row(
         # Rows are written as strict JSON: acceptance figures are null where nothing was drafted
         # (the baseline) or a draft position was never examined.
         "acceptance_rate": stats.acceptance_rate if drafted else None,
+        "mean_acceptance_length": stats.mean_acceptance_length if drafted else None,
         "alpha": stats.alpha if drafted else None,
-        "avg_tokens_per_step": stats.tokens_per_call,
-        "closed_form_tokens_per_step": (
+        "tokens_per_target_call": stats.tokens_per_call,
+        "closed_form_tokens_per_target_call": (
             closed_form_tokens_per_call(stats.alpha, block) if block is not None else 1.0
         ),
-        "proposed": stats.proposed,
-        "accepted": stats.accepted,
+        "num_drafts": stats.num_drafts,
+        "num_draft_tokens": stats.num_draft_tokens,
+        "num_accepted_tokens": stats.num_accepted_tokens,
         "rejections": stats.rejections,
         "target_calls": stats.target_calls,
         "target_calls_per_token": stats.target_calls / stats.tokens,
@@ -150,7 +154,7 @@ def run_benchmark(
         plan: list[tuple[str, int | None]] = []
         if "baseline" in config.methods:
             plan.append(("baseline", None))
-        for drafted in ("speculative", "chain"):
+        for drafted in DRAFTERS:
             if drafted in config.methods:
                 plan.extend((drafted, block) for block in config.blocks)
         for method, block in plan:
@@ -160,18 +164,21 @@ def run_benchmark(
                     setup.target, setup.prompt_ids, max_new_tokens=config.max_new_tokens, seed=seed
                 )
             else:
-                gen = speculative_generate(
-                    setup.target,
+                drafter = make_drafter(
+                    method,
                     setup.draft,
-                    setup.prompt_ids,
-                    max_new_tokens=config.max_new_tokens,
+                    make_tsu(config.tsu, seed),
                     L=block,
                     K=config.chain_K if method == "chain" else config.K,
                     tau=config.tau,
                     eps=config.eps,
+                )
+                gen = speculative_generate(
+                    setup.target,
+                    drafter,
+                    setup.prompt_ids,
+                    max_new_tokens=config.max_new_tokens,
                     seed=seed,
-                    tsu=make_tsu(config.tsu, seed),
-                    drafting="chain" if method == "chain" else "token",
                 )
             rows.append(_row(config, run, method, block, gen, time.perf_counter() - start))
             if advance is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from tsd import _core
+from tsd import _core, metrics
 from tsd.experiments.m1 import make_m1_target, run_m1
 from tsd.psi import craft_psi_from_p
 from tsd.targets import Bigram, stationary
@@ -18,8 +18,8 @@ Row = dict[str, Any]
 
 def seed_cell(params: Row) -> Row:
     """The whole M1 run for one seed, reduced to its headline figures."""
-    summary = run_m1(**params).summary
-    keys = ("seed", "accept_rate", "mean_overlap", "accept_overlap_gap", "mean_ce_gap",
+    summary = run_m1(**params).summary.to_dict()
+    keys = ("seed", "acceptance_rate", "mean_overlap", "acceptance_overlap_gap", "mean_ce_gap",
             "p_value", "fixed_context_passes")  # fmt: skip
     return {key: summary[key] for key in keys}
 
@@ -43,16 +43,15 @@ def grid_cell(params: Row) -> Row:
     psi = craft_psi_from_p(p, k, tau, "auto")
     accepted = _core.m0_run(logp, psi, params["seed"], 0, params["steps"])["accepted"]
     logq = psi.dense_logq()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ce_gap = float(np.where(p > 0, p * (logp - logq), 0.0).sum())
+    q = np.exp(logq)
     return {
         "context": context,
         "K": k,
         "tau": tau,
         "seed": params["seed"],
         "steps": params["steps"],
-        "accept_rate": float(accepted.mean()),
-        "overlap": float(np.minimum(p, np.exp(logq)).sum()),
-        "ce_gap_nats": ce_gap,
+        "acceptance_rate": metrics.acceptance_rate(int(accepted.sum()), params["steps"]),
+        "overlap": float(metrics.overlap(p, q)),
+        "ce_gap_nats": float(metrics.ce_gap_nats(p, logp, logq)),
         "psi_bytes": psi.size_bytes,
     }

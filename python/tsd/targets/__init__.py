@@ -5,7 +5,6 @@ from tsd.targets.bigram import (
     bigram_from_corpus,
     bigram_from_text,
     make_bigram,
-    read_corpus,
     stationary,
 )
 from tsd.targets.categorical import Categorical, make_p, make_zipf
@@ -18,6 +17,5 @@ __all__ = [
     "make_bigram",
     "make_p",
     "make_zipf",
-    "read_corpus",
     "stationary",
 ]

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from tsd._checks import check_float, check_int, check_seed
 from tsd.errors import CorpusError, InvalidArgumentError
-from tsd.files import read_text_file
+from tsd.models.corpus import read_corpus
 
 MAX_BIGRAM_VOCAB = 4096
 
@@ -61,16 +61,6 @@ def make_bigram(vocab: int = 256, c: float = 50.0, seed: int = 7) -> Bigram:
     return _from_rows(rows, f"synthetic bigram, V={v}, c={concentration:g}, seed={seed}", None)
 
 
-def read_corpus(path: str | os.PathLike[str]) -> str:
-    """The corpus as text: UTF-8, at least two distinct characters; each failure named."""
-    text = read_text_file(path, "corpus", CorpusError)
-    if not text:
-        raise CorpusError(f"corpus: {path} is empty")
-    if len(set(text)) < 2:
-        raise CorpusError(f"corpus: {path} has a single distinct character; a model needs two")
-    return text
-
-
 def bigram_from_text(text: str, name: str = "text") -> Bigram:
     """Character bigram with Laplace (+1) smoothing over the text's distinct characters."""
     if len(text) < 2 or len(set(text)) < 2:
@@ -94,8 +84,18 @@ def bigram_from_corpus(path: str | os.PathLike[str]) -> Bigram:
 def stationary(p: NDArray[np.float64]) -> NDArray[np.float64]:
     """The stationary distribution π = π P of the chain, solved exactly (linear system).
 
-    A chain with more than one closed class has no unique π; that is an error, not a guess.
+    A chain with more than one closed class has no unique π; that is an error, not a guess, and
+    so is a matrix that is not square, not finite, or whose rows are not distributions.
     """
+    p = np.asarray(p)
+    if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] == 0 or p.dtype.kind not in "fiu":
+        raise InvalidArgumentError(
+            f"p: must be a non-empty square matrix of numbers, got {p.dtype} of shape {p.shape}"
+        )
+    if not np.isfinite(p).all() or (p < 0).any():
+        raise InvalidArgumentError("p: entries must be finite and non-negative")
+    if np.abs(p.sum(axis=1) - 1.0).max() > 1e-9:
+        raise InvalidArgumentError("p: each row must sum to 1")
     v = p.shape[0]
     system = p.T - np.eye(v)
     system[-1, :] = 1.0

@@ -28,10 +28,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd._checks import as_steps
 from tsd._core import PsiChain, PsiTopK
 from tsd.errors import TsdError
-from tsd.tsu import BatchedTSU
+from tsd.tsu.batched import BatchedTSU
 
 try:
     import jax
@@ -228,23 +227,17 @@ class ThrmlTSU(BatchedTSU):
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
         return self._draw([psi] * count, np.arange(start, start + count, dtype=np.uint64))
 
-    def sample_each(
-        self, psis: Sequence[PsiTopK], steps: NDArray[np.uint64]
+    def _draw_topk(
+        self, psis: list[PsiTopK], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        return self._draw(list(psis), as_steps("steps", steps))
+        return self._draw(psis, steps)
 
-    def sample_chains(
-        self, chains: Sequence[PsiChain], steps: NDArray[np.uint64]
+    def _draw_chains(
+        self, chains: list[PsiChain], steps: NDArray[np.uint64]
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        chains = list(chains)
-        steps = as_steps("steps", steps, max((chain.L for chain in chains), default=1))
-        if len(steps) != len(chains):
-            raise ThrmlError(f"steps: {len(chains)} chains need as many steps, got {len(steps)}")
         shapes = {(chain.L, chain.K) for chain in chains}
         if len(shapes) > 1:
             raise ThrmlError(f"chains: one batch needs one (L, K), got {sorted(shapes)}")
-        if not chains:
-            return np.empty((0, 0), np.uint32), np.empty((0, 0), np.float64)
         length, k = shapes.pop()
         groups, index = _distinct(chains)
         weights = [chain_weights(chain) for chain in groups]

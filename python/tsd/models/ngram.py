@@ -1,0 +1,58 @@
+"""Character n-gram language models (interpolated Kneser–Ney, trained in Rust): a stateless
+scorer for drafting and, through `start`, a session for decoding as a target."""
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tsd import _core
+from tsd._checks import check_int
+from tsd.models.session import History, RecomputingSession
+from tsd.models.vocab import CharVocab
+
+__all__ = ["NgramLM"]
+
+
+class NgramLM:
+    """An order-n character model over a fixed vocabulary (Kneser–Ney, see rust/ngram.rs)."""
+
+    def __init__(self, model: _core.NgramModel, vocab: CharVocab) -> None:
+        self.model = model
+        self.vocab = vocab
+
+    @classmethod
+    def train(cls, text: str, vocab: CharVocab, order: int) -> "NgramLM":
+        n = check_int("order", order, 1, _core.MAX_NGRAM_ORDER)
+        return cls(
+            _core.NgramModel.train(vocab.encode(text, "training text"), vocab.size, n), vocab
+        )
+
+    @property
+    def order(self) -> int:
+        return self.model.order
+
+    @property
+    def vocab_size(self) -> int:
+        return self.vocab.size
+
+    def __repr__(self) -> str:
+        return f"NgramLM(order={self.order}, vocab={self.vocab_size})"
+
+    def start(self, prompts: Sequence[History]) -> RecomputingSession:
+        """A decoding session over `prompts`: the model has no cache, so it rescores the last
+        order − 1 tokens of each history it is asked about."""
+        return RecomputingSession(self, prompts, context=self.order - 1)
+
+    def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
+        # Only the last order − 1 tokens matter; send no more than that across the boundary.
+        keep = self.order - 1
+        tails = [h[len(h) - keep :] if keep else h[:0] for h in histories]
+        lengths = np.fromiter((len(t) for t in tails), dtype=np.uint64, count=len(tails))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64)
+        flat = np.concatenate(tails).astype(np.uint32) if tails else np.empty(0, np.uint32)
+        return self.model.logprobs_batch(flat, offsets)
+
+    def logprobs(self, history: History) -> NDArray[np.float64]:
+        """ln p(· | history) for one history."""
+        return np.asarray(self.logprobs_batch([history])[0], dtype=np.float64)
