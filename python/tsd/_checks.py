@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tsd._core import LAST_STEP
+from tsd._core import LAST_STEP, MAX_STEPS_PER_CALL
 from tsd.errors import InvalidArgumentError
 
 MAX_U64 = 2**64 - 1
@@ -26,6 +26,20 @@ def check_int(field: str, value: object, low: int, high: int | None = None) -> i
 def check_seed(seed: object) -> int:
     """A seed is any integer in [0, 2^64 - 1]."""
     return check_int("seed", seed, 0, MAX_U64)
+
+
+def check_step_range(start_field: str, start: object, count: object) -> tuple[int, int]:
+    """(start, count) for the steps start .. start + count − 1 of one call, by the core's rule
+    (`limits::step_range`, `limits::column_len`): the exclusive end fits in 64 bits, so no step
+    passes LAST_STEP, and one call returns at most MAX_STEPS_PER_CALL steps."""
+    first = check_int(start_field, start, 0, MAX_U64)
+    n = check_int("count", count, 0, MAX_STEPS_PER_CALL)
+    if first + n > LAST_STEP + 1:
+        raise InvalidArgumentError(
+            f"{start_field}: {start_field} {first} + {n} steps overflows the 64-bit step counter "
+            f"(the last step any kernel uses is {LAST_STEP})"
+        )
+    return first, n
 
 
 def check_float(field: str, value: object, *, positive: bool = False) -> float:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd._checks import MAX_U64, as_steps, check_int, check_seed
-from tsd._core import MAX_STEPS_PER_CALL, PsiChain, PsiTopK
+from tsd._checks import as_steps, check_seed, check_step_range
+from tsd._core import PsiChain, PsiTopK
 from tsd.errors import InvalidArgumentError
 from tsd.tsu import Draws, Payload
 
@@ -79,10 +79,5 @@ class BatchedTSU(ABC):
     def sample_many(
         self, psi: PsiTopK, start_step: int, count: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        start = check_int("start_step", start_step, 0, MAX_U64)
-        n = check_int("count", count, 0, MAX_STEPS_PER_CALL)
-        if start + n > MAX_U64:
-            raise InvalidArgumentError(
-                f"start_step: start_step {start} + {n} steps overflows a 64-bit step counter"
-            )
+        start, n = check_step_range("start_step", start_step, count)
         return self._draw_range(psi, start, n)
