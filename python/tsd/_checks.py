@@ -66,13 +66,17 @@ def as_vector(field: str, value: ArrayLike) -> NDArray[np.float64]:
     return array
 
 
-def as_steps(field: str, steps: ArrayLike, span: int = 1) -> NDArray[np.uint64]:
-    """`steps` as a contiguous 1-D uint64 array of integers; each starts `span` steps
+def as_steps(field: str, steps: ArrayLike, count: int, span: int = 1) -> NDArray[np.uint64]:
+    """`steps` as a contiguous 1-D uint64 array of `count` integers; each starts `span` steps
     (s .. s + span - 1), which the core's one rule for the top step keeps at or below
     LAST_STEP. Floats, negatives and larger values are errors, never truncated or wrapped."""
     array: NDArray[Any] = np.asarray(steps)
     if array.ndim != 1:
         raise InvalidArgumentError(f"{field}: must be a 1-D array, got shape {array.shape}")
+    if array.size != count:
+        raise InvalidArgumentError(
+            f"{field}: {count} payloads need as many steps, got {array.size}"
+        )
     if array.size == 0:
         return np.zeros(0, dtype=np.uint64)
     if array.dtype.kind not in "iu":

@@ -12,16 +12,7 @@ from tsd._core import PsiChain, PsiTopK
 from tsd.errors import InvalidArgumentError
 from tsd.tsu import Draws, Payload
 
-__all__ = ["BatchedTSU", "check_steps"]
-
-
-def check_steps(steps: object, count: int, span: int = 1) -> NDArray[np.uint64]:
-    """`steps` as a contiguous uint64 array of `count` steps, each starting `span` steps
-    (`as_steps`: never a silent wrap of a negative or a truncated float)."""
-    array = as_steps("steps", np.asarray(steps), span)
-    if array.shape != (count,):
-        raise InvalidArgumentError(f"steps: {count} payloads need as many steps, got {array.size}")
-    return array
+__all__ = ["BatchedTSU"]
 
 
 class BatchedTSU(ABC):
@@ -64,7 +55,7 @@ class BatchedTSU(ABC):
     def draw(self, payloads: Sequence[Payload], steps: NDArray[np.uint64]) -> Draws:
         batch = list(payloads)
         span = max((p.L for p in batch if isinstance(p, PsiChain)), default=1)
-        at = check_steps(steps, len(batch), span)
+        at = as_steps("steps", steps, len(batch), span)
         kinds = sorted({type(payload).__name__ for payload in batch})
         if len(kinds) > 1:
             raise InvalidArgumentError(f"payloads: one batch holds one kind, got {kinds}")
