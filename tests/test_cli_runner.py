@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from tests.support import REPO
+from tsd import _core
 from tsd.cli import limits as cli_limits
 from tsd.cli import main
 from tsd.experiments import m0 as m0_module
@@ -220,7 +221,8 @@ def test_per_step_telemetry_that_cannot_fit_suggests_aggregate(
 
 def test_m0_huge_step_count_mentions_the_bound(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["m0", "--steps", "18446744073709551617", "--telemetry", "aggregate"]) == 2
-    assert "steps: must be in [1, 18446744073709551616]" in capsys.readouterr().err
+    # Steps are keyed 0 .. steps − 1, and no kernel uses a step past LAST_STEP.
+    assert f"steps: must be in [1, {_core.LAST_STEP + 1}]" in capsys.readouterr().err
 
 
 # 8: analyze on damaged runs.

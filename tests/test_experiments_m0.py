@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tsd import telemetry
+from tsd import _core, errors, telemetry
 from tsd.experiments import run_m0
 
 REFERENCE_RUNS = [
@@ -77,3 +77,9 @@ def test_chunking_does_not_change_a_bit(monkeypatch: pytest.MonkeyPatch) -> None
     assert whole.telemetry.equals(chunked.telemetry)
     assert seen[-1] == 5000
     assert len(seen) == 7
+
+
+def test_steps_keep_to_the_cores_top_step() -> None:
+    # Steps 0 .. steps − 1 may reach LAST_STEP and no further: 2^64 steps would key u64::MAX.
+    with pytest.raises(errors.InvalidArgumentError, match="steps"):
+        run_m0(steps=_core.LAST_STEP + 2, telemetry="aggregate")

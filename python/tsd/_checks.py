@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tsd._core import LAST_STEP
+from tsd._core import LAST_STEP, MAX_STEPS_PER_CALL
 from tsd.errors import InvalidArgumentError
 
 MAX_U64 = 2**64 - 1
@@ -26,6 +26,20 @@ def check_int(field: str, value: object, low: int, high: int | None = None) -> i
 def check_seed(seed: object) -> int:
     """A seed is any integer in [0, 2^64 - 1]."""
     return check_int("seed", seed, 0, MAX_U64)
+
+
+def check_step_range(start_field: str, start: object, count: object) -> tuple[int, int]:
+    """(start, count) for the steps start .. start + count − 1 of one call, by the core's rule
+    (`limits::step_range`, `limits::column_len`): the exclusive end fits in 64 bits, so no step
+    passes LAST_STEP, and one call returns at most MAX_STEPS_PER_CALL steps."""
+    first = check_int(start_field, start, 0, MAX_U64)
+    n = check_int("count", count, 0, MAX_STEPS_PER_CALL)
+    if first + n > LAST_STEP + 1:
+        raise InvalidArgumentError(
+            f"{start_field}: {start_field} {first} + {n} steps overflows the 64-bit step counter "
+            f"(the last step any kernel uses is {LAST_STEP})"
+        )
+    return first, n
 
 
 def check_float(field: str, value: object, *, positive: bool = False) -> float:
@@ -52,13 +66,17 @@ def as_vector(field: str, value: ArrayLike) -> NDArray[np.float64]:
     return array
 
 
-def as_steps(field: str, steps: ArrayLike, span: int = 1) -> NDArray[np.uint64]:
-    """`steps` as a contiguous 1-D uint64 array of integers; each starts `span` steps
+def as_steps(field: str, steps: ArrayLike, count: int, span: int = 1) -> NDArray[np.uint64]:
+    """`steps` as a contiguous 1-D uint64 array of `count` integers; each starts `span` steps
     (s .. s + span - 1), which the core's one rule for the top step keeps at or below
     LAST_STEP. Floats, negatives and larger values are errors, never truncated or wrapped."""
     array: NDArray[Any] = np.asarray(steps)
     if array.ndim != 1:
         raise InvalidArgumentError(f"{field}: must be a 1-D array, got shape {array.shape}")
+    if array.size != count:
+        raise InvalidArgumentError(
+            f"{field}: {count} payloads need as many steps, got {array.size}"
+        )
     if array.size == 0:
         return np.zeros(0, dtype=np.uint64)
     if array.dtype.kind not in "iu":

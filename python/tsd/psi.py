@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 
 from tsd import _core
 from tsd._checks import as_vector, check_float, check_int
-from tsd._core import PSI_KIND_CHAIN, PsiChain, PsiTopK
+from tsd._core import PsiChain, PsiTopK
 from tsd.errors import InvalidArgumentError
 
 EpsSpec = float | Literal["auto"]
@@ -83,12 +83,7 @@ def to_bytes(psi: PsiTopK | PsiChain) -> bytes:
     return psi.to_bytes()
 
 
-def from_bytes(data: bytes) -> PsiTopK | PsiChain:
-    """Decode and validate a payload of either kind (the envelope's kind byte says which);
-    raises a `PsiDecodeError` or `PsiValidationError`."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidArgumentError(f"data: must be bytes, got {type(data).__name__}")
-    raw = bytes(data)
-    if len(raw) > 1 and raw[1] == PSI_KIND_CHAIN:
-        return PsiChain.from_bytes(raw)
-    return PsiTopK.from_bytes(raw)
+def from_bytes(data: bytes | bytearray | memoryview) -> PsiTopK | PsiChain:
+    """Decode and validate a payload of either kind (the envelope's kind byte says which, read
+    by the core's one `decode_any`); raises a `PsiDecodeError` or `PsiValidationError`."""
+    return _core.decode_any(data)

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd import _core
-from tsd._checks import MAX_U64, check_int, check_seed
+from tsd._checks import check_int, check_seed, check_step_range
 from tsd._core import PsiTopK
 
 __all__ = [
@@ -34,12 +34,10 @@ STREAM_VERIFY = _core.RNG_STREAM_VERIFY
 
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]:
     """The core's random words for steps start .. start + count - 1, shape (count, 2)."""
-    return _core.rng_words(
-        check_seed(seed),
-        check_int("stream", stream, 0, 2**32 - 1),
-        check_int("start", start, 0, MAX_U64),
-        check_int("count", count, 0, _core.MAX_STEPS_PER_CALL),
-    )
+    run_seed = check_seed(seed)
+    word_stream = check_int("stream", stream, 0, 2**32 - 1)
+    first, n = check_step_range("start", start, count)
+    return _core.rng_words(run_seed, word_stream, first, n)
 
 
 def unit(word: int) -> float:

@@ -9,6 +9,21 @@ use pyo3::types::{PyBool, PyBytes};
 
 use super::errors::InvalidArgumentError;
 
+/// The name of `value`'s type, for an error message.
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".into(), |name| name.to_string())
+}
+
+/// `repr(value)`, for an error message.
+fn repr_of(value: &Bound<'_, PyAny>) -> String {
+    value
+        .repr()
+        .map_or_else(|_| "?".into(), |repr| repr.to_string())
+}
+
 /// The integer `value` holds: a Python int or anything with `__index__` (numpy integers), but
 /// not a bool. `Ok(None)` is an integer too large for 128 bits; a non-integer is an
 /// `InvalidArgumentError` naming `what`.
@@ -17,11 +32,8 @@ fn index(value: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Option
         InvalidArgumentError::new_err(format!(
             "{}: must be an integer, got {} {}",
             what(),
-            value
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".into(), |n| n.to_string()),
-            value.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+            type_name(value),
+            repr_of(value)
         ))
     };
     if value.is_instance_of::<PyBool>() || !value.hasattr("__index__")? {
@@ -37,25 +49,21 @@ pub(crate) fn integer<T: TryFrom<i128>>(
     field: &str,
     out_of_range: impl FnOnce(String) -> PyErr,
 ) -> PyResult<T> {
-    let repr = || value.repr().map_or_else(|_| "?".into(), |r| r.to_string());
     match index(value, &|| field.to_string())? {
         Some(number) => T::try_from(number).map_err(|_| out_of_range(number.to_string())),
-        None => Err(out_of_range(repr())),
+        None => Err(out_of_range(repr_of(value))),
     }
 }
 
 /// A real number argument (int or float, not a string or bool) as f64.
 pub(crate) fn real(value: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
-    let describe = || value.repr().map_or_else(|_| "?".into(), |r| r.to_string());
+    let not_number = || {
+        InvalidArgumentError::new_err(format!("{field}: must be a number, got {}", repr_of(value)))
+    };
     if value.is_instance_of::<PyBool>() {
-        return Err(InvalidArgumentError::new_err(format!(
-            "{field}: must be a number, got {}",
-            describe()
-        )));
+        return Err(not_number());
     }
-    value.extract::<f64>().map_err(|_| {
-        InvalidArgumentError::new_err(format!("{field}: must be a number, got {}", describe()))
-    })
+    value.extract::<f64>().map_err(|_| not_number())
 }
 
 /// The items of a sequence argument.
@@ -69,10 +77,7 @@ pub(crate) fn items<'py>(
         .map_err(|_| {
             InvalidArgumentError::new_err(format!(
                 "{field}: must be a sequence, got {}",
-                value
-                    .get_type()
-                    .name()
-                    .map_or_else(|_| "?".into(), |n| n.to_string())
+                type_name(value)
             ))
         })
 }
@@ -92,10 +97,7 @@ pub(crate) fn integers<T: TryFrom<i128>>(
                 Some(number) => {
                     T::try_from(number).map_err(|_| out_of_range(position, number.to_string()))
                 }
-                None => Err(out_of_range(
-                    position,
-                    item.repr().map_or_else(|_| "?".into(), |r| r.to_string()),
-                )),
+                None => Err(out_of_range(position, repr_of(item))),
             },
         )
         .collect()
@@ -123,10 +125,7 @@ pub(crate) fn bytes_like(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<
         .map_err(|_| {
             InvalidArgumentError::new_err(format!(
                 "{field}: must be bytes-like (bytes, bytearray, memoryview), got {}",
-                value
-                    .get_type()
-                    .name()
-                    .map_or_else(|_| "?".into(), |n| n.to_string())
+                type_name(value)
             ))
         })
 }

@@ -71,7 +71,7 @@ pub fn verify_blocks<'py>(
 ) -> PyResult<PyBlockVerdicts> {
     let (table, vocab) = rows(&target_logp);
     let realised_rows = realised_logq.as_ref().map(|array| rows(array).0);
-    let payloads: Vec<PsiTopK> = psis.iter().map(|p| p.inner.clone()).collect();
+    let payloads: Vec<&PsiTopK> = psis.iter().map(|p| &p.inner).collect();
     let blocks = RaggedBlocks {
         target_logp: &table,
         realised: realised_rows.as_deref(),

@@ -37,7 +37,7 @@ pub struct BlockVerdict {
 pub struct BlockInput<'a> {
     pub rows: &'a [f64],
     pub realised: Option<&'a [f64]>,
-    pub psis: &'a [PsiTopK],
+    pub psis: &'a [&'a PsiTopK],
     pub tokens: &'a [u32],
     pub logq: &'a [f64],
     pub seed: u64,
@@ -256,7 +256,7 @@ pub fn verify_batch(
 pub struct RaggedBlocks<'a> {
     pub target_logp: &'a [f64],
     pub realised: Option<&'a [f64]>,
-    pub psis: &'a [PsiTopK],
+    pub psis: &'a [&'a PsiTopK],
     pub tokens: &'a [u32],
     pub logq: &'a [f64],
     pub lengths: &'a [u32],
@@ -375,7 +375,7 @@ mod tests {
             let input = BlockInput {
                 rows: &target,
                 realised: None,
-                psis: std::slice::from_ref(&psi),
+                psis: &[&psi],
                 tokens: &[single.proposed],
                 logq: &[single.logq],
                 seed: 1,
@@ -398,7 +398,7 @@ mod tests {
             let input = BlockInput {
                 rows: &target,
                 realised: None,
-                psis: std::slice::from_ref(&psi),
+                psis: &[&psi],
                 tokens: &[0],
                 logq: &[logq],
                 seed: 0,
@@ -417,7 +417,7 @@ mod tests {
         let input = BlockInput {
             rows: &target,
             realised: None,
-            psis: std::slice::from_ref(&psi),
+            psis: &[&psi],
             tokens: &[0],
             logq: &[logq],
             seed: 0,
@@ -452,7 +452,7 @@ mod tests {
             let input = BlockInput {
                 rows: &target,
                 realised: None,
-                psis: std::slice::from_ref(&psi),
+                psis: &[&psi],
                 tokens: &[0],
                 logq: &logq,
                 seed: 0,
@@ -471,7 +471,7 @@ mod tests {
         let input = BlockInput {
             rows: &target,
             realised: Some(&half),
-            psis: std::slice::from_ref(&psi),
+            psis: &[&psi],
             tokens: &[0],
             logq: &logq,
             seed: 0,
@@ -489,10 +489,11 @@ mod tests {
         let target = rows(&[&[0.25; 4], &[0.25; 4]]);
         let mut scratch = Vec::new();
         let logq = [logq];
+        let psis = [&psi];
         let at = |step| BlockInput {
             rows: &target,
             realised: None,
-            psis: std::slice::from_ref(&psi),
+            psis: &psis,
             tokens: &[0],
             logq: &logq,
             seed: 0,
@@ -519,7 +520,7 @@ mod tests {
             let base = BlockInput {
                 rows: &target,
                 realised: None,
-                psis: std::slice::from_ref(&psi),
+                psis: &[&psi],
                 tokens: &[0],
                 logq: &logq,
                 seed: 3,
@@ -537,7 +538,7 @@ mod tests {
         let bad = BlockInput {
             rows: &target,
             realised: Some(&realised[..3]),
-            psis: std::slice::from_ref(&psi),
+            psis: &[&psi],
             tokens: &[0],
             logq: &logq,
             seed: 3,
@@ -557,7 +558,7 @@ mod tests {
         let good = BlockInput {
             rows: &target,
             realised: None,
-            psis: std::slice::from_ref(&psi),
+            psis: &[&psi],
             tokens: &[0],
             logq: &[-1.0],
             seed: 0,
@@ -629,8 +630,8 @@ mod tests {
             &[0.1, 0.2, 0.3, 0.4],
             &[0.7, 0.1, 0.1, 0.1],
         ]);
-        let psis = [psi.clone(), psi];
-        let logq = [LogqTable::new(&psis[0]).slot(1); 2];
+        let psis = [&psi, &psi];
+        let logq = [LogqTable::new(&psi).slot(1); 2];
         let tokens = [1, 1];
         let inputs: Vec<BlockInput<'_>> = (0..200)
             .map(|b| BlockInput {
@@ -658,7 +659,7 @@ mod tests {
         let psi = craft_topk(&[0.1, 0.6, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
         let lengths = [2u32, 0, 1];
         let target = rows(&[&[0.4, 0.3, 0.2, 0.1] as &[f64]; 6]);
-        let psis = vec![psi.clone(); 3];
+        let psis = vec![&psi; 3];
         let logq = LogqTable::new(&psi).slot(1);
         let (tokens, logqs) = ([1, 1, 1], [logq; 3]);
         let (seeds, steps) = ([3u64, 4, 5], [10u64, 20, 30]);

@@ -8,12 +8,13 @@ payload each token was drawn from and the log q the TSU returned; the verifier s
 - `chain`: one chain ψ for all L positions, drawn in one TSU call (`tsd.drafters.chain`).
 
 Adding a drafter: a module here with a class that implements `Drafter` (its constructor
-taking the draft model, the TSU and L, K, τ, ε), and one entry in `DRAFTERS`.
+taking the draft model, the TSU and L, K, τ, ε, which `BaseDrafter` checks and holds), and one
+entry in `DRAFTERS`.
 """
 
 from collections.abc import Callable
 
-from tsd.drafters.block import DraftBlock, Drafter, realised_rows
+from tsd.drafters.block import BaseDrafter, DraftBlock, Drafter, realised_rows
 from tsd.drafters.chain import ChainDrafter
 from tsd.drafters.token import TokenDrafter
 from tsd.errors import InvalidArgumentError
@@ -23,6 +24,7 @@ from tsd.tsu import TSU
 
 __all__ = [
     "DRAFTERS",
+    "BaseDrafter",
     "ChainDrafter",
     "DraftBlock",
     "Drafter",

@@ -10,47 +10,14 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd._checks import check_float, check_int
-from tsd._core import MAX_CHAIN_LEN
-from tsd.drafters.block import DraftBlock, realised_rows
-from tsd.models.session import LanguageModel
-from tsd.psi import EpsSpec, parse_eps
+from tsd.drafters.block import BaseDrafter, DraftBlock, realised_rows
 from tsd.psi_chain import craft_chains
-from tsd.tsu import TSU
 
 __all__ = ["ChainDrafter"]
 
 
-class ChainDrafter:
+class ChainDrafter(BaseDrafter):
     """Drafts L tokens from one chain ψ of `K` ids per position."""
-
-    def __init__(
-        self,
-        draft: LanguageModel,
-        tsu: TSU,
-        *,
-        L: int,
-        K: int,
-        tau: float = 1.0,
-        eps: EpsSpec = "auto",
-    ) -> None:
-        self.model = draft
-        self.tsu = tsu
-        self._length = check_int("L", L, 1, MAX_CHAIN_LEN)
-        self.K = check_int("K", K, 1, draft.vocab_size)
-        self.tau = check_float("tau", tau, positive=True)
-        self.eps = parse_eps(eps)
-
-    @property
-    def vocab_size(self) -> int:
-        return self.model.vocab_size
-
-    @property
-    def L(self) -> int:
-        return self._length
-
-    def __repr__(self) -> str:
-        return f"ChainDrafter(L={self.L}, K={self.K}, tsu={self.tsu!r})"
 
     def draft(self, prefixes: Sequence[Sequence[int]], bases: NDArray[np.uint64]) -> DraftBlock:
         """One chain per prefix, all drawn in one TSU call."""

@@ -9,7 +9,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from tsd import _core, metrics
-from tsd._checks import MAX_U64, check_int, check_seed
+from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.psi import EpsSpec, PsiTopK, craft_psi_from_p, parse_eps, topk_mass
 from tsd.stats import chi2_gof
@@ -120,9 +120,9 @@ def run_m0(
     Chunking does not change a single bit of the result: every draw is keyed by its step.
     `tsu="thrml"` draws through thrml and verifies against the distribution it realises.
     `telemetry="aggregate"` keeps per-token counts only (O(V) memory), for very long runs;
-    steps are keyed 0 .. steps − 1, so at most 2^64 of them.
+    steps are keyed 0 .. steps − 1, so at most LAST_STEP + 1 of them (the core's top-step rule).
     """
-    n_steps = check_int("steps", steps, 1, MAX_U64 + 1)
+    n_steps = check_int("steps", steps, 1, _core.LAST_STEP + 1)
     if telemetry not in ("steps", "aggregate"):
         raise InvalidArgumentError(f"telemetry: must be 'steps' or 'aggregate', got {telemetry!r}")
     run_seed = check_seed(seed)

@@ -45,14 +45,11 @@ class NgramLM:
         return RecomputingSession(self, prompts, context=self.order - 1)
 
     def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
-        # Only the last order − 1 tokens matter; send no more than that across the boundary.
+        """ln p(· | history) for each history, (B, V); only each history's last order − 1
+        tokens matter, so no more than that crosses the boundary."""
         keep = self.order - 1
         tails = [h[len(h) - keep :] if keep else h[:0] for h in histories]
         lengths = np.fromiter((len(t) for t in tails), dtype=np.uint64, count=len(tails))
         offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64)
         flat = np.concatenate(tails).astype(np.uint32) if tails else np.empty(0, np.uint32)
         return self.model.logprobs_batch(flat, offsets)
-
-    def logprobs(self, history: History) -> NDArray[np.float64]:
-        """ln p(· | history) for one history."""
-        return np.asarray(self.logprobs_batch([history])[0], dtype=np.float64)

@@ -7,21 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from tsd._checks import MAX_U64, as_steps, check_int, check_seed
-from tsd._core import MAX_STEPS_PER_CALL, PsiChain, PsiTopK
+from tsd._checks import as_steps, check_seed, check_step_range
+from tsd._core import PsiChain, PsiTopK
 from tsd.errors import InvalidArgumentError
 from tsd.tsu import Draws, Payload
 
-__all__ = ["BatchedTSU", "check_steps"]
-
-
-def check_steps(steps: object, count: int, span: int = 1) -> NDArray[np.uint64]:
-    """`steps` as a contiguous uint64 array of `count` steps, each starting `span` steps
-    (`as_steps`: never a silent wrap of a negative or a truncated float)."""
-    array = as_steps("steps", np.asarray(steps), span)
-    if array.shape != (count,):
-        raise InvalidArgumentError(f"steps: {count} payloads need as many steps, got {array.size}")
-    return array
+__all__ = ["BatchedTSU"]
 
 
 class BatchedTSU(ABC):
@@ -64,7 +55,7 @@ class BatchedTSU(ABC):
     def draw(self, payloads: Sequence[Payload], steps: NDArray[np.uint64]) -> Draws:
         batch = list(payloads)
         span = max((p.L for p in batch if isinstance(p, PsiChain)), default=1)
-        at = check_steps(steps, len(batch), span)
+        at = as_steps("steps", steps, len(batch), span)
         kinds = sorted({type(payload).__name__ for payload in batch})
         if len(kinds) > 1:
             raise InvalidArgumentError(f"payloads: one batch holds one kind, got {kinds}")
@@ -79,10 +70,5 @@ class BatchedTSU(ABC):
     def sample_many(
         self, psi: PsiTopK, start_step: int, count: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.float64]]:
-        start = check_int("start_step", start_step, 0, MAX_U64)
-        n = check_int("count", count, 0, MAX_STEPS_PER_CALL)
-        if start + n > MAX_U64:
-            raise InvalidArgumentError(
-                f"start_step: start_step {start} + {n} steps overflows a 64-bit step counter"
-            )
+        start, n = check_step_range("start_step", start_step, count)
         return self._draw_range(psi, start, n)

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use super::topk::PyPsiTopK;
-use super::{codes_from, ids_from, vocab_from};
+use super::{codes_from, ids_from, reduce_by_bytes, vocab_from};
 use crate::error::ArgumentError;
 use crate::fmap::chain_logq;
 use crate::psi::chain::PsiChain;
@@ -215,10 +215,7 @@ impl PyPsiChain {
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let py = slf.py();
-        let constructor = py.get_type::<Self>().getattr("from_bytes")?;
-        let bytes = slf.get().to_bytes(py);
-        Ok((constructor, PyTuple::new(py, [bytes])?))
+        reduce_by_bytes(slf, slf.get().to_bytes(slf.py()))
     }
 
     fn __repr__(&self) -> String {

@@ -6,12 +6,25 @@ pub(crate) mod chain;
 pub(crate) mod topk;
 
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+use pyo3::PyTypeInfo;
 
 use super::convert::{bytes_like, integer, integers};
 use super::errors::{PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
 use crate::error::TsdError;
 use crate::psi::{validate_header, Payload, MAX_VOCAB};
 use crate::wire;
+
+/// `__reduce__` for a payload class: its `from_bytes` and the payload's encoding, so a payload
+/// pickles (and reaches a sweep worker) as its wire bytes.
+pub(crate) fn reduce_by_bytes<'py, T: PyTypeInfo>(
+    slf: &Bound<'py, T>,
+    bytes: Bound<'py, PyBytes>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    let py = slf.py();
+    let constructor = py.get_type::<T>().getattr("from_bytes")?;
+    Ok((constructor, PyTuple::new(py, [bytes])?))
+}
 
 /// `vocab` as a u32 in 1..=MAX_VOCAB, or `PsiVocabError` (a non-integer: `InvalidArgumentError`).
 pub(crate) fn vocab_from(vocab: &Bound<'_, PyAny>) -> PyResult<u32> {

@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use super::{codes_from, ids_from, vocab_from};
+use super::{codes_from, ids_from, reduce_by_bytes, vocab_from};
 use crate::fmap::{dense_logq, logq_for_ids};
 use crate::psi::PsiTopK;
 use crate::python::convert::{bytes_like, real, token_ids};
@@ -110,10 +110,7 @@ impl PyPsiTopK {
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let py = slf.py();
-        let constructor = py.get_type::<Self>().getattr("from_bytes")?;
-        let bytes = slf.get().to_bytes(py);
-        Ok((constructor, PyTuple::new(py, [bytes])?))
+        reduce_by_bytes(slf, slf.get().to_bytes(slf.py()))
     }
 
     fn __repr__(&self) -> String {
@@ -124,7 +121,7 @@ impl PyPsiTopK {
             self.inner.tau(),
             self.inner.eps(),
             self.inner.scale(),
-            wire::encoded_len(self.inner.vocab(), self.inner.k())
+            self.size_bytes()
         )
     }
 }
