@@ -1,4 +1,4 @@
-"""Shared fixtures and helpers for the pytest suite."""
+"""Fixtures for the pytest suite (named helpers live in `tests/support/`)."""
 
 import signal
 from collections.abc import Iterator
@@ -7,17 +7,12 @@ from types import FrameType
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
+from tests.support import REPO, AlarmError
 
 
 @pytest.fixture
 def repo() -> Path:
     return REPO
-
-
-class AlarmError(Exception):
-    """Raised by the `alarm` fixture's signal handler."""
 
 
 @pytest.fixture

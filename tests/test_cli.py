@@ -1,99 +1,209 @@
-"""The M0 command line: outputs, files, and clean errors (no traceback) for bad flags."""
+"""The `tsd` command: help with defaults, version, provenance, every command in-process, one
+subprocess smoke test per command, and the old `scripts/` command lines printing the same."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
-from tests.conftest import REPO
+import tsd
+from tests.support import REPO, needs_thrml
+from tsd.cli import COMMANDS, main
+
+SMALL_M1 = ["--vocab", "40", "--K", "8", "--steps", "2000", "--fixed-steps", "500"]
 
 
-def run_cli(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
-    entry = ["-m", "scripts.run_m0"] if module else [str(REPO / "scripts" / "run_m0.py")]
+def printed(out: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in out.splitlines() if line.count("=") == 1)
+
+
+def tsd_command(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *entry, *args], capture_output=True, text=True, cwd=REPO, check=False
-    )
+        [str(Path(sys.executable).parent / "tsd"), *args],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
 
 
-def test_run_writes_metrics_and_summary(tmp_path: Path) -> None:
-    out = run_cli(
-        "run",
-        "--vocab",
-        "200",
-        "--K",
-        "16",
-        "--steps",
-        "3000",
-        "--out-dir",
-        str(tmp_path),
-        "--format",
-        "jsonl",
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tsd {tsd.__version__}"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    for group, name in COMMANDS:
+        assert (group or name) in top
+
+
+@pytest.mark.parametrize(("group", "name"), list(COMMANDS), ids=str)
+def test_every_command_help_shows_its_defaults(
+    group: str | None, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*([group] if group else []), name, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "(default: " in text
+    assert "(default: None)" not in text
+
+
+def test_m1_in_process_writes_a_run_with_provenance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["m1", *SMALL_M1, "--out-dir", str(tmp_path)]) == 0
+    values = printed(capsys.readouterr().out)
+    run_dir = Path(values["metrics_path"]).parent
+    summary = json.loads((run_dir / "summary.json").read_text())
+    provenance = summary["provenance"]
+    assert provenance["tsd_version"] == tsd.__version__
+    assert provenance["command"] == ["tsd", "m1", *SMALL_M1, "--out-dir", str(tmp_path)]
+    assert provenance["started_at"].endswith("+00:00")
+    assert 0 < provenance["wall_seconds"] < 600
+    commit = provenance["git_commit"]
+    assert commit is None or len(commit) == 40
+    assert float(values["acceptance_rate"]) == pytest.approx(summary["acceptance_rate"], rel=1e-5)
+
+
+def test_aggregate_mode_prints_no_metrics_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["m1", *SMALL_M1, "--telemetry", "aggregate", "--out-dir", str(tmp_path)]) == 0
+    values = printed(capsys.readouterr().out)
+    assert "metrics_path" not in values
+    assert values["contexts_path"].endswith("m1_contexts.parquet")
+
+
+def test_m0_aggregate_mode_matches_per_step_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["m0", "--vocab", "300", "--K", "16", "--steps", "3000"]
+    assert main([*common, "--out-dir", str(tmp_path / "steps")]) == 0
+    assert main([*common, "--telemetry", "aggregate", "--out-dir", str(tmp_path / "agg")]) == 0
+    capsys.readouterr()
+    (steps_dir,) = (tmp_path / "steps").iterdir()
+    (agg_dir,) = (tmp_path / "agg").iterdir()
+    assert sorted(p.name for p in agg_dir.iterdir()) == ["m0_tokens.parquet", "summary.json"]
+    drop = {"telemetry", "provenance"}
+    steps = json.loads((steps_dir / "summary.json").read_text())
+    agg = json.loads((agg_dir / "summary.json").read_text())
+    assert {k: v for k, v in steps.items() if k not in drop} == {
+        k: v for k, v in agg.items() if k not in drop
+    }
+    tokens = pl.read_parquet(agg_dir / "m0_tokens.parquet")
+    metrics = pl.read_parquet(steps_dir / "m0_metrics.parquet")
+    assert (
+        tokens["emitted"].to_list() == np.bincount(metrics["emitted_token"], minlength=300).tolist()
     )
+    assert tokens.equals(pl.read_parquet(steps_dir / "m0_tokens.parquet"))
+
+
+@pytest.mark.parametrize("script", ["run_m1", "run_m0"])
+def test_old_script_command_lines_print_what_tsd_prints(script: str, tmp_path: Path) -> None:
+    args = ["--vocab", "40", "--K", "8", "--steps", "1000"]
+    command = "m1" if script == "run_m1" else "m0"
+    new = tsd_command(command, *args, "--out-dir", str(tmp_path / "new"))
+    as_file = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / f"{script}.py"), "run", *args, "--out-dir",
+         str(tmp_path / "file")], capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    as_module = subprocess.run(
+        [sys.executable, "-m", f"scripts.{script}", "run", *args, "--out-dir",
+         str(tmp_path / "module")], capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    for out in (new, as_file, as_module):
+        assert out.returncode == 0, out.stderr
+
+    def figures(out: subprocess.CompletedProcess[str]) -> list[str]:
+        return [line for line in out.stdout.splitlines() if "_path=" not in line]
+
+    assert figures(new) == figures(as_file) == figures(as_module)
+    assert len(figures(new)) > 5
+
+
+SMOKE = {
+    "m0": ["m0", "--vocab", "50", "--K", "5", "--steps", "500"],
+    "m1": ["m1", *SMALL_M1],
+    "sweep": ["sweep", "--steps", "1000", "--seeds", "7", "--vocab", "30", "--K", "4"],
+    "grid": ["grid", "--steps", "500", "--Ks", "4", "--taus", "1.0", "--seeds", "7",
+             "--vocab", "30"],
+    "bench speculative": ["bench", "speculative", "--method", "token", "--L", "1",
+                          "--target-order", "3", "--prompts", "1", "--max-new-tokens", "8",
+                          "--runs", "1", "--corpus", str(REPO / "README.md")],
+    "bench verify": ["bench", "verify", "--vocab", "1000", "--batch", "4", "--repeats", "1",
+                     "--copy-mib", "1"],
+    "bench core": ["bench", "core", "--fused-steps", "2000", "--reference-steps", "200",
+                   "--long-steps", "2000", "--skip-cargo"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SMOKE))
+def test_each_command_runs_as_a_process(name: str, tmp_path: Path) -> None:
+    argv = SMOKE[name]
+    writes = name not in ("bench verify", "bench core")
+    out = tsd_command(*argv, *(["--out-dir", str(tmp_path)] if writes else []))
     assert out.returncode == 0, out.stderr
-    lines = dict(
-        line.split("=", 1) for line in out.stdout.splitlines() if "=" in line and " " not in line
+    assert "Traceback" not in out.stderr
+    if writes:
+        (run_dir,) = tmp_path.iterdir()
+        assert (run_dir / "summary.json").is_file()
+
+
+def test_analyze_runs_as_a_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["m1", *SMALL_M1, "--out-dir", str(tmp_path)]) == 0
+    run_dir = Path(printed(capsys.readouterr().out)["metrics_path"]).parent
+    out = tsd_command("analyze", str(run_dir), "--window", "100")
+    assert out.returncode == 0, out.stderr
+    assert (run_dir / "acceptance_trace.png").is_file()
+
+
+def test_python_dash_m_tsd_is_the_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "tsd", "--version"], capture_output=True, text=True, check=False
     )
-    for key in (
-        "metrics_path",
-        "acceptance_rate",
-        "chi2_stat",
-        "p_value",
-        "psi_bytes_mean",
-        "topk_mass",
-        "eps_used",
-    ):
-        assert key in lines
-    metrics = Path(lines["metrics_path"])
-    assert metrics.parent.parent == tmp_path
-    frame = pl.read_parquet(metrics)
-    assert frame.height == 3000
-    assert pl.read_ndjson(metrics.with_suffix(".jsonl")).equals(frame)
-    summary = json.loads((metrics.parent / "summary.json").read_text())
-    assert summary["acceptance_rate"] == pytest.approx(float(lines["acceptance_rate"]), rel=1e-5)
-    assert not list(metrics.parent.glob(".*.tmp"))
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"tsd {tsd.__version__}"
 
 
-def test_module_form_and_no_clobbering(tmp_path: Path) -> None:
-    args = ("run", "--vocab", "50", "--K", "5", "--steps", "100", "--out-dir", str(tmp_path))
-    assert run_cli(*args, module=True).returncode == 0
-    assert run_cli(*args).returncode == 0
-    assert len(list(tmp_path.iterdir())) == 2
+def test_sweep_records_its_configuration_and_run_dtypes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["sweep", "--steps", "1000", "--seeds", "7", "11", "--vocab", "30", "--K", "4"]
+    assert main([*argv, "--out-dir", str(tmp_path)]) == 0
+    frame = pl.read_parquet(printed(capsys.readouterr().out)["sweep_path"])
+    assert frame.schema["seed"] == pl.UInt64
+    assert frame.schema["fixed_context_passes"] == pl.UInt32
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["config"]["K"] == 4
+    assert summary["config"]["steps"] == 1000
+    assert summary["seeds"] == [7, 11]
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--vocab", "0"), "must be >= 1"),
-        (("--vocab", "ten"), "expected an integer"),
-        (("--K", "2000"), "K: must be in [1, 1000]"),
-        (("--tau", "-1"), "must be finite and > 0"),
-        (("--tau", "nan"), "must be finite and > 0"),
-        (("--eps", "often"), "expected 'auto' or a number"),
-        (("--eps", "0.5"), "eps must be finite"),
-        (("--steps", "-5"), "must be >= 1"),
-        (("--seed", "-1"), "must be >= 0"),
-        (("--pgen", "gauss"), "invalid choice"),
-        (("--alpha", "0"), "must be finite and > 0"),
-        (("--format", "csv"), "invalid choice"),
-        (("--vocab", "20000000"), "vocab: must be in [1, 16777216]"),
-    ],
-)
-def test_bad_flags_fail_cleanly(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
-    steps = () if "--steps" in args else ("--steps", "10")
-    out = run_cli("run", *args, *steps, "--out-dir", str(tmp_path))
-    assert out.returncode == 2
-    assert message in out.stderr
-    assert "Traceback" not in out.stderr
-    assert not any(tmp_path.iterdir()), "a failed run must not leave a run directory"
+def test_grid_uses_run_dtypes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["grid", "--steps", "500", "--Ks", "4", "8", "--taus", "1.0", "--seeds", "7",
+            "--vocab", "30", "--out-dir", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    frame = pl.read_parquet(printed(capsys.readouterr().out)["sweep_path"])
+    assert frame.schema["K"] == pl.UInt32
+    assert frame.schema["context"] == pl.UInt32
+    assert frame.schema["seed"] == pl.UInt64
 
 
-def test_out_dir_that_is_a_file_fails_cleanly(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    out = run_cli("run", "--steps", "10", "--out-dir", str(blocker))
-    assert out.returncode == 2
-    assert "not a directory" in out.stderr
-    assert "Traceback" not in out.stderr
+def test_piped_tables_are_not_truncated(tmp_path: Path) -> None:
+    out = tsd_command("m1", *SMALL_M1, "--out-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "…" not in out.stdout
+    assert "acceptance_overlap_gap" in out.stdout.split("M1 run")[1]
+
+
+@pytest.mark.slow
+@needs_thrml
+def test_bench_thrml_runs_as_a_process() -> None:
+    out = tsd_command("bench", "thrml", "--draws", "2000", "--blocks", "200", "--m1-steps", "20")
+    assert out.returncode == 0, out.stderr
+    assert "thrml_draws_per_s=" in out.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import REPO, SHAKESPEARE
+from tests.support import REPO, SHAKESPEARE
 from tsd.errors import InvalidArgumentError
 from tsd.telemetry import scan
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tests.test_speculative import DRAFT, TableLM
+from tests.support.tables import DRAFT, TableLM
 from tsd import errors
 from tsd.drafters import ChainDrafter, TokenDrafter, make_drafter
 from tsd.psi import PsiTopK

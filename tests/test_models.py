@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tests import kn_reference
-from tests.conftest import SHAKESPEARE
+from tests.support import SHAKESPEARE, kn_reference
 from tsd import _core, errors
 from tsd.models import CharVocab, History, NgramLM, RecomputingSession, check_prompts, split_corpus
 

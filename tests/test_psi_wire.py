@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tsd
-from tests import wire_format
+from tests.support import wire_format
 from tsd import errors
 from tsd.psi import PsiTopK, encoded_size, from_bytes, psi_size_bytes, to_bytes
 

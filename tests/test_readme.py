@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import REPO, SHAKESPEARE
+from tests.support import REPO, SHAKESPEARE
 
 BLOCKS = re.findall(
     r"(<!-- polars-example -->\n)?```python\n(.*?)```", (REPO / "README.md").read_text(), re.S

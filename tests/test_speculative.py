@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from tests.support.tables import DRAFT, TARGET, TableLM, joint_of_first_three, random_rows
 from tsd import _core, errors, reference
 from tsd.drafters import make_drafter
-from tsd.models import History, RecomputingSession
+from tsd.models import History
 from tsd.psi import PsiTopK, craft_psi_from_p
 from tsd.speculative import Generation, baseline_generate, speculative_generate
 from tsd.stats import chi2_gof
@@ -30,23 +31,6 @@ def draw_each(
     """One top-K draw per payload, as flat (tokens, log q) columns."""
     draws = tsu.draw(psis, steps)
     return np.ascontiguousarray(draws.tokens[:, 0]), np.ascontiguousarray(draws.logq[:, 0])
-
-
-class TableLM:
-    """A bigram language model given by its V×V table: p(· | history) = row of the last token."""
-
-    def __init__(self, p: NDArray[np.float64]) -> None:
-        self.logp = np.log(p)
-
-    @property
-    def vocab_size(self) -> int:
-        return int(self.logp.shape[0])
-
-    def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
-        return self.logp[[int(h[-1]) for h in histories]]
-
-    def start(self, prompts: Sequence[History]) -> RecomputingSession:
-        return RecomputingSession(self, prompts)
 
 
 def generate(
@@ -67,19 +51,7 @@ def generate(
     )
 
 
-def random_rows(vocab: int, seed: int, concentration: float) -> NDArray[np.float64]:
-    rng = np.random.Generator(np.random.PCG64(seed))
-    return rng.dirichlet(np.full(vocab, concentration), size=vocab)
-
-
-TARGET = random_rows(4, 1, 1.5)
-DRAFT = random_rows(4, 2, 1.5)
 SEQUENCES = 100_000
-
-
-def joint_of_first_three(p: NDArray[np.float64], start: int) -> NDArray[np.float64]:
-    """Exact P(y1, y2, y3 | x = start) of the target chain, flattened over 64 cells."""
-    return np.einsum("a,ab,bc->abc", p[start], p, p).ravel()
 
 
 @pytest.mark.parametrize(

@@ -1,79 +1,64 @@
-"""The TSU's hardening: huge counts, step arrays that would wrap or truncate, one rule for the
-top step, and long draws that Ctrl-C interrupts."""
+"""The TSU seam: the registry builds backends by name and imports them lazily; `draw` takes
+payloads of either kind through one entry point."""
 
-import time
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from tests.conftest import AlarmError
-from tsd import _core, errors
-from tsd.psi import PsiChain, craft_psi_from_p
+from tests.support import REPO
+from tsd import errors, tsu
+from tsd.psi import craft_psi_from_p
+from tsd.tsu import TSU, BackendUnavailableError, make_tsu, register_backend
 from tsd.tsu.sim import SimTSU
 
-PSI = craft_psi_from_p([0.4, 0.3, 0.2, 0.1], 2)
-CHAIN = PsiChain(4, [[0, 1], [0, 1]], [[1, 2]] * 4, [0.02, 0.02], 1.0, [0.05, 0.05])
-LAST_STEP = 2**64 - 2
+
+class HalfSeedTSU(SimTSU):
+    """A registered test backend: the simulated TSU keyed by half the seed."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed // 2)
 
 
-@pytest.mark.parametrize("count", [10**10, 2**62, 2**64 - 1])
-def test_huge_counts_are_refused_before_allocating(count: int) -> None:
-    with pytest.raises(errors.TsdError, match="count"):
-        SimTSU(0).sample_many(PSI, 0, count)
-    with pytest.raises(errors.TsdError, match="count"):
-        _core.tsu_draw_many(PSI, 0, 0, min(count, 2**64 - 1))
+def test_the_registry_builds_backends_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = make_tsu("sim", 7)
+    assert isinstance(sim, SimTSU)
+    assert isinstance(sim, TSU)
+    assert sim.realises_f_psi
+    assert sim.seed == 7
+    monkeypatch.setitem(tsu.BACKENDS, "half", "tests.test_tsu:HalfSeedTSU")
+    assert make_tsu("half", 8).seed == 4
+    register_backend("missing", "tsd.no_such_backend:Nothing")
+    try:
+        with pytest.raises(BackendUnavailableError, match="no_such_backend"):
+            make_tsu("missing", 0)
+    finally:
+        del tsu.BACKENDS["missing"]
+    with pytest.raises(errors.InvalidArgumentError, match="tsu: must be one of sim, thrml"):
+        make_tsu("quantum", 0)
+    with pytest.raises(errors.InvalidArgumentError, match="module:class"):
+        register_backend("bad", "no colon")
 
 
-def test_the_call_limit_is_the_cores() -> None:
-    assert _core.MAX_STEPS_PER_CALL == 2**32
-    assert _core.LAST_STEP == LAST_STEP
+def test_importing_the_seam_imports_no_backend() -> None:
+    code = (
+        "import sys, tsd.tsu, tsd.tsu.sim, tsd.drafters, tsd.speculative\n"
+        "assert 'jax' not in sys.modules and 'tsd.tsu.thrml' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize(
-    ("steps", "match"),
-    [
-        (np.array([-1]), "entry 0 is -1"),
-        (np.array([3, -2]), "entry 1 is -2"),
-        (np.array([1.7]), "integers"),
-        (np.array([2**64 - 1], np.uint64), "entry 0"),
-        (np.zeros((1, 1), np.uint64), "1-D"),
-    ],
-)
-def test_step_arrays_never_wrap_or_truncate(steps: np.ndarray, match: str) -> None:
-    with pytest.raises(errors.InvalidArgumentError, match=match):
-        SimTSU(0).draw([PSI] * steps.size, steps)
-    with pytest.raises(errors.InvalidArgumentError, match=match):
-        SimTSU(0).draw([CHAIN] * steps.size, steps)
-
-
-def test_integer_step_arrays_of_any_dtype_are_read_exactly() -> None:
-    expected = SimTSU(3).draw([PSI, PSI], np.array([5, 9], np.uint64))
-    for dtype in (np.int64, np.int32, np.uint16):
-        got = SimTSU(3).draw([PSI, PSI], np.array([5, 9], dtype))
-        np.testing.assert_array_equal(got.tokens, expected.tokens)
-
-
-def test_one_rule_for_the_top_step_in_every_draw() -> None:
-    tsu = SimTSU(1)
-    # A single draw may use LAST_STEP and no step above it, whichever entry point makes it.
-    token = tsu.draw([PSI], np.array([LAST_STEP], np.uint64)).tokens[0, 0]
-    assert token == tsu.sample_many(PSI, LAST_STEP, 1)[0][0]
-    with pytest.raises(errors.InvalidArgumentError, match="start_step"):
-        tsu.sample_many(PSI, LAST_STEP + 1, 1)
-    with pytest.raises(errors.InvalidArgumentError, match="steps"):
-        tsu.draw([PSI], np.array([LAST_STEP + 1], np.uint64))
-    with pytest.raises(errors.InvalidArgumentError, match="steps"):
-        _core.tsu_draw_each([PSI], 1, np.array([LAST_STEP + 1], np.uint64))
-    # A chain of L = 2 from step s uses s and s + 1: its last start is LAST_STEP - 1.
-    tsu.draw([CHAIN], np.array([LAST_STEP - 1], np.uint64))
-    with pytest.raises(errors.InvalidArgumentError, match="steps"):
-        tsu.draw([CHAIN], np.array([LAST_STEP], np.uint64))
-
-
-@pytest.mark.usefixtures("alarm")
-def test_a_long_draw_notices_a_signal() -> None:
-    # 3·10^8 draws take about 30 s; the handler's exception must end the call promptly.
-    started = time.monotonic()
-    with pytest.raises(AlarmError):
-        SimTSU(0).sample_many(PSI, 0, 3 * 10**8)
-    assert time.monotonic() - started < 10.0
+def test_one_draw_entry_point_for_both_kinds() -> None:
+    psi = craft_psi_from_p(np.array([0.5, 0.3, 0.2]), 2)
+    steps = np.arange(4, dtype=np.uint64)
+    single = SimTSU(3).draw([psi] * 4, steps)
+    assert single.tokens.shape == single.logq.shape == (4, 1)
+    tokens, logq = SimTSU(3).sample_many(psi, 0, 4)
+    np.testing.assert_array_equal(single.tokens[:, 0], tokens)
+    np.testing.assert_array_equal(single.logq[:, 0], logq)
+    empty = SimTSU(3).draw([], np.empty(0, np.uint64))
+    assert empty.tokens.shape == (0, 0)

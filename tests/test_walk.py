@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import AlarmError
+from tests.support import AlarmError
 from tsd import _core, errors
 from tsd.psi import craft_psi_from_p
 

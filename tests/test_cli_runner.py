@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import polars as pl
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 from tsd.cli import limits as cli_limits
 from tsd.cli import main
 from tsd.experiments import m0 as m0_module

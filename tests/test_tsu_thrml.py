@@ -2,7 +2,6 @@
 1e-6, and verification against it keeps M0 and M1 exact. Skipped without the
 thermo-speculative[thrml] extra."""
 
-import importlib.util
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from tests.conftest import REPO
+from tests.support import REPO, thrml_heavy
 from tsd import _core
 from tsd.errors import InvalidArgumentError
 from tsd.experiments import run_m0, run_m1
@@ -20,10 +19,7 @@ from tsd.targets import make_p
 from tsd.tsu import make_tsu
 from tsd.tsu.sim import SimTSU
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("thrml") is None,
-    reason="thrml not installed (pip install 'thermo-speculative[thrml]')",
-)
+pytestmark = thrml_heavy
 ALPHA = 0.001
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 from tsd.analysis import acceptance_by_decile, rolling_mean
 from tsd.cli import main
 from tsd.errors import InvalidArgumentError

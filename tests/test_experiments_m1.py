@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import SHAKESPEARE
+from tests.support import SHAKESPEARE
 from tsd import _core, errors, reference
 from tsd.experiments.m1 import M1Summary, run_m1
 from tsd.psi import craft_psi_from_p

@@ -7,23 +7,19 @@ Power: the joint test's 10^6 blocks must also reject the law of a sampler that i
 transitions (every position from its row 0).
 """
 
-import importlib.util
-
 import numpy as np
 import pytest
 
-from tests.test_psi_chain import exact_joint, random_chain
-from tests.test_speculative import DRAFT, TARGET, TableLM, joint_of_first_three
+from tests.support import thrml_heavy
+from tests.support.chains import exact_joint, random_chain
+from tests.support.tables import DRAFT, TARGET, TableLM, joint_of_first_three
 from tsd import PsiChain
 from tsd.drafters import make_drafter
 from tsd.speculative import speculative_generate
 from tsd.stats import chi2_gof
 from tsd.tsu import make_tsu
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("thrml") is None,
-    reason="thrml not installed (pip install 'thermo-speculative[thrml]')",
-)
+pytestmark = thrml_heavy
 ALPHA = 0.001
 
 

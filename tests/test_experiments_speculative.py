@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 from tsd import errors
 from tsd.cli import main
 from tsd.experiments.speculative import SYNTHETIC_ALPHABET, BenchConfig, prepare, synthetic_text

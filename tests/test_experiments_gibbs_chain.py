@@ -2,7 +2,6 @@
 kernel on a tiny chain and converges to the chain's joint; thrml's undirected sampler follows
 that n-sweep law (and visibly not the joint after two sweeps); the command writes its rows."""
 
-import importlib.util
 import itertools
 import json
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO, needs_thrml
 from tsd import errors
 from tsd.experiments.gibbs_chain import (
     gibbs_law,
@@ -24,10 +23,6 @@ from tsd.experiments.gibbs_chain import (
 from tsd.stats import chi2_gof
 
 ALPHA = 0.001
-needs_thrml = pytest.mark.skipif(
-    importlib.util.find_spec("thrml") is None,
-    reason="thrml not installed (pip install 'thermo-speculative[thrml]')",
-)
 
 
 def brute_force_law(chain: object, sweeps: int) -> np.ndarray:
@@ -82,6 +77,7 @@ def test_bad_arguments_are_named() -> None:
         nominal_law(make_chain(300, 8, 20, 5.0, 0.2, seed=1))
 
 
+@pytest.mark.slow
 @needs_thrml
 def test_thrml_undirected_samples_follow_the_sweep_law_not_the_joint() -> None:
     from tsd.tsu.thrml import sample_undirected_chain  # noqa: PLC0415  (optional extra)
@@ -94,6 +90,7 @@ def test_thrml_undirected_samples_follow_the_sweep_law_not_the_joint() -> None:
     assert chi2_gof(counts, nominal_law(chain).ravel()).p_value < ALPHA
 
 
+@pytest.mark.slow
 @needs_thrml
 def test_the_command_writes_its_rows(tmp_path: Path) -> None:
     done = subprocess.run(
