@@ -1,7 +1,8 @@
 //! Thermo-Speculative Decoding core, one folder per concept: the ψ payload kinds ([`psi`]) and
 //! their wire format ([`wire`]), the reference map F(ψ) ([`fmap`]), portable randomness
 //! ([`rng`]), the limits every kernel keeps ([`limits`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
-//! ([`walk`]), the proposer's crafting ([`craft`]) and the n-gram draft model ([`ngram`]).
+//! ([`walk`]), the proposer's crafting ([`craft`]), the n-gram draft model ([`ngram`]) and the χ² tail
+//! for goodness of fit ([`stats`]).
 //!
 //! Nothing here depends on Python; the PyO3 bindings live in `python/` behind the `python`
 //! feature and mirror these folders one for one.
@@ -13,6 +14,7 @@ pub mod limits;
 pub mod ngram;
 pub mod psi;
 pub mod rng;
+pub mod stats;
 pub mod tsu;
 pub mod verify;
 pub mod walk;

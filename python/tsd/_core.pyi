@@ -9,6 +9,7 @@ __all__ = [
     "ERROR_NAMES",
     "LAST_STEP",
     "MAX_CHAIN_LEN",
+    "MAX_CHI2_DOF",
     "MAX_NGRAM_ORDER",
     "MAX_STEPS_PER_CALL",
     "MAX_VOCAB",
@@ -50,6 +51,7 @@ __all__ = [
     "__version__",
     "accept_correct",
     "chains_from_positions",
+    "chi2_sf",
     "craft_chain_positions",
     "craft_psi_rows",
     "decode_any",
@@ -72,6 +74,7 @@ MAX_CHAIN_LEN: int
 MAX_NGRAM_ORDER: int
 LAST_STEP: int
 MAX_STEPS_PER_CALL: int
+MAX_CHI2_DOF: int
 ERROR_NAMES: Final[tuple[str, ...]]
 RNG_STREAM_TSU: int
 RNG_STREAM_VERIFY: int
@@ -294,6 +297,7 @@ def verify_external(
 def psi_encoded_len(vocab: int, k: int) -> int: ...
 def decode_any(data: bytes | bytearray | memoryview) -> PsiTopK | PsiChain: ...
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]: ...
+def chi2_sf(stat: float, dof: int) -> float: ...
 def tsu_draw_many(psi: PsiTopK, seed: int, start: int, count: int) -> _DrawColumns: ...
 def accept_correct(
     logp: NDArray[np.float64], psi: PsiTopK, token: int, logq: float, seed: int, step: int

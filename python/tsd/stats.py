@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import chdtrc
 
 from tsd._checks import as_vector
+from tsd._core import chi2_sf
 from tsd.errors import InvalidArgumentError
 
 MIN_EXPECTED = 5.0
@@ -60,4 +60,4 @@ def chi2_gof(counts: ArrayLike, probs: ArrayLike) -> Chi2Result:
         return Chi2Result(stat=0.0, dof=0, p_value=1.0, bins=int(obs.size))
     stat = float(np.sum((obs - exp) ** 2 / exp))
     dof = int(obs.size) - 1
-    return Chi2Result(stat=stat, dof=dof, p_value=float(chdtrc(dof, stat)), bins=int(obs.size))
+    return Chi2Result(stat=stat, dof=dof, p_value=chi2_sf(stat, dof), bins=int(obs.size))

@@ -1,5 +1,5 @@
 //! The PyO3 binding layer, compiled only with the `python` feature: the `tsd._core` module.
-//! Its files mirror the core's folders (psi, tsu, verify, walk, craft, ngram, rng); each
+//! Its files mirror the core's folders (psi, tsu, verify, walk, craft, ngram, rng, stats); each
 //! binding borrows its arrays, calls one core function and converts the result. This file
 //! registers types, functions, exceptions and the limits the core enforces.
 
@@ -11,6 +11,7 @@ mod ngram;
 mod psi;
 mod rng;
 mod signals;
+mod stats;
 mod tsu;
 mod verify;
 mod walk;
@@ -40,6 +41,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(walk::m0_run, m)?)?;
     m.add_class::<ngram::PyNgramModel>()?;
     m.add_function(wrap_pyfunction!(rng::rng_words, m)?)?;
+    m.add_function(wrap_pyfunction!(stats::chi2_sf, m)?)?;
     m.add("RNG_STREAM_TSU", crate::rng::STREAM_TSU)?;
     m.add("RNG_STREAM_VERIFY", crate::rng::STREAM_VERIFY)?;
     m.add("PSI_VERSION", crate::wire::VERSION)?;
@@ -48,6 +50,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_VOCAB", crate::psi::MAX_VOCAB)?;
     m.add("MAX_CHAIN_LEN", crate::psi::MAX_CHAIN_LEN)?;
     m.add("MAX_NGRAM_ORDER", crate::ngram::MAX_ORDER)?;
+    m.add("MAX_CHI2_DOF", crate::stats::MAX_CHI2_DOF)?;
     m.add("LAST_STEP", crate::limits::LAST_STEP)?;
     m.add("MAX_STEPS_PER_CALL", crate::limits::MAX_STEPS_PER_CALL)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

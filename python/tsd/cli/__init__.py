@@ -2,7 +2,7 @@
 
 A command module has a docstring (its `--help` text), a one-line `SUMMARY` (its line in
 `tsd --help`), `add_arguments(parser)` and
-`execute(args) -> int`; it imports numpy, polars, scipy or rich only inside `execute`, so
+`execute(args) -> int`; it imports numpy, polars or rich only inside `execute`, so
 `tsd --help` and every command start without paying for what they do not use.
 """
 
