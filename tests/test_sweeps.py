@@ -78,6 +78,25 @@ def test_grid_sweep_rejects_k_above_vocab(tmp_path: Path) -> None:
     assert "Ks: must be <= vocab = 40" in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--corpus", "/nonexistent/corpus.txt"], "corpus: no such file"),
+        (["--K", "300", "--vocab", "40"], "K: must be in [1, 40]"),
+    ],
+)
+def test_seed_sweep_refuses_what_every_cell_would_before_starting(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    out = script("sweep_m1", "--steps", "100", "--seeds", "7", "11", *flags,
+                 "--out-dir", str(tmp_path / "runs"))  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    assert [line for line in out.stderr.splitlines() if line.strip()] == [
+        line for line in out.stderr.splitlines() if message in line
+    ]
+    assert not (tmp_path / "runs").exists()
+
+
 def test_analyze_run_prints_deciles_and_draws_a_trace(tmp_path: Path) -> None:
     result = run_m1(vocab=50, c=5.0, K=8, steps=5000, fixed_steps=500)
     assert result.telemetry is not None

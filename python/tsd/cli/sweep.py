@@ -36,8 +36,10 @@ def execute(args: argparse.Namespace) -> int:
     """Run one M1 per seed on a process pool, write the rows and print them."""
     import polars as pl
 
+    from tsd._checks import check_int
     from tsd.cli.output import publish, write_tables
     from tsd.console import print_error, print_rows_table
+    from tsd.experiments.m1 import make_m1_target
     from tsd.experiments.sweeps import seed_cell
     from tsd.sweeps import run_cells
     from tsd.telemetry import staged_run_dir
@@ -46,6 +48,12 @@ def execute(args: argparse.Namespace) -> int:
               "corpus": None if args.corpus is None else str(args.corpus), "K": args.K,
               "tau": args.tau, "eps": args.eps, "steps": args.steps, "fixed_steps": args.steps,
               "tsu": args.tsu}  # fmt: skip
+    # What every cell would refuse is refused once, before any cell starts: the corpus, and K
+    # against the vocabulary (a corpus's vocabulary does not depend on the seed).
+    if args.corpus is not None:
+        check_int("K", args.K, 1, make_m1_target(args.corpus, args.vocab, args.c, 0).vocab)
+    else:
+        check_int("K", args.K, 1, args.vocab)
     with staged_run_dir(args.out_dir) as stage:
         outcome = run_cells(seed_cell, [{**config, "seed": seed} for seed in args.seeds])
         for failure in outcome.failures:
