@@ -79,11 +79,11 @@ fn at_position(position: usize) -> impl Fn(TsdError) -> TsdError {
 pub fn decode(bytes: &[u8]) -> Result<PsiChain, TsdError> {
     check_envelope(bytes, KIND_CHAIN)?;
     let mut at = 2;
-    let (vocab, used) = read_count(&bytes[at..], "vocab")?;
+    let (vocab, used) = read_count(bytes, at, "vocab")?;
     at += used;
-    let (length, used) = read_count(&bytes[at..], "L")?;
+    let (length, used) = read_count(bytes, at, "L")?;
     at += used;
-    let (k, used) = read_count(&bytes[at..], "K")?;
+    let (k, used) = read_count(bytes, at, "K")?;
     at += used;
     let expected = encoded_len_u128(vocab, length, k);
     check_length_and_checksum(bytes, u64::try_from(expected).unwrap_or(u64::MAX))?;

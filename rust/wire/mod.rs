@@ -70,9 +70,15 @@ pub(crate) fn truncated(expected: u64, got: usize) -> TsdError {
     .into()
 }
 
-/// Reads a header count (vocab, K, L) as a canonical varint; `field` names it in errors.
-pub(crate) fn read_count(bytes: &[u8], field: &'static str) -> Result<(u64, usize), TsdError> {
-    read_varint(bytes, MAX_VARINT_BYTES).map_err(|err| match err {
+/// Reads the header count (vocab, K, L) at byte offset `at` of the payload as a canonical
+/// varint; `field` names it in errors, and a truncation reports the whole payload's length.
+pub(crate) fn read_count(
+    bytes: &[u8],
+    at: usize,
+    field: &'static str,
+) -> Result<(u64, usize), TsdError> {
+    let rest = bytes.get(at..).unwrap_or_default();
+    read_varint(rest, MAX_VARINT_BYTES).map_err(|err| match err {
         VarintError::Truncated => truncated(MIN_ENCODED_LEN as u64, bytes.len()),
         VarintError::Overlong => PsiDecodeError::Malformed {
             field,
@@ -161,6 +167,20 @@ mod tests {
             vec![0.001, 0.002],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_header_cut_short_reports_the_whole_payloads_length() {
+        for kind in [KIND_TOP_K, KIND_CHAIN] {
+            for cut in [vec![VERSION, kind], vec![VERSION, kind, 0x80]] {
+                match decode_any(&cut) {
+                    Err(TsdError::PsiDecode(PsiDecodeError::Truncated { got, .. })) => {
+                        assert_eq!(got, cut.len());
+                    }
+                    other => panic!("expected a truncation error, got {other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

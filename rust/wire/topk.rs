@@ -61,8 +61,8 @@ pub fn encode(psi: &PsiTopK) -> Vec<u8> {
 /// as a checksum failure rather than as a misleading field error.
 pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
     check_envelope(bytes, KIND_TOP_K)?;
-    let (vocab, used_v) = read_count(&bytes[2..], "vocab")?;
-    let (k, used_k) = read_count(&bytes[2 + used_v..], "K")?;
+    let (vocab, used_v) = read_count(bytes, 2, "vocab")?;
+    let (k, used_k) = read_count(bytes, 2 + used_v, "K")?;
     check_length_and_checksum(bytes, encoded_len_u64(vocab, k))?;
 
     validate_header(vocab, k)?;
