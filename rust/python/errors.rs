@@ -6,7 +6,7 @@
 //!
 //! `TsdError(ValueError)` is the root; `PsiDecodeError` and `PsiValidationError` group the ψ
 //! failures, each of which has its own class so callers can catch exactly one cause.
-//! `CorpusError` and `BackendUnavailableError` are raised by Python code only; they live here
+//! `CorpusError`, `BackendUnavailableError` and the model errors are raised by Python code only; they live here
 //! so that there is one list.
 
 use pyo3::create_exception;
@@ -55,7 +55,9 @@ exception_table! {
     PsiEpsError(PsiValidationError): "eps is negative, non-finite, or leaves no mass for the ids.";
     PsiChainLengthError(PsiValidationError): "A chain payload's length L is out of range.";
     CorpusError(TsdError): "A corpus file that cannot be turned into a character model (missing, empty, ...).";
-    BackendUnavailableError(TsdError): "A TSU backend whose optional dependencies are not installed.";
+    BackendUnavailableError(TsdError): "A TSU backend, device or model extra whose dependencies are not installed.";
+    ModelError(TsdError): "A language model that cannot be loaded or cannot serve the request (weights missing, a prompt past its context window).";
+    VocabularyMismatchError(ModelError): "A draft whose tokenizer maps the vocabulary differently from the target's.";
 }
 
 /// The exception class of a decode failure.

@@ -1,0 +1,240 @@
+"""A KV-cached decoding session over a batch of sequences that accept different numbers of
+drafts each round (ragged batches), exact per sequence.
+
+Layout: one transformers `DynamicCache` for the batch whose slots grow by the width of each
+forward. Sequence b's tokens sit in slots listed in order in `_slots[b]`; every other slot of
+row b (padding, rejected drafts) is a hole that `_valid` masks. Each forward passes a 4-D mask
+(sequence b's queries see its own earlier valid slots and themselves), and position ids
+counting b's own tokens, so a sequence's rotary positions and attention are exactly those of
+decoding it alone; rounding may differ where kernels sum over a different number of slots.
+Holes are trimmed from the end after a rollback and compacted away when they outnumber the
+tokens, so memory follows the longest sequence, not the number of rounds.
+
+Forwards are lazy: `extend` records the tokens and the positions it opens, and the forward runs
+when those scores are first read, feeding every token that is not yet in the cache. The last
+token of a sequence is kept out of the cache until then, because the position after it is
+what the next `extend` opens first. So decoding's "roll back the rejected drafts, append the
+correction" never costs a forward of its own: the correction rides with the next block.
+"""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer
+
+from tsd._checks import check_int
+from tsd.errors import InvalidArgumentError, ModelError
+from tsd.models.session import History, check_prompts
+
+if TYPE_CHECKING:
+    from tsd.models.hf.model import HFModel
+
+__all__ = ["KVScores", "KVSession"]
+
+
+def _layer_tensors(cache: DynamicCache) -> list[tuple[Any, torch.Tensor, torch.Tensor]]:
+    """Each cache layer with its keys and values, (B, heads, slots, dim). The hole layout
+    needs every layer to keep all slots: a sliding-window or linear-attention layer is an
+    error, never a silent change of the law."""
+    found = []
+    for layer in cache.layers:
+        keys, values = getattr(layer, "keys", None), getattr(layer, "values", None)
+        if type(layer) is not DynamicLayer or keys is None or values is None:
+            raise ModelError(
+                f"model: KV sessions need full-attention cache layers; {type(layer).__name__} "
+                "is not one"
+            )
+        found.append((layer, keys, values))
+    return found
+
+
+class KVScores:
+    """The positions one `extend` opened, computed on first read by one batched forward."""
+
+    def __init__(self, session: "KVSession", version: int, offsets: NDArray[np.int64]) -> None:
+        self._session = session
+        self._version = version
+        self._offsets = offsets
+        self._logp: NDArray[np.float64] | None = None
+
+    @property
+    def offsets(self) -> NDArray[np.int64]:
+        return self._offsets
+
+    def _table(self) -> NDArray[np.float64]:
+        if self._logp is None:
+            self._logp = self._session._score(self._version)
+        return self._logp
+
+    def rows(self, positions: NDArray[np.int64]) -> NDArray[np.float64]:
+        return self._table()[np.asarray(positions, dtype=np.int64)]
+
+    def token_logp(
+        self, positions: NDArray[np.int64], tokens: NDArray[np.uint32]
+    ) -> NDArray[np.float64]:
+        return self._table()[np.asarray(positions, dtype=np.int64), tokens.astype(np.int64)]
+
+
+class KVSession:
+    """Sequences of one batch decoded through a causal LM's KV cache (see the module doc)."""
+
+    def __init__(self, model: "HFModel", prompts: Sequence[History]) -> None:
+        self._model = model
+        checked = check_prompts(prompts, model.vocab_size)
+        for i, prompt in enumerate(checked):
+            if len(prompt) > model.max_length:
+                raise ModelError(
+                    f"prompts: prompt {i} has {len(prompt)} tokens, past the model's context "
+                    f"window of {model.max_length}"
+                )
+        self._tokens: list[list[int]] = [p.tolist() for p in checked]
+        self._slots: list[list[int]] = [[] for _ in checked]
+        self._cache = DynamicCache()
+        self._valid = torch.zeros((len(checked), 0), dtype=torch.bool, device=model.device)
+        self._version = 0
+        # What the latest extend opened: per sequence, how many positions (0 if not listed).
+        self._opened = [0] * len(checked)
+
+    @property
+    def vocab_size(self) -> int:
+        return self._model.vocab_size
+
+    @property
+    def batch_size(self) -> int:
+        return len(self._tokens)
+
+    def tokens(self, sequence: int) -> History:
+        """The tokens sequence `sequence` holds now."""
+        return np.array(self._tokens[sequence], dtype=np.uint32)
+
+    def extend(
+        self, sequences: Sequence[int], blocks: Sequence[Sequence[int] | History]
+    ) -> KVScores:
+        if len(sequences) != len(blocks):
+            raise InvalidArgumentError(
+                f"blocks: {len(sequences)} sequences need as many blocks, got {len(blocks)}"
+            )
+        opened = [0] * self.batch_size
+        sizes = []
+        for index, block in zip(sequences, blocks, strict=True):
+            b = self._sequence(index)
+            added = [int(t) for t in block]
+            if added and (min(added) < 0 or max(added) >= self.vocab_size):
+                raise InvalidArgumentError(
+                    f"blocks: the block for sequence {b} holds an id outside [0, {self.vocab_size})"
+                )
+            if len(self._tokens[b]) + len(added) > self._model.max_length:
+                raise ModelError(
+                    f"blocks: sequence {b} would grow past the model's context window of "
+                    f"{self._model.max_length} tokens"
+                )
+            if opened[b]:
+                raise InvalidArgumentError(f"sequences: sequence {b} is listed twice")
+            if len(self._slots[b]) == len(self._tokens[b]):
+                # The position after the last token is opened by feeding that token again.
+                self._drop_slots(b, 1)
+            self._tokens[b].extend(added)
+            opened[b] = len(added) + 1
+            sizes.append(len(added) + 1)
+        self._version += 1
+        self._opened = opened
+        self._order = [self._sequence(i) for i in sequences]
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        return KVScores(self, self._version, offsets)
+
+    def rollback(self, sequences: Sequence[int], counts: Sequence[int]) -> None:
+        if len(sequences) != len(counts):
+            raise InvalidArgumentError(
+                f"counts: {len(sequences)} sequences need as many counts, got {len(counts)}"
+            )
+        for index, count in zip(sequences, counts, strict=True):
+            b = self._sequence(index)
+            tokens = self._tokens[b]
+            n = check_int("counts", count, 0, len(tokens) - 1)
+            del tokens[len(tokens) - n :]
+            self._drop_slots(b, max(len(self._slots[b]) - len(tokens), 0))
+        self._version += 1
+        self._trim()
+
+    def _sequence(self, index: int) -> int:
+        return check_int("sequences", index, 0, self.batch_size - 1)
+
+    def _drop_slots(self, b: int, count: int) -> None:
+        """Take sequence b's last `count` cached tokens out of the cache (they become holes)."""
+        for _ in range(count):
+            self._valid[b, self._slots[b].pop()] = False
+
+    def _score(self, version: int) -> NDArray[np.float64]:
+        """Feed every token not yet cached in one forward; the target law's log-probabilities
+        at the positions the latest extend opened, in its order."""
+        if version != self._version:
+            raise InvalidArgumentError(
+                "scores: read after the session changed; read an extend's scores before the "
+                "next extend or rollback"
+            )
+        pending = [len(t) - len(s) for t, s in zip(self._tokens, self._slots, strict=True)]
+        width = max(pending)
+        batch = self.batch_size
+        device = self._model.device
+        start = self._valid.shape[1]
+        # Each row's new tokens sit at the right end of the window, so every sequence's opened
+        # positions are the window's last columns.
+        ids = torch.zeros((batch, width), dtype=torch.long)
+        positions = torch.zeros((batch, width), dtype=torch.long)
+        new_valid = torch.zeros((batch, width), dtype=torch.bool)
+        for b, n in enumerate(pending):
+            cached = len(self._slots[b])
+            if n:
+                ids[b, width - n :] = torch.tensor(self._tokens[b][cached:], dtype=torch.long)
+                positions[b, width - n :] = torch.arange(cached, cached + n)
+                new_valid[b, width - n :] = True
+                self._slots[b].extend(range(start + width - n, start + width))
+            positions[b, : width - n] = cached
+        valid = torch.cat([self._valid, new_valid.to(device)], dim=1)
+        # Query q (slot start + q) sees the valid slots up to itself, and always itself, so a
+        # padding row is never left with nothing to attend to.
+        slot = torch.arange(start + width, device=device)
+        query = start + torch.arange(width, device=device)
+        causal = slot[None, :] <= query[:, None]
+        allowed = (causal[None] & valid[:, None, :]) | (slot[None, :] == query[:, None])[None]
+        keep = max(self._opened)
+        logp = self._model.forward_block(
+            ids.to(device), positions.to(device), allowed[:, None], self._cache, keep
+        )
+        self._valid = valid
+        rows = [logp[b, keep - self._opened[b] :] for b in self._order]
+        self._compact()
+        return np.concatenate(rows, axis=0)
+
+    def _trim(self) -> None:
+        """Crop slots at the end that no sequence holds."""
+        held = self._valid.any(dim=0).nonzero()
+        end = int(held[-1]) + 1 if len(held) else 0
+        if end < self._valid.shape[1]:
+            for layer, keys, values in _layer_tensors(self._cache):
+                layer.keys, layer.values = keys[:, :, :end], values[:, :, :end]
+            self._valid = self._valid[:, :end]
+
+    def _compact(self) -> None:
+        """Gather each sequence's slots to the left once holes outnumber the tokens."""
+        longest = max(len(s) for s in self._slots)
+        if self._valid.shape[1] <= 2 * longest + 64:
+            return
+        device = self._model.device
+        index = torch.zeros((self.batch_size, longest), dtype=torch.long)
+        valid = torch.zeros((self.batch_size, longest), dtype=torch.bool)
+        for b, slots in enumerate(self._slots):
+            index[b, : len(slots)] = torch.tensor(slots, dtype=torch.long)
+            valid[b, : len(slots)] = True
+            self._slots[b] = list(range(len(slots)))
+        gather = index.to(device)
+        for layer, keys, values in _layer_tensors(self._cache):
+            shape = (keys.shape[0], keys.shape[1], longest, keys.shape[3])
+            expanded = gather[:, None, :, None].expand(shape)
+            layer.keys = torch.gather(keys, 2, expanded)
+            layer.values = torch.gather(values, 2, expanded.expand(*shape[:3], values.shape[3]))
+        self._valid = valid.to(device)
