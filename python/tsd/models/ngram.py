@@ -1,5 +1,6 @@
-"""Character n-gram language models (interpolated Kneser–Ney, trained in Rust): a stateless
-scorer for drafting and, through `start`, a session for decoding as a target."""
+"""n-gram language models (interpolated Kneser–Ney, trained in Rust) over characters or over a
+tokenizer's ids: a stateless scorer for drafting and, through `start`, a session for decoding
+as a target."""
 
 from collections.abc import Sequence
 
@@ -15,17 +16,28 @@ __all__ = ["NgramLM"]
 
 
 class NgramLM:
-    """An order-n character model over a fixed vocabulary (Kneser–Ney, see rust/ngram.rs)."""
+    """An order-n model over a fixed vocabulary (Kneser–Ney, see rust/ngram.rs): characters
+    (`vocab` a CharVocab) or the ids of a model's tokenizer (`vocab` None)."""
 
-    def __init__(self, model: _core.NgramModel, vocab: CharVocab) -> None:
+    def __init__(self, model: _core.NgramModel, vocab: CharVocab | None = None) -> None:
         self.model = model
         self.vocab = vocab
 
     @classmethod
     def train(cls, text: str, vocab: CharVocab, order: int) -> "NgramLM":
+        """A character model of `text`."""
         n = check_int("order", order, 1, _core.MAX_NGRAM_ORDER)
         return cls(
             _core.NgramModel.train(vocab.encode(text, "training text"), vocab.size, n), vocab
+        )
+
+    @classmethod
+    def train_ids(cls, ids: NDArray[np.uint32], vocab_size: int, order: int) -> "NgramLM":
+        """A model of a token-id stream (a corpus through a target's tokenizer), over ids
+        below `vocab_size`; ids never seen get the Kneser–Ney floor, never zero."""
+        n = check_int("order", order, 1, _core.MAX_NGRAM_ORDER)
+        return cls(
+            _core.NgramModel.train(np.ascontiguousarray(ids, dtype=np.uint32), vocab_size, n)
         )
 
     @property
@@ -34,7 +46,7 @@ class NgramLM:
 
     @property
     def vocab_size(self) -> int:
-        return self.vocab.size
+        return self.model.vocab
 
     def __repr__(self) -> str:
         return f"NgramLM(order={self.order}, vocab={self.vocab_size})"
