@@ -1,0 +1,309 @@
+"""The LM benchmark as a library call: a transformers target, drafts that share its tokenizer,
+and every (run, method, draft, drafter, L) cell timed on the same prompts, one row each.
+
+Prompts are MT-Bench questions (first turns; `max_samples` of them evenly spaced through the
+file, so every category is drawn from) or slices of a corpus's held-out tail. Before any
+timing, each cell's method runs once, untimed, on the first prompt (torch's first calls are
+slow). Row columns are documented in docs/BENCH_LM.md.
+"""
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from tsd.errors import InvalidArgumentError, ModelError
+from tsd.experiments.lm_config import LMBenchConfig
+from tsd.experiments.lm_drafts import Draft, DraftContext, build_draft, parse_draft_spec
+from tsd.experiments.lm_methods import (
+    Measurement,
+    measure_baseline,
+    measure_hf_assisted,
+    measure_speculative,
+)
+from tsd.experiments.lm_models import load_bench_model
+from tsd.models import read_corpus, split_corpus
+from tsd.models.hf import HFModel, TargetLaw, encode_prompts
+from tsd.models.hf.load import Quantization
+from tsd.models.session import History
+from tsd.prompts import Prompt, corpus_prompts, load_prompts
+
+__all__ = [
+    "MT_BENCH",
+    "SHAKESPEARE",
+    "Cell",
+    "Setup",
+    "plan",
+    "prepare",
+    "run_benchmark",
+    "warm_up",
+    "warm_up_cells",
+]
+
+Row = dict[str, Any]
+SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+MT_BENCH = SHARED_DATA / "mt_bench_question.jsonl"
+SHAKESPEARE = SHARED_DATA / "tinyshakespeare.txt"
+WARM_UP_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The loaded target and drafts and the encoded prompts every cell shares."""
+
+    target: HFModel
+    drafts: list[Draft]
+    prompts: list[Prompt]
+    prompt_ids: list[History]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One measurement of a run: a method, with its draft, drafter and L where it drafts."""
+
+    method: str
+    draft: Draft | None = None
+    drafter: str | None = None
+    L: int | None = None
+
+
+def _default(path: str | None, fallback: Path) -> str | None:
+    if path is not None:
+        return path
+    return str(fallback) if fallback.is_file() else None
+
+
+def _prompts(config: LMBenchConfig) -> list[Prompt]:
+    """The prompts: corpus slices with `corpus`, else MT-Bench questions evenly spaced."""
+    if config.corpus is not None:
+        _, heldout = split_corpus(read_corpus(config.corpus))
+        return corpus_prompts(heldout, config.max_samples, config.prompt_chars)
+    source = _default(config.prompts_file, MT_BENCH)
+    if source is None:
+        raise InvalidArgumentError(
+            f"prompts_file: {MT_BENCH} is missing; name an MT-Bench file or --corpus"
+        )
+    questions = load_prompts(source)
+    count = min(config.max_samples, len(questions))
+    return [questions[i * len(questions) // count] for i in range(count)]
+
+
+def _check_window(
+    model: HFModel, prompts: Sequence[Prompt], ids: Sequence[History], need: int
+) -> None:
+    """Each prompt, its new tokens and a draft block must fit the model's context window."""
+    for prompt, prompt_ids in zip(prompts, ids, strict=True):
+        if len(prompt_ids) + need > model.max_length:
+            raise ModelError(
+                f"prompts: prompt {prompt.prompt_id} has {len(prompt_ids)} tokens; with {need} "
+                f"more (new tokens and a draft block) it passes {model.name}'s context window of "
+                f"{model.max_length}"
+            )
+
+
+def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
+    """Check the draft specs and read the prompts, then load the target, encode the prompts
+    (each must fit its context window) and build the drafts."""
+    for spec in config.drafts:
+        parse_draft_spec(spec)
+    prompts = _prompts(config)
+    quantize = cast(Quantization | None, config.quantize)
+    law = TargetLaw(config.temperature, config.top_k, config.top_p)
+    target = load_bench_model(
+        config.target,
+        dtype=config.dtype,
+        device=config.device,
+        quantize=quantize,
+        law=law,
+        progress=progress,
+    )
+    ids = encode_prompts(
+        target.tokenizer, [p.text for p in prompts], chat_template=config.use_chat_template
+    )
+    need = config.max_new_tokens + max(config.L) + 1
+    _check_window(target, prompts, ids, need)
+    drafting = {"speculative", "hf-assisted"} & set(config.methods)
+    context = DraftContext(
+        target, _default(config.draft_corpus, SHAKESPEARE), config.dtype, config.device,
+        quantize, progress,
+    )  # fmt: skip
+    drafts = [build_draft(spec, context) for spec in config.drafts] if drafting else []
+    for draft in drafts:
+        if isinstance(draft.model.model, HFModel):
+            _check_window(draft.model.model, prompts, ids, need)
+    return Setup(target, drafts, prompts, ids)
+
+
+def plan(config: LMBenchConfig, setup: Setup) -> list[Cell]:
+    """One run's cells: the baseline, speculative per draft, drafter and L, then hf-assisted
+    per transformers draft and L."""
+    cells = [Cell("baseline")] if "baseline" in config.methods else []
+    if "speculative" in config.methods:
+        cells += [
+            Cell("speculative", draft, drafter, block)
+            for draft in setup.drafts
+            for drafter in config.drafters
+            for block in config.L
+        ]
+    if "hf-assisted" in config.methods:
+        cells += [
+            Cell("hf-assisted", draft, None, block)
+            for draft in setup.drafts
+            if draft.is_hf
+            for block in config.L
+        ]
+    return cells
+
+
+def _measure(
+    config: LMBenchConfig,
+    setup: Setup,
+    cell: Cell,
+    prompt_ids: Sequence[History],
+    max_new_tokens: int,
+    run: int,
+) -> Measurement:
+    batches = [
+        prompt_ids[i : i + config.batch_size] for i in range(0, len(prompt_ids), config.batch_size)
+    ]
+    if cell.method == "baseline":
+        return measure_baseline(
+            setup.target, batches, max_new_tokens=max_new_tokens, seed=config.seed, run=run
+        )
+    assert cell.draft is not None
+    assert cell.L is not None
+    if cell.method == "hf-assisted":
+        return measure_hf_assisted(
+            setup.target, cell.draft, prompt_ids, L=cell.L, max_new_tokens=max_new_tokens,
+            seed=config.seed, run=run,
+        )  # fmt: skip
+    assert cell.drafter is not None
+    return measure_speculative(
+        setup.target, cell.draft, batches, drafter=cell.drafter, L=cell.L,
+        K=config.chain_K if cell.drafter == "chain" else config.K, tsu=config.tsu, eps="auto",
+        max_new_tokens=max_new_tokens, seed=config.seed, run=run,
+    )  # fmt: skip
+
+
+def warm_up_cells(config: LMBenchConfig, setup: Setup) -> list[Cell]:
+    """One cell per method, draft and drafter: what the warm-up runs."""
+    cells: dict[tuple[str, str | None, str | None], Cell] = {}
+    for cell in plan(config, setup):
+        key = (cell.method, None if cell.draft is None else cell.draft.spec, cell.drafter)
+        cells.setdefault(key, cell)
+    return list(cells.values())
+
+
+def warm_up(config: LMBenchConfig, setup: Setup, advance: Callable[[], None] | None = None) -> None:
+    """Run each of `warm_up_cells` once, untimed, on the first prompt: torch's first calls
+    (allocations, kernel choices) are slow and would be charged to the first timed cell."""
+    for cell in warm_up_cells(config, setup):
+        # A run index after the timed ones, so the warm-up's seeds are its own.
+        _measure(config, setup, cell, setup.prompt_ids[:1], WARM_UP_TOKENS, run=config.runs)
+        if advance is not None:
+            advance()
+
+
+def run_benchmark(
+    config: LMBenchConfig, setup: Setup, advance: Callable[[], None] | None = None
+) -> list[Row]:
+    """Every (run, cell) measurement, one row each; `advance()` after each."""
+    rows = []
+    for run in range(config.runs):
+        for cell in plan(config, setup):
+            measured = _measure(config, setup, cell, setup.prompt_ids, config.max_new_tokens, run)
+            rows.append(_row(config, setup, run, cell, measured))
+            if advance is not None:
+                advance()
+    return rows
+
+
+def _finite(value: float) -> float | None:
+    """Rows are strict JSON: NaN (nothing to divide by) is written as null."""
+    return None if math.isnan(value) else value
+
+
+def _counters(cell: Cell, m: Measurement) -> Row:
+    """Acceptance and draft counters: tsd's own for speculative; for hf-assisted, derived from
+    forward counts (each target forward emits its accepted drafts plus one token, and each
+    assistant forward proposes one draft); none for the baseline."""
+    if cell.method == "baseline":
+        names = ("acceptance_rate", "mean_acceptance_length", "alpha", "position_acceptance",
+                 "num_drafts", "num_draft_tokens", "num_accepted_tokens", "rejections",
+                 "psi_bytes_per_token")  # fmt: skip
+        return dict.fromkeys(names)
+    if m.stats is None:
+        accepted = m.tokens - m.target_calls
+        proposed = m.draft_calls or 0
+        return {
+            "acceptance_rate": _finite(accepted / proposed if proposed else math.nan),
+            "mean_acceptance_length": m.tokens / m.target_calls,
+            "alpha": None, "position_acceptance": None, "num_drafts": m.target_calls,
+            "num_draft_tokens": proposed, "num_accepted_tokens": accepted, "rejections": None,
+            "psi_bytes_per_token": None,
+        }  # fmt: skip
+    stats = m.stats
+    return {
+        "acceptance_rate": _finite(stats.acceptance_rate),
+        "mean_acceptance_length": _finite(stats.mean_acceptance_length),
+        "alpha": _finite(stats.alpha),
+        "position_acceptance": [_finite(a) for a in stats.position_acceptance()],
+        "num_drafts": stats.num_drafts,
+        "num_draft_tokens": stats.num_draft_tokens,
+        "num_accepted_tokens": stats.num_accepted_tokens,
+        "rejections": stats.rejections,
+        "psi_bytes_per_token": stats.psi_bytes / stats.tokens,
+    }
+
+
+def _row(config: LMBenchConfig, setup: Setup, run: int, cell: Cell, m: Measurement) -> Row:
+    wall, tokens = m.wall_s, m.tokens
+    psi_tsu_verify = m.psi_tsu_verify_s
+    other = m.overhead_s - (psi_tsu_verify or 0.0)
+    digest = hashlib.sha256()
+    for out in m.outputs:
+        digest.update(np.asarray(out, dtype="<u4").tobytes() + b"\xff\xff\xff\xff")
+    return {
+        "run": run,
+        "method": cell.method,
+        "draft": None if cell.draft is None else cell.draft.spec,
+        "drafter": cell.drafter,
+        "L": cell.L,
+        "K": None
+        if cell.drafter is None
+        else config.chain_K
+        if cell.drafter == "chain"
+        else config.K,
+        "batch_size": 1 if cell.method == "hf-assisted" else config.batch_size,
+        "prompts": len(setup.prompt_ids),
+        "tokens": tokens,
+        "wall_s": wall,
+        "tokens_per_sec": tokens / wall,
+        **_counters(cell, m),
+        "target_calls": m.target_calls,
+        "target_calls_per_token": m.target_calls / tokens,
+        "draft_calls": m.draft_calls,
+        "target_forward_s": m.target_forward_s,
+        "draft_model_s": m.draft_model_s,
+        "psi_tsu_verify_s": psi_tsu_verify,
+        "other_s": other,
+        "target_share": m.target_forward_s / wall,
+        "draft_share": m.draft_model_s / wall,
+        "psi_tsu_verify_share": None if psi_tsu_verify is None else psi_tsu_verify / wall,
+        "other_share": other / wall,
+        "overhead_per_round": m.overhead_s / m.target_forward_s,
+        "outputs_sha256": digest.hexdigest(),
+        "target": config.target,
+        "tsu": config.tsu if cell.method == "speculative" else None,
+        "temperature": config.temperature,
+        "top_k": config.top_k,
+        "top_p": config.top_p,
+        "max_new_tokens": config.max_new_tokens,
+        "dtype": config.dtype,
+        "device": config.device,
+        "seed": config.seed,
+    }

@@ -1,0 +1,285 @@
+"""The LM benchmark's methods, each timed over all prompts, and where their time goes.
+
+- `baseline`: KV-cached ancestral sampling from the target (`baseline_generate`).
+- `speculative`: ψ/TSU block drafting with a draft, a drafter and L (`speculative_generate`).
+- `hf-assisted`: transformers' `generate(assistant_model=draft, do_sample=True)` with L
+  assistant tokens per round (constant schedule, no confidence cut-off). Assisted generation
+  supports batch size 1 only, so prompts run one at a time; EOS is masked until
+  `max_new_tokens` (min_new_tokens) so it emits as many tokens as the other methods, which
+  sample past EOS.
+
+Time, in seconds over a method's whole run (`Measurement`):
+- `target_forward_s`: the target's forwards. tsd methods: the target's `ForwardClock` (the
+  module's forward, the law's log-softmax, the copy to the host); hf-assisted: the module's
+  forward, timed by hooks.
+- `draft_model_s`: the draft model: tsd methods, time inside its `logprobs_batch` (forwards and
+  the prefix cache's bookkeeping, or n-gram lookups); hf-assisted, the assistant's forwards.
+- `psi_tsu_verify_s` (speculative only): drafting outside the draft model (crafting ψ, TSU
+  draws) plus verification (`tsd.timing.Phases`: draft − draft_model_s, + verify).
+- `other_s`: the rest of the wall time (session bookkeeping, sampling, the Python loop).
+`overhead_s` = psi_tsu_verify_s + other_s is what decoding costs beyond the two models.
+"""
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import transformers
+
+from tsd.drafters import make_drafter
+from tsd.experiments.lm_drafts import Draft
+from tsd.models.hf import HFModel
+from tsd.models.session import History
+from tsd.psi import EpsSpec
+from tsd.speculative import Generation, GenerationStats, baseline_generate, speculative_generate
+from tsd.timing import Phases
+from tsd.tsu import make_tsu
+
+__all__ = [
+    "Measurement",
+    "measure_baseline",
+    "measure_hf_assisted",
+    "measure_speculative",
+    "run_seed",
+]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One method's run over every prompt: what it emitted, its counters and its seconds.
+    `stats` holds tsd's counters (None for hf-assisted, which reports forward counts)."""
+
+    outputs: list[np.ndarray]
+    wall_s: float
+    target_calls: int
+    target_forward_s: float
+    draft_calls: int | None
+    draft_model_s: float
+    psi_tsu_verify_s: float | None
+    stats: GenerationStats | None
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(out) for out in self.outputs)
+
+    @property
+    def overhead_s(self) -> float:
+        """Wall time outside the target's and the draft's models."""
+        return self.wall_s - self.target_forward_s - self.draft_model_s
+
+
+def run_seed(seed: int, run: int, part: int) -> int:
+    """The seed of batch (or prompt) `part` of run `run`: distinct for every pair."""
+    return int(np.random.SeedSequence([seed, run, part]).generate_state(1, np.uint64)[0])
+
+
+def _merge(parts: Sequence[GenerationStats]) -> GenerationStats:
+    """Counters of several batches as one run's."""
+
+    def total(name: str) -> int:
+        return sum(int(getattr(part, name)) for part in parts)
+
+    def per_position(name: str) -> tuple[int, ...]:
+        return tuple(int(sum(v)) for v in zip(*(getattr(p, name) for p in parts), strict=True))
+
+    return GenerationStats(
+        tokens=total("tokens"),
+        target_calls=total("target_calls"),
+        num_drafts=total("num_drafts"),
+        num_draft_tokens=total("num_draft_tokens"),
+        num_accepted_tokens=total("num_accepted_tokens"),
+        rejections=total("rejections"),
+        psi_bytes=total("psi_bytes"),
+        tsu_calls=total("tsu_calls"),
+        reached_by_position=per_position("reached_by_position"),
+        num_accepted_tokens_per_pos=per_position("num_accepted_tokens_per_pos"),
+    )
+
+
+def _batched(
+    target: HFModel,
+    draft: Draft | None,
+    batches: Sequence[Sequence[History]],
+    generate: Callable[[Sequence[History], int], Generation],
+    phases: Phases,
+) -> Measurement:
+    """Time `generate(batch, index)` over the batches, with the models' clocks reset."""
+    target.clock.reset()
+    if draft is not None:
+        draft.model.seconds = 0.0
+    began = time.perf_counter()
+    runs = [generate(batch, i) for i, batch in enumerate(batches)]
+    wall = time.perf_counter() - began
+    draft_s = 0.0 if draft is None else draft.model.seconds
+    psi_tsu_verify = None
+    if draft is not None:
+        seconds = phases.seconds
+        psi_tsu_verify = seconds.get("draft", 0.0) - draft_s + seconds.get("verify", 0.0)
+    return Measurement(
+        outputs=[out for run in runs for out in run.outputs],
+        wall_s=wall,
+        target_calls=target.clock.calls,
+        target_forward_s=target.clock.seconds,
+        draft_calls=None if draft is None or draft.clock is None else draft.clock.calls,
+        draft_model_s=draft_s,
+        psi_tsu_verify_s=psi_tsu_verify,
+        stats=_merge([run.stats for run in runs]),
+    )
+
+
+def measure_baseline(
+    target: HFModel,
+    batches: Sequence[Sequence[History]],
+    *,
+    max_new_tokens: int,
+    seed: int,
+    run: int,
+) -> Measurement:
+    """Plain KV-cached sampling from the target, batch by batch."""
+    return _batched(
+        target,
+        None,
+        batches,
+        lambda batch, i: baseline_generate(
+            target, batch, max_new_tokens=max_new_tokens, seed=run_seed(seed, run, i)
+        ),
+        Phases(),
+    )
+
+
+def measure_speculative(
+    target: HFModel,
+    draft: Draft,
+    batches: Sequence[Sequence[History]],
+    *,
+    drafter: str,
+    L: int,
+    K: int,
+    tsu: str,
+    eps: EpsSpec,
+    max_new_tokens: int,
+    seed: int,
+    run: int,
+) -> Measurement:
+    """Block drafting through ψ and the TSU with `draft`, batch by batch."""
+    phases = Phases()
+    if draft.clock is not None:
+        draft.clock.reset()
+
+    def generate(batch: Sequence[History], i: int) -> Generation:
+        part_seed = run_seed(seed, run, i)
+        proposer = make_drafter(drafter, draft.model, make_tsu(tsu, part_seed), L=L, K=K, eps=eps)
+        return speculative_generate(
+            target, proposer, batch, max_new_tokens=max_new_tokens, seed=part_seed, phases=phases
+        )
+
+    return _batched(target, draft, batches, generate, phases)
+
+
+class _ModuleTimer:
+    """Forward calls and seconds of one transformers module, through its forward hooks. An
+    early-exit draft's module is a shallow copy of the target's and shares its hook tables,
+    so each hook counts only the module it was registered for."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.calls = 0
+        self.seconds = 0.0
+        self._began = 0.0
+
+    def _before(self, module: Any, args: Any) -> None:
+        if module is self.module:
+            self._began = time.perf_counter()
+
+    def _after(self, module: Any, args: Any, output: Any) -> None:
+        if module is self.module:
+            self.seconds += time.perf_counter() - self._began
+            self.calls += 1
+
+    @contextmanager
+    def attached(self) -> Iterator["_ModuleTimer"]:
+        handles = [
+            self.module.register_forward_pre_hook(self._before),
+            self.module.register_forward_hook(self._after),
+        ]
+        try:
+            yield self
+        finally:
+            for handle in handles:
+                handle.remove()
+
+
+@contextmanager
+def _assistant_config(module: Any, L: int) -> Iterator[None]:
+    """The assistant drafts exactly L tokens a round: constant schedule, no confidence cut-off.
+    Its generation config is replaced by a copy (an early-exit draft shares the target's) and
+    restored afterwards; transformers' own log lines are silenced meanwhile."""
+    saved = module.generation_config
+    config = transformers.GenerationConfig.from_dict(saved.to_dict())
+    config.num_assistant_tokens = L
+    config.num_assistant_tokens_schedule = "constant"
+    config.assistant_confidence_threshold = 0.0
+    verbosity = transformers.logging.get_verbosity()
+    module.generation_config = config
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        module.generation_config = saved
+        transformers.logging.set_verbosity(verbosity)
+
+
+def measure_hf_assisted(
+    target: HFModel,
+    draft: Draft,
+    prompts: Sequence[History],
+    *,
+    L: int,
+    max_new_tokens: int,
+    seed: int,
+    run: int,
+) -> Measurement:
+    """transformers' assisted generation with `draft` as the assistant, one prompt at a time,
+    sampling from the target's law (temperature, top-k, top-p)."""
+    law = target.law
+    module = target.module
+    eos = module.generation_config.eos_token_id
+    pad = eos[0] if isinstance(eos, list) else eos
+    outputs = []
+    with (
+        _assistant_config(draft.module, L),
+        _ModuleTimer(module).attached() as target_timer,
+        _ModuleTimer(draft.module).attached() as draft_timer,
+    ):
+        began = time.perf_counter()
+        for i, prompt in enumerate(prompts):
+            torch.manual_seed(run_seed(seed, run, i))
+            ids = torch.tensor(np.asarray(prompt, dtype=np.int64)[None], device=target.device)
+            out = module.generate(
+                ids,
+                attention_mask=torch.ones_like(ids),
+                assistant_model=draft.module,
+                do_sample=True,
+                temperature=law.temperature,
+                top_k=law.top_k or 0,
+                top_p=1.0 if law.top_p is None else law.top_p,
+                max_new_tokens=max_new_tokens,
+                min_new_tokens=max_new_tokens,
+                pad_token_id=pad,
+            )
+            outputs.append(out[0, ids.shape[1] :].cpu().numpy().astype(np.uint32))
+        wall = time.perf_counter() - began
+    return Measurement(
+        outputs=outputs,
+        wall_s=wall,
+        target_calls=target_timer.calls,
+        target_forward_s=target_timer.seconds,
+        draft_calls=draft_timer.calls,
+        draft_model_s=draft_timer.seconds,
+        psi_tsu_verify_s=None,
+        stats=None,
+    )
