@@ -1,7 +1,7 @@
 """PNG figures, drawn with matplotlib's object API (no pyplot, no display, no global state).
 Imported only by the commands that draw."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +85,31 @@ def tokens_per_call(
     ax.set_xticks(blocks)
     ax.set_title(title, fontsize=9)
     ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path
+
+
+def speedup_vs_block(
+    series: Mapping[str, tuple[NDArray[np.integer], NDArray[np.float64]]],
+    title: str,
+    path: Path,
+) -> Path:
+    """Speedup over the baseline (tokens per second, medians over runs) against L, one line
+    per label (a method with its draft and drafter), with the baseline at 1."""
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="baseline")
+    blocks: set[int] = set()
+    for label, (block, speedup) in series.items():
+        ax.plot(block, speedup, marker="o", label=label)
+        blocks.update(int(b) for b in block)
+    ax.set_xlabel("L (drafted tokens per target call)")
+    ax.set_ylabel("speedup over baseline (tokens/s)")
+    ax.set_xticks(sorted(blocks))
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")

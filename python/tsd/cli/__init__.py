@@ -15,6 +15,7 @@ import tsd
 from tsd.cli import (
     analyze,
     bench_core,
+    bench_lm,
     bench_speculative,
     bench_thrml,
     bench_verify,
@@ -22,6 +23,8 @@ from tsd.cli import (
     grid,
     m0,
     m1,
+    presets_list,
+    presets_validate,
     sweep,
 )
 from tsd.cli.args import HelpFormatter
@@ -36,12 +39,15 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     (None, "grid"): grid,
     (None, "analyze"): analyze,
     ("bench", "speculative"): bench_speculative,
+    ("bench", "lm"): bench_lm,
     ("bench", "verify"): bench_verify,
     ("bench", "core"): bench_core,
     ("bench", "thrml"): bench_thrml,
     ("exp", "gibbs-chain"): exp_gibbs_chain,
+    ("presets", "list"): presets_list,
+    ("presets", "validate"): presets_validate,
 }
-GROUPS = {"bench": "benchmarks", "exp": "experiments"}
+GROUPS = {"bench": "benchmarks", "exp": "experiments", "presets": "LM benchmark presets"}
 
 
 def add_command(

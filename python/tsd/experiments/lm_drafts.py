@@ -174,6 +174,8 @@ def check_draft_vocabulary(target: str, spec: str) -> str:
     otherwise); early-exit and n-gram drafts use the target's tokenizer by construction.
     Returns what was established, in words."""
     kind, argument = parse_draft_spec(spec)
+    if kind in ("ngram", "early-exit"):
+        _int_argument(kind, argument)
     if kind != "hf":
         return f"{spec}: the target's own tokenizer, by construction"
     ours, theirs = load_tokenizer(target), load_tokenizer(argument)

@@ -1,0 +1,204 @@
+"""Real language models: plain KV-cached sampling from a transformers target against
+speculative decoding through ψ and the TSU, and against transformers' assisted generation
+with the same draft.
+
+  tsd bench lm                                   # the smollm2-cpu preset (~5 min on 2 cores)
+  tsd bench lm --experiment toy                  # tiny random models, seconds
+  tsd bench lm --draft early-exit:10 ngram:3 --L 1 2 3 4 --runs 3 --batch-size 4
+
+An experiment (`tsd presets list`) sets every value; a flag given here overrides it. Flags
+without a default shown take the experiment's value, else the one in docs/BENCH_LM.md.
+Drafts: ngram:N (trained on --draft-corpus through the target's tokenizer), early-exit:K (the
+target's first K layers), hf:MODEL (a causal LM with the target's vocabulary). hf-assisted
+runs each prompt alone (transformers' assisted generation supports batch size 1 only).
+
+Writes a run folder under --out-dir: results.jsonl and results.parquet (one row per run,
+method, draft, drafter and L; schema in docs/BENCH_LM.md), results.png (speedup over the
+baseline against L per draft) and summary.json; prints the medians over runs.
+"""
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tsd.cli.args import add_out_dir_flag, non_negative_int, positive_float, positive_int
+from tsd.tsu import BACKENDS
+
+if TYPE_CHECKING:
+    import polars as pl
+
+SUMMARY = "real language models: baseline vs speculative (ψ/TSU) vs hf-assisted"
+DEFAULT_EXPERIMENT = "smollm2-cpu"
+# tsd.experiments.lm_config.METHODS and tsd.drafters.DRAFTERS, spelled out so that --help
+# imports no numerical library.
+METHODS = ("baseline", "speculative", "hf-assisted")
+DRAFTERS = ("token", "chain")
+GROUP = ("method", "draft", "drafter", "L")
+MEDIAN_COLUMNS = (
+    "tokens_per_sec", "wall_s", "acceptance_rate", "mean_acceptance_length",
+    "target_calls_per_token", "target_share", "draft_share", "psi_tsu_verify_share",
+    "other_share", "overhead_per_round", "psi_bytes_per_token", "num_draft_tokens",
+    "num_accepted_tokens", "rejections",
+)  # fmt: skip
+SHOWN = {
+    "method": "method", "draft": "draft", "drafter": "drafter", "L": "L",
+    "tokens_per_sec": "tok/s", "speedup": "speedup", "acceptance_rate": "accept",
+    "mean_acceptance_length": "tok/round", "target_calls_per_token": "calls/tok",
+    "target_share": "target fwd", "draft_share": "draft model",
+    "psi_tsu_verify_share": "ψ+TSU+verify",
+    "overhead_per_round": "overhead/fwd", "psi_bytes_per_token": "ψ B/tok",
+}  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The LM bench's flags; all but --experiment and --out-dir default to the experiment's."""
+    parser.add_argument(
+        "--experiment", default=DEFAULT_EXPERIMENT, help="preset (tsd presets list)"
+    )
+    parser.add_argument("--target", help="model: smollm2-135m, a folder, a hub name, a preset")
+    parser.add_argument("--draft", nargs="+", help="draft specs: ngram:N early-exit:K hf:MODEL")
+    parser.add_argument("--method", nargs="+", choices=(*METHODS, "all"), help="methods to run")
+    parser.add_argument("--drafter", choices=(*DRAFTERS, "all"), help="ψ per token or chain")
+    parser.add_argument("--L", type=positive_int, nargs="+", help="draft lengths")
+    parser.add_argument("--K", type=positive_int, help="explicit tokens per ψ")
+    parser.add_argument("--chain-K", type=positive_int, help="explicit tokens per chain position")
+    parser.add_argument("--tsu", choices=BACKENDS, help="TSU backend")
+    parser.add_argument("--prompts-file", type=Path, help="MT-Bench questions (JSON or JSONL)")
+    parser.add_argument("--corpus", type=Path, help="prompts from slices of this text instead")
+    parser.add_argument("--prompt-chars", type=positive_int, help="corpus slice length")
+    parser.add_argument("--max-samples", type=positive_int, help="number of prompts")
+    parser.add_argument("--max-new-tokens", type=positive_int, help="tokens generated per prompt")
+    parser.add_argument(
+        "--use-chat-template",
+        action=argparse.BooleanOptionalAction,
+        help="wrap each prompt as a user turn through the tokenizer's chat template",
+    )
+    parser.add_argument("--temperature", type=positive_float, help="target law's temperature")
+    parser.add_argument("--top-k", type=positive_int, help="target law's top-k")
+    parser.add_argument("--top-p", type=positive_float, help="target law's top-p, in (0, 1]")
+    parser.add_argument("--batch-size", type=positive_int, help="prompts decoded together")
+    parser.add_argument("--runs", type=positive_int, help="repetitions of every cell")
+    parser.add_argument("--draft-corpus", type=Path, help="training text of ngram drafts")
+    parser.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), help="weights")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N")
+    parser.add_argument("--quantize", choices=("4bit", "8bit"), help="bitsandbytes (CUDA only)")
+    parser.add_argument("--threads", type=positive_int, help="torch's CPU threads")
+    parser.add_argument("--seed", type=non_negative_int, help="seed of every run")
+    add_out_dir_flag(parser)
+
+
+def _expand(chosen: list[str] | str | None, every: tuple[str, ...]) -> list[str] | None:
+    """A choice flag's values, `all` standing for every choice; None when not given."""
+    if chosen is None:
+        return None
+    values = [chosen] if isinstance(chosen, str) else chosen
+    return list(every) if "all" in values else values
+
+
+def overrides(args: argparse.Namespace, presets: Any) -> dict[str, Any]:
+    """The configuration fields the command line sets, model references resolved."""
+    given: dict[str, Any] = {
+        "target": None if args.target is None else presets.model_source(args.target),
+        "drafts": None if args.draft is None else [presets.draft_spec(d) for d in args.draft],
+        "methods": _expand(args.method, METHODS),
+        "drafters": _expand(args.drafter, DRAFTERS),
+    }
+    for name in ("prompts_file", "corpus", "draft_corpus"):
+        path = getattr(args, name)
+        given[name] = None if path is None else str(path)
+    for name in ("L", "K", "chain_K", "tsu", "prompt_chars", "max_samples", "max_new_tokens",
+                 "use_chat_template", "temperature", "top_k", "top_p", "batch_size", "runs",
+                 "dtype", "device", "quantize", "threads", "seed"):  # fmt: skip
+        given[name] = getattr(args, name)
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Resolve the experiment, load, warm up, measure every cell, write and print."""
+    import json
+    import sys
+
+    import polars as pl
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tsd import telemetry
+    from tsd.cli.output import publish
+    from tsd.console import print_rows_table
+    from tsd.experiments.lm import plan, prepare, run_benchmark, warm_up, warm_up_cells
+    from tsd.experiments.lm_models import torch_threads
+    from tsd.experiments.lm_presets import load_presets
+
+    presets = load_presets()
+    config = presets.config(args.experiment, overrides(args, presets))
+
+    def note(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    )  # fmt: skip
+    with telemetry.staged_run_dir(args.out_dir) as stage, torch_threads(config.threads):
+        setup = prepare(config, note)
+        if config.batch_size > 1 and "hf-assisted" in config.methods:
+            note("note: hf-assisted runs one prompt at a time (transformers supports batch 1 only)")
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            warming = progress.add_task("warm-up", total=len(warm_up_cells(config, setup)))
+            warm_up(config, setup, lambda: progress.advance(warming))
+            task = progress.add_task("measurements", total=config.runs * len(plan(config, setup)))
+            rows = run_benchmark(config, setup, lambda: progress.advance(task))
+        frame = pl.DataFrame(rows, infer_schema_length=None)
+        settings = config.to_dict()
+        lines = "".join(
+            json.dumps({**row, "config": settings}, allow_nan=False) + "\n" for row in rows
+        )
+        telemetry.atomic_write(
+            stage.path / "results.jsonl", lambda tmp: tmp.write_text(lines, encoding="utf-8")
+        )
+        telemetry.write_telemetry(stage.path, frame, "results")
+        medians = median_table(frame)
+        drawn = _draw_speedup(stage.path / "results.png", medians, config.target)
+        summary = {"bench": "lm", "experiment": args.experiment, "config": settings}
+        run_dir = publish(stage, summary, args)
+    if drawn:
+        print(f"plot_path={run_dir / 'results.png'}")
+    print(f"results_path={run_dir / 'results.jsonl'}")
+    print(f"parquet_path={run_dir / 'results.parquet'}")
+    shown = medians.select(list(SHOWN)).rename(SHOWN)
+    print_rows_table(f"median over {config.runs} run(s) (all columns in results.parquet)", shown)
+    return 0
+
+
+def median_table(frame: "pl.DataFrame") -> "pl.DataFrame":
+    """Medians over runs per (method, draft, drafter, L), with each cell's speedup: its
+    median tokens per second over the baseline's (null without a baseline)."""
+    import polars as pl
+
+    medians = frame.group_by(*GROUP, maintain_order=True).agg(
+        [pl.col(c).median() for c in MEDIAN_COLUMNS]
+    )
+    baseline = medians.filter(pl.col("method") == "baseline")["tokens_per_sec"]
+    speed = pl.col("tokens_per_sec") / baseline[0] if baseline.len() else pl.lit(None)
+    return medians.with_columns(speed.cast(pl.Float64).alias("speedup"))
+
+
+def _draw_speedup(png: Path, medians: "pl.DataFrame", target: str) -> bool:
+    """Speedup against L, one line per method, draft and drafter; False when there is no
+    baseline or no drafted cell to draw."""
+    import polars as pl
+
+    from tsd import telemetry
+    from tsd.plots import speedup_vs_block
+
+    drafted = medians.filter(pl.col("L").is_not_null() & pl.col("speedup").is_not_null())
+    if not drafted.height:
+        return False
+    series = {}
+    for (method, draft, drafter), part in drafted.group_by(
+        "method", "draft", "drafter", maintain_order=True
+    ):
+        label = f"{method} {draft}" + ("" if drafter is None else f" ({drafter} ψ)")
+        series[label] = (part["L"].to_numpy(), part["speedup"].to_numpy())
+    title = f"{target}: speedup over plain sampling (median tokens/s over runs)"
+    telemetry.atomic_write(png, lambda tmp: speedup_vs_block(series, title, tmp))
+    return True

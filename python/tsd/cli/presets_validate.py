@@ -1,0 +1,29 @@
+"""Check every preset: each file's version and tables, each experiment's settings, and every
+reference (a target names a model, a draft names a draft, hf:MODEL a model or a source); then,
+for each experiment's draft, that it maps the vocabulary exactly as its target does: an hf:
+draft's tokenizer is compared with the target's id by id (tokenizers only, no weights), and
+early-exit and n-gram drafts use the target's tokenizer by construction.
+
+Prints one line per checked pair; the first problem is one `error:` line, exit 2."""
+
+import argparse
+
+SUMMARY = "check that the LM benchmark's presets resolve and pair matching vocabularies"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No flags: it checks every preset file."""
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Load, resolve and check each experiment in turn."""
+    from tsd.experiments.lm_drafts import check_draft_vocabulary
+    from tsd.experiments.lm_presets import load_presets
+
+    presets = load_presets()
+    for name in presets.experiments:
+        config = presets.config(name)
+        for spec in config.drafts:
+            print(f"{name}: {check_draft_vocabulary(config.target, spec)}")
+    print(f"presets_ok={len(presets.experiments)} experiments")
+    return 0
