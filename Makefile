@@ -10,7 +10,7 @@ export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 # Build scripts (pyo3) and clippy use the project's interpreter, never a stray one.
 export PYO3_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: run test build rust-test py-test lint bench clean
+.PHONY: run test build rust-test py-test lint bench bench-toy smoke-hf bench-lm clean
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -54,6 +54,19 @@ lint:
 ## bench: core benchmarks (fused loops vs the numpy reference, ψ codec, make run time)
 bench: build
 	$(VENV)/bin/tsd bench core
+
+## bench-toy: speculative decoding on character n-gram models (target and draft), seconds
+bench-toy: build
+	$(VENV)/bin/tsd bench speculative --method all --L 1 2 4 --target-order 4 --draft-order 2 \
+		--prompts 4 --max-new-tokens 64 --runs 1
+
+## smoke-hf: every LM method and draft kind on tiny random transformers models, seconds
+smoke-hf: build
+	$(VENV)/bin/tsd bench lm --experiment toy
+
+## bench-lm: SmolLM2-135M against its best draft, the default experiment (~5 min on 2 cores)
+bench-lm: build
+	$(VENV)/bin/tsd bench lm
 
 clean:
 	rm -rf target $(VENV) runs

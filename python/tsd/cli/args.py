@@ -91,6 +91,17 @@ def add_tsu_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# tsd.experiments.lm_presets.PRESET_DIR, found without importing the experiments.
+PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+
+def add_presets_dir_flag(parser: argparse.ArgumentParser) -> None:
+    """`--presets-dir`: the folder of LM benchmark preset files."""
+    parser.add_argument(
+        "--presets-dir", type=Path, default=PRESET_DIR, help="folder of preset *.toml files"
+    )
+
+
 def add_telemetry_flag(parser: argparse.ArgumentParser) -> None:
     """`--telemetry {steps,aggregate}`: per-step rows, or counts only."""
     parser.add_argument(

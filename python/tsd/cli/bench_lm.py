@@ -21,7 +21,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tsd.cli.args import add_out_dir_flag, non_negative_int, positive_float, positive_int
+from tsd.cli.args import (
+    add_out_dir_flag,
+    add_presets_dir_flag,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from tsd.tsu import BACKENDS
 
 if TYPE_CHECKING:
@@ -51,7 +57,7 @@ SHOWN = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The LM bench's flags; all but --experiment and --out-dir default to the experiment's."""
+    """The LM bench's flags; all but --experiment and the folders default to the experiment's."""
     parser.add_argument(
         "--experiment", default=DEFAULT_EXPERIMENT, help="preset (tsd presets list)"
     )
@@ -84,6 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantize", choices=("4bit", "8bit"), help="bitsandbytes (CUDA only)")
     parser.add_argument("--threads", type=positive_int, help="torch's CPU threads")
     parser.add_argument("--seed", type=non_negative_int, help="seed of every run")
+    add_presets_dir_flag(parser)
     add_out_dir_flag(parser)
 
 
@@ -129,7 +136,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.experiments.lm_models import torch_threads
     from tsd.experiments.lm_presets import load_presets
 
-    presets = load_presets()
+    presets = load_presets(args.presets_dir)
     config = presets.config(args.experiment, overrides(args, presets))
 
     def note(message: str) -> None:

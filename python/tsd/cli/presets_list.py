@@ -4,11 +4,14 @@ tsd/presets/ (docs/BENCH_LM.md describes the format)."""
 
 import argparse
 
+from tsd.cli.args import add_presets_dir_flag
+
 SUMMARY = "list the LM benchmark's experiments, models and drafts"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No flags: it lists what the preset files define."""
+    """`--presets-dir`: which preset files to read."""
+    add_presets_dir_flag(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -16,9 +19,9 @@ def execute(args: argparse.Namespace) -> int:
     import polars as pl
 
     from tsd.console import print_rows_table
-    from tsd.experiments.lm_presets import PRESET_DIR, load_presets
+    from tsd.experiments.lm_presets import load_presets
 
-    presets = load_presets()
+    presets = load_presets(args.presets_dir)
     experiments = pl.DataFrame(
         [
             {
@@ -43,7 +46,7 @@ def execute(args: argparse.Namespace) -> int:
             for e in presets.drafts.values()
         ]
     )
-    print(f"presets_dir={PRESET_DIR}")
+    print(f"presets_dir={args.presets_dir}")
     print_rows_table("experiments (tsd bench lm --experiment NAME)", experiments)
     print_rows_table("models", models)
     print_rows_table("drafts", drafts)

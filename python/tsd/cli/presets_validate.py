@@ -8,11 +8,14 @@ Prints one line per checked pair; the first problem is one `error:` line, exit 2
 
 import argparse
 
+from tsd.cli.args import add_presets_dir_flag
+
 SUMMARY = "check that the LM benchmark's presets resolve and pair matching vocabularies"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No flags: it checks every preset file."""
+    """`--presets-dir`: which preset files to read."""
+    add_presets_dir_flag(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -20,7 +23,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.experiments.lm_drafts import check_draft_vocabulary
     from tsd.experiments.lm_presets import load_presets
 
-    presets = load_presets()
+    presets = load_presets(args.presets_dir)
     for name in presets.experiments:
         config = presets.config(name)
         for spec in config.drafts:
