@@ -2,9 +2,11 @@
 a hub name) and, for smoke runs in seconds, `tiny-random:SEED`: a 2-layer Llama with random
 weights over a byte-level tokenizer (257 ids), built from a config with no download."""
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -22,6 +24,7 @@ __all__ = [
     "byte_tokenizer",
     "load_bench_model",
     "load_tokenizer",
+    "save_model_folder",
     "tiny_random",
     "torch_threads",
 ]
@@ -60,6 +63,13 @@ def tiny_random(seed: int) -> tuple[Any, Any]:
     return module, tokenizer
 
 
+def save_model_folder(module: Any, tokenizer: Any, folder: str | os.PathLike[str]) -> None:
+    """Write a model `load_model` can load from `folder`: config, tokenizer, safetensors."""
+    module.config.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    save_model(module, str(Path(folder) / "model.safetensors"))
+
+
 def _tiny_random_seed(source: str) -> int | None:
     """The seed of a `tiny-random:SEED` source, or None for any other source."""
     kind, colon, argument = source.partition(":")
@@ -92,9 +102,7 @@ def load_bench_model(
         )
     module, tokenizer = tiny_random(seed)
     with tempfile.TemporaryDirectory(prefix="tsd-tiny-random-") as folder:
-        module.config.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
-        save_model(module, f"{folder}/model.safetensors")
+        save_model_folder(module, tokenizer, folder)
         model = load_model(
             folder, dtype=dtype, device=device, quantize=quantize, law=law, progress=progress
         )
