@@ -138,13 +138,18 @@ SMOKE = {
                      "--copy-mib", "1"],
     "bench core": ["bench", "core", "--fused-steps", "2000", "--reference-steps", "200",
                    "--long-steps", "2000", "--skip-cargo"],
+    "bench lm": ["bench", "lm", "--experiment", "toy", "--method", "baseline", "speculative",
+                 "--draft", "early-exit:1", "--max-new-tokens", "4"],
+    "presets list": ["presets", "list"],
+    "presets validate": ["presets", "validate"],
 }  # fmt: skip
+READ_ONLY = ("bench verify", "bench core", "presets list", "presets validate")
 
 
 @pytest.mark.parametrize("name", list(SMOKE))
 def test_each_command_runs_as_a_process(name: str, tmp_path: Path) -> None:
     argv = SMOKE[name]
-    writes = name not in ("bench verify", "bench core")
+    writes = name not in READ_ONLY
     out = tsd_command(*argv, *(["--out-dir", str(tmp_path)] if writes else []))
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr

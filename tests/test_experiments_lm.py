@@ -17,6 +17,7 @@ from tsd.experiments.lm_drafts import (
     DRAFTS,
     DraftContext,
     build_draft,
+    check_draft_specs,
     check_draft_vocabulary,
     parse_draft_spec,
 )
@@ -134,14 +135,16 @@ def test_hf_references_resolve_to_preset_models() -> None:
 
 def test_configuration_checks_name_the_field() -> None:
     with pytest.raises(InvalidArgumentError, match="hf-assisted needs a transformers draft"):
-        LMBenchConfig(drafts=("ngram:3",), methods=("hf-assisted",))
+        check_draft_specs(LMBenchConfig(drafts=("ngram:3",), methods=("hf-assisted",)))
+    with pytest.raises(InvalidArgumentError, match="drafts: speculative and hf-assisted need"):
+        LMBenchConfig(drafts=())
     with pytest.raises(InvalidArgumentError, match=r"L: must be in \[1, "):
         LMBenchConfig(L=(0,))
     with pytest.raises(InvalidArgumentError, match="top_p: must be in"):
         LMBenchConfig(top_p=1.5)
     with pytest.raises(InvalidArgumentError, match="quantize: '2bit' not among"):
         LMBenchConfig(quantize="2bit")
-    assert config_from({"drafts": ["ngram:2"], "methods": ["speculative"]}, "x").hf_drafts() == ()
+    assert config_from({"drafts": ["ngram:2"], "methods": ["baseline"]}, "x").L == (1, 2, 4)
 
 
 def test_unknown_draft_kinds_and_arguments_are_refused() -> None:
@@ -150,7 +153,7 @@ def test_unknown_draft_kinds_and_arguments_are_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="unknown draft spec 'ngram'"):
         parse_draft_spec("ngram")
     with pytest.raises(InvalidArgumentError, match="early-exit needs a positive integer"):
-        check_draft_vocabulary(TOY, "early-exit:two")
+        check_draft_specs(LMBenchConfig(drafts=("early-exit:two",)))
     with pytest.raises(InvalidArgumentError, match=r"layers: must be in \[1, 2\], got 3"):
         build_draft("early-exit:3", context())
 

@@ -20,12 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     """Load, resolve and check each experiment in turn."""
-    from tsd.experiments.lm_drafts import check_draft_vocabulary
+    from tsd.experiments.lm_drafts import check_draft_specs, check_draft_vocabulary
     from tsd.experiments.lm_presets import load_presets
 
     presets = load_presets(args.presets_dir)
     for name in presets.experiments:
         config = presets.config(name)
+        check_draft_specs(config)
         for spec in config.drafts:
             print(f"{name}: {check_draft_vocabulary(config.target, spec)}")
     print(f"presets_ok={len(presets.experiments)} experiments")

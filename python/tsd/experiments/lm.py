@@ -18,7 +18,7 @@ import numpy as np
 
 from tsd.errors import InvalidArgumentError, ModelError
 from tsd.experiments.lm_config import LMBenchConfig
-from tsd.experiments.lm_drafts import Draft, DraftContext, build_draft, parse_draft_spec
+from tsd.experiments.lm_drafts import Draft, DraftContext, build_draft, check_draft_specs
 from tsd.experiments.lm_methods import (
     Measurement,
     measure_baseline,
@@ -108,8 +108,7 @@ def _check_window(
 def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
     """Check the draft specs and read the prompts, then load the target, encode the prompts
     (each must fit its context window) and build the drafts."""
-    for spec in config.drafts:
-        parse_draft_spec(spec)
+    check_draft_specs(config)
     prompts = _prompts(config)
     quantize = cast(Quantization | None, config.quantize)
     law = TargetLaw(config.temperature, config.top_k, config.top_p)

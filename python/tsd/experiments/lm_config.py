@@ -11,11 +11,9 @@ from tsd.drafters import DRAFTERS
 from tsd.errors import InvalidArgumentError
 from tsd.tsu import BACKENDS
 
-__all__ = ["DTYPE_NAMES", "HF_DRAFT_KINDS", "METHODS", "LMBenchConfig", "config_from"]
+__all__ = ["DTYPE_NAMES", "METHODS", "LMBenchConfig", "config_from"]
 
 METHODS = ("baseline", "speculative", "hf-assisted")
-# Draft kinds that are transformers models, which hf-assisted can use as its assistant.
-HF_DRAFT_KINDS = ("early-exit", "hf")
 # tsd.models.hf.DTYPES, spelled out so that checking a configuration imports no torch.
 DTYPE_NAMES = ("float32", "bfloat16", "float16")
 
@@ -62,14 +60,6 @@ class LMBenchConfig:
         _check_numbers(self)
         if ("speculative" in self.methods or "hf-assisted" in self.methods) and not self.drafts:
             raise InvalidArgumentError("drafts: speculative and hf-assisted need a draft")
-        if "hf-assisted" in self.methods and not self.hf_drafts():
-            raise InvalidArgumentError(
-                "methods: hf-assisted needs a transformers draft (early-exit:K or hf:MODEL)"
-            )
-
-    def hf_drafts(self) -> tuple[str, ...]:
-        """The drafts hf-assisted runs with."""
-        return tuple(spec for spec in self.drafts if spec.partition(":")[0] in HF_DRAFT_KINDS)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as JSON-ready values."""

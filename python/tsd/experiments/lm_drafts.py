@@ -7,7 +7,8 @@ registered for its kind in `DRAFTS`:
 - `hf:SOURCE`: another causal LM (a local folder, a hub name, or `tiny-random:SEED`), loaded
   like the target and refused unless its tokenizer maps every id as the target's does.
 
-Adding a draft kind: a builder `(argument, DraftContext) -> Draft` and one entry in `DRAFTS`.
+Adding a draft kind: a builder `(argument, DraftContext) -> Draft` and one entry in `DRAFTS`
+(and its name in `HF_DRAFT_KINDS` if it builds a transformers model, which hf-assisted can use).
 """
 
 import time
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 
 from tsd._checks import check_int
 from tsd.errors import InvalidArgumentError, ModelError, VocabularyMismatchError
+from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_models import load_bench_model, load_tokenizer
 from tsd.models import NgramLM, read_corpus
 from tsd.models.hf import ForwardClock, HFModel, check_same_vocabulary, early_exit
@@ -28,10 +30,12 @@ from tsd.models.session import History, LanguageModel
 
 __all__ = [
     "DRAFTS",
+    "HF_DRAFT_KINDS",
     "Draft",
     "DraftContext",
     "TimedDraft",
     "build_draft",
+    "check_draft_specs",
     "check_draft_vocabulary",
     "parse_draft_spec",
 ]
@@ -141,6 +145,8 @@ DRAFTS: dict[str, Callable[[str, DraftContext], Draft]] = {
     "early-exit": build_early_exit,
     "hf": build_hf,
 }
+# The kinds whose drafts are transformers models: what hf-assisted can run with.
+HF_DRAFT_KINDS = ("early-exit", "hf")
 
 
 def _int_argument(kind: str, argument: str) -> int:
@@ -162,6 +168,19 @@ def parse_draft_spec(spec: str) -> tuple[str, str]:
     return kind, argument
 
 
+def check_draft_specs(config: LMBenchConfig) -> None:
+    """Every draft spec names a known kind (with a well-formed argument), and hf-assisted, if
+    asked for, has a transformers draft to run with: checked before anything loads."""
+    kinds = [parse_draft_spec(spec) for spec in config.drafts]
+    for kind, argument in kinds:
+        if kind in ("ngram", "early-exit"):
+            _int_argument(kind, argument)
+    if "hf-assisted" in config.methods and not any(kind in HF_DRAFT_KINDS for kind, _ in kinds):
+        raise InvalidArgumentError(
+            "methods: hf-assisted needs a transformers draft (early-exit:K or hf:MODEL)"
+        )
+
+
 def build_draft(spec: str, context: DraftContext) -> Draft:
     """The draft `spec` names, built by its kind's registered builder."""
     kind, argument = parse_draft_spec(spec)
@@ -174,8 +193,6 @@ def check_draft_vocabulary(target: str, spec: str) -> str:
     otherwise); early-exit and n-gram drafts use the target's tokenizer by construction.
     Returns what was established, in words."""
     kind, argument = parse_draft_spec(spec)
-    if kind in ("ngram", "early-exit"):
-        _int_argument(kind, argument)
     if kind != "hf":
         return f"{spec}: the target's own tokenizer, by construction"
     ours, theirs = load_tokenizer(target), load_tokenizer(argument)
