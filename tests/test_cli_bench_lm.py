@@ -5,6 +5,8 @@ left behind. Tiny random models only, so each test takes seconds."""
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,3 +213,12 @@ def test_validate_refuses_a_pair_with_different_vocabularies(
     assert err.startswith("error: draft: its tokenizer maps 256 ids differently")
     assert main(["bench", "lm", "--presets-dir", str(folder), "--experiment", "nope"]) == 2
     assert "unknown preset 'nope'; known: e" in capsys.readouterr().err
+
+
+def test_listing_presets_imports_no_torch() -> None:
+    code = (
+        "import sys; from tsd.cli import main; main(['presets', 'list']); "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr

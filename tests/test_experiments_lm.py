@@ -12,6 +12,7 @@ import torch
 from tests.support.tiny_lm import eos_loving_target, model_folder
 from tsd.errors import InvalidArgumentError, ModelError, VocabularyMismatchError
 from tsd.experiments.lm import MT_BENCH, plan, prepare, warm_up_cells
+from tsd.experiments.lm_assisted import measure_hf_assisted
 from tsd.experiments.lm_config import LMBenchConfig, config_from
 from tsd.experiments.lm_drafts import (
     DRAFTS,
@@ -21,7 +22,7 @@ from tsd.experiments.lm_drafts import (
     check_draft_vocabulary,
     parse_draft_spec,
 )
-from tsd.experiments.lm_methods import measure_baseline, measure_hf_assisted, measure_speculative
+from tsd.experiments.lm_methods import measure_baseline, measure_speculative
 from tsd.experiments.lm_models import load_bench_model, torch_threads
 from tsd.experiments.lm_presets import PRESET_DIR, load_presets
 from tsd.models.hf import TargetLaw

@@ -2,11 +2,11 @@
 
 - `baseline`: KV-cached ancestral sampling from the target (`baseline_generate`).
 - `speculative`: ψ/TSU block drafting with a draft, a drafter and L (`speculative_generate`).
-- `hf-assisted`: transformers' `generate(assistant_model=draft, do_sample=True)` with L
-  assistant tokens per round (constant schedule, no confidence cut-off). Assisted generation
-  supports batch size 1 only, so prompts run one at a time; EOS is masked until
-  `max_new_tokens` (min_new_tokens) so it emits as many tokens as the other methods, which
-  sample past EOS.
+- `hf-assisted` (`tsd.experiments.lm_assisted`): transformers' `generate(assistant_model=draft,
+  do_sample=True)` with L assistant tokens per round (constant schedule, no confidence
+  cut-off). Assisted generation supports batch size 1 only, so prompts run one at a time; EOS
+  is masked until `max_new_tokens` (min_new_tokens) so it emits as many tokens as the other
+  methods, which sample past EOS.
 
 Time, in seconds over a method's whole run (`Measurement`):
 - `target_forward_s`: the target's forwards. tsd methods: the target's `ForwardClock` (the
@@ -21,14 +21,10 @@ Time, in seconds over a method's whole run (`Measurement`):
 """
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import torch
-import transformers
 
 from tsd.drafters import make_drafter
 from tsd.experiments.lm_drafts import Draft
@@ -42,7 +38,6 @@ from tsd.tsu import make_tsu
 __all__ = [
     "Measurement",
     "measure_baseline",
-    "measure_hf_assisted",
     "measure_speculative",
     "run_seed",
 ]
@@ -178,108 +173,3 @@ def measure_speculative(
         )
 
     return _batched(target, draft, batches, generate, phases)
-
-
-class _ModuleTimer:
-    """Forward calls and seconds of one transformers module, through its forward hooks. An
-    early-exit draft's module is a shallow copy of the target's and shares its hook tables,
-    so each hook counts only the module it was registered for."""
-
-    def __init__(self, module: Any) -> None:
-        self.module = module
-        self.calls = 0
-        self.seconds = 0.0
-        self._began = 0.0
-
-    def _before(self, module: Any, args: Any) -> None:
-        if module is self.module:
-            self._began = time.perf_counter()
-
-    def _after(self, module: Any, args: Any, output: Any) -> None:
-        if module is self.module:
-            self.seconds += time.perf_counter() - self._began
-            self.calls += 1
-
-    @contextmanager
-    def attached(self) -> Iterator["_ModuleTimer"]:
-        handles = [
-            self.module.register_forward_pre_hook(self._before),
-            self.module.register_forward_hook(self._after),
-        ]
-        try:
-            yield self
-        finally:
-            for handle in handles:
-                handle.remove()
-
-
-@contextmanager
-def _assistant_config(module: Any, L: int) -> Iterator[None]:
-    """The assistant drafts exactly L tokens a round: constant schedule, no confidence cut-off.
-    Its generation config is replaced by a copy (an early-exit draft shares the target's) and
-    restored afterwards; transformers' own log lines are silenced meanwhile."""
-    saved = module.generation_config
-    config = transformers.GenerationConfig.from_dict(saved.to_dict())
-    config.num_assistant_tokens = L
-    config.num_assistant_tokens_schedule = "constant"
-    config.assistant_confidence_threshold = 0.0
-    verbosity = transformers.logging.get_verbosity()
-    module.generation_config = config
-    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        module.generation_config = saved
-        transformers.logging.set_verbosity(verbosity)
-
-
-def measure_hf_assisted(
-    target: HFModel,
-    draft: Draft,
-    prompts: Sequence[History],
-    *,
-    L: int,
-    max_new_tokens: int,
-    seed: int,
-    run: int,
-) -> Measurement:
-    """transformers' assisted generation with `draft` as the assistant, one prompt at a time,
-    sampling from the target's law (temperature, top-k, top-p)."""
-    law = target.law
-    module = target.module
-    eos = module.generation_config.eos_token_id
-    pad = eos[0] if isinstance(eos, list) else eos
-    outputs = []
-    with (
-        _assistant_config(draft.module, L),
-        _ModuleTimer(module).attached() as target_timer,
-        _ModuleTimer(draft.module).attached() as draft_timer,
-    ):
-        began = time.perf_counter()
-        for i, prompt in enumerate(prompts):
-            torch.manual_seed(run_seed(seed, run, i))
-            ids = torch.tensor(np.asarray(prompt, dtype=np.int64)[None], device=target.device)
-            out = module.generate(
-                ids,
-                attention_mask=torch.ones_like(ids),
-                assistant_model=draft.module,
-                do_sample=True,
-                temperature=law.temperature,
-                top_k=law.top_k or 0,
-                top_p=1.0 if law.top_p is None else law.top_p,
-                max_new_tokens=max_new_tokens,
-                min_new_tokens=max_new_tokens,
-                pad_token_id=pad,
-            )
-            outputs.append(out[0, ids.shape[1] :].cpu().numpy().astype(np.uint32))
-        wall = time.perf_counter() - began
-    return Measurement(
-        outputs=outputs,
-        wall_s=wall,
-        target_calls=target_timer.calls,
-        target_forward_s=target_timer.seconds,
-        draft_calls=draft_timer.calls,
-        draft_model_s=draft_timer.seconds,
-        psi_tsu_verify_s=None,
-        stats=None,
-    )
