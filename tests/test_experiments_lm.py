@@ -18,8 +18,8 @@ from tsd.experiments.lm_drafts import (
     DRAFTS,
     DraftContext,
     build_draft,
+    check_draft_pairing,
     check_draft_specs,
-    check_draft_vocabulary,
     parse_draft_spec,
 )
 from tsd.experiments.lm_methods import measure_baseline, measure_speculative
@@ -157,6 +157,9 @@ def test_unknown_draft_kinds_and_arguments_are_refused() -> None:
         check_draft_specs(LMBenchConfig(drafts=("early-exit:two",)))
     with pytest.raises(InvalidArgumentError, match=r"layers: must be in \[1, 2\], got 3"):
         build_draft("early-exit:3", context())
+    with pytest.raises(InvalidArgumentError, match=r"draft: must be in \[1, 2\], got 3"):
+        check_draft_pairing(TOY, "early-exit:3")
+    assert check_draft_pairing(TOY, "early-exit:2").startswith("early-exit:2: 2 of tiny-random")
 
 
 def test_drafts_share_the_targets_vocabulary(tmp_path: Path) -> None:
@@ -181,10 +184,8 @@ def test_a_draft_that_numbers_tokens_differently_is_refused(tmp_path: Path) -> N
     with pytest.raises(VocabularyMismatchError, match=r"maps 256 ids differently .*first: 0: '!'"):
         build_draft(f"hf:{folder}", context())
     with pytest.raises(VocabularyMismatchError, match="maps 256 ids differently"):
-        check_draft_vocabulary(TOY, f"hf:{folder}")
-    assert "maps all 257 ids" in check_draft_vocabulary(
-        TOY, f"hf:{model_folder(tmp_path / 's', 4)}"
-    )
+        check_draft_pairing(TOY, f"hf:{folder}")
+    assert "maps all 257 ids" in check_draft_pairing(TOY, f"hf:{model_folder(tmp_path / 's', 4)}")
 
 
 def test_prompts_are_spread_over_the_file_and_must_fit_the_window(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from tsd._checks import check_int
 from tsd.errors import InvalidArgumentError, ModelError, VocabularyMismatchError
 from tsd.experiments.lm_config import LMBenchConfig
-from tsd.experiments.lm_models import load_bench_model, load_tokenizer
+from tsd.experiments.lm_models import load_bench_model, load_config, load_tokenizer
 from tsd.models import NgramLM, read_corpus
 from tsd.models.hf import ForwardClock, HFModel, check_same_vocabulary, early_exit
 from tsd.models.hf.load import Quantization
@@ -35,8 +35,8 @@ __all__ = [
     "DraftContext",
     "TimedDraft",
     "build_draft",
+    "check_draft_pairing",
     "check_draft_specs",
-    "check_draft_vocabulary",
     "parse_draft_spec",
 ]
 
@@ -187,12 +187,16 @@ def build_draft(spec: str, context: DraftContext) -> Draft:
     return DRAFTS[kind](argument, context)
 
 
-def check_draft_vocabulary(target: str, spec: str) -> str:
-    """Whether draft `spec` maps the vocabulary as target source `target` does, without loading
-    weights: an `hf:` draft's tokenizer is compared id by id (`VocabularyMismatchError`
-    otherwise); early-exit and n-gram drafts use the target's tokenizer by construction.
-    Returns what was established, in words."""
+def check_draft_pairing(target: str, spec: str) -> str:
+    """Whether draft `spec` pairs with target source `target`, without loading weights: an
+    `hf:` draft's tokenizer maps every id as the target's does (`VocabularyMismatchError`
+    otherwise); an early-exit draft keeps no more layers than the target has; early-exit and
+    n-gram drafts use the target's tokenizer by construction. Returns what held, in words."""
     kind, argument = parse_draft_spec(spec)
+    if kind == "early-exit":
+        layers = int(load_config(target).num_hidden_layers)
+        check_int("draft", _int_argument(kind, argument), 1, layers)
+        return f"{spec}: {argument} of {target}'s {layers} layers, the target's own tokenizer"
     if kind != "hf":
         return f"{spec}: the target's own tokenizer, by construction"
     ours, theirs = load_tokenizer(target), load_tokenizer(argument)

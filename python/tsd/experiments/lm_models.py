@@ -12,7 +12,13 @@ from typing import Any
 import torch
 from safetensors.torch import save_model
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import (
+    AutoConfig,
+    AutoTokenizer,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedTokenizerFast,
+)
 
 from tsd._checks import check_int
 from tsd.errors import InvalidArgumentError, ModelError
@@ -23,9 +29,11 @@ __all__ = [
     "TINY_RANDOM",
     "byte_tokenizer",
     "load_bench_model",
+    "load_config",
     "load_tokenizer",
     "save_model_folder",
     "tiny_random",
+    "tiny_random_config",
     "torch_threads",
 ]
 
@@ -50,17 +58,20 @@ def tiny_random(seed: int) -> tuple[Any, Any]:
     """A randomly initialised 2-layer `LlamaForCausalLM` (seeded by `seed`) and its byte
     tokenizer: a model small enough that a whole benchmark runs in seconds."""
     tokenizer = byte_tokenizer()
-    eos = tokenizer.eos_token_id
-    config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        module = LlamaForCausalLM(tiny_random_config())
+    return module, tokenizer
+
+
+def tiny_random_config() -> LlamaConfig:
+    """The tiny random models' architecture: 2 layers of width 32 over the byte tokenizer."""
+    eos = len(pre_tokenizers.ByteLevel.alphabet())
+    return LlamaConfig(
+        vocab_size=eos + 1, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
         initializer_range=0.2, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
     )  # fmt: skip
-    generator = torch.random.fork_rng(devices=[])
-    with generator:
-        torch.manual_seed(seed)
-        module = LlamaForCausalLM(config)
-    return module, tokenizer
 
 
 def save_model_folder(module: Any, tokenizer: Any, folder: str | os.PathLike[str]) -> None:
@@ -114,11 +125,22 @@ def load_tokenizer(source: str) -> Any:
     """Only the tokenizer of `source` (for checking vocabularies without loading weights)."""
     if _tiny_random_seed(source) is not None:
         return byte_tokenizer()
+    return _from_folder(source, "tokenizer", AutoTokenizer.from_pretrained)
+
+
+def load_config(source: str) -> Any:
+    """Only the configuration of `source` (its layers, its vocabulary), without weights."""
+    if _tiny_random_seed(source) is not None:
+        return tiny_random_config()
+    return _from_folder(source, "configuration", AutoConfig.from_pretrained)
+
+
+def _from_folder(source: str, what: str, load: Callable[[str], Any]) -> Any:
     folder = str(smollm2_dir(progress=print)) if source == SMOLLM2 else source
     try:
-        return AutoTokenizer.from_pretrained(folder)
+        return load(folder)
     except (OSError, ValueError) as exc:
-        raise ModelError(f"model: cannot load the tokenizer of {source!r}: {exc}") from None
+        raise ModelError(f"model: cannot load the {what} of {source!r}: {exc}") from None
 
 
 @contextmanager
