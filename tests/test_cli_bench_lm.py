@@ -186,13 +186,14 @@ def test_missing_weights_package_names_the_install_command(
 def test_presets_list_and_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["presets", "list"]) == 0
     out = capsys.readouterr().out
-    for name in ("smollm2-cpu", "toy", "ngram", "early-exit:10", "tiny-random:1"):
+    for name in ("smollm2-cpu", "toy", "ngram", "early-exit:10", "ngram-self:3", "tiny-random:1"):
         assert name in out
     assert main(["presets", "validate"]) == 0
     out = capsys.readouterr().out
     assert "toy: hf:tiny-random:1: maps all 257 ids as tiny-random:0 does" in out
     assert "smollm2-cpu: early-exit:10: 10 of smollm2-135m's 30 layers" in out
     assert "ngram: ngram:3: the target's own tokenizer, by construction" in out
+    assert "ngram: ngram-self:3: the target's own tokenizer, by construction" in out
     assert printed(out)["presets_ok"] == "3 experiments"
 
 

@@ -293,3 +293,39 @@ def test_torch_threads_are_restored() -> None:
     assert torch.get_num_threads() == before
     with torch_threads(None):
         assert torch.get_num_threads() == before
+
+
+def test_ngram_self_learns_the_targets_answers_to_untimed_prompts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not MT_BENCH.is_file():
+        pytest.skip("MT-Bench questions not in ../shared/data")
+    monkeypatch.setenv("TSD_CACHE", str(tmp_path / "cache"))
+    config = LMBenchConfig(
+        target=TOY, drafts=("ngram-self:2",), methods=("speculative",), max_samples=3,
+        max_new_tokens=4,
+    )  # fmt: skip
+    said: list[str] = []
+    setup = prepare(config, said.append)
+    # The 77 questions the bench does not time, less those too long for the 1,024-byte window.
+    (note,) = [line for line in said if line.startswith("sampling")]
+    answered = int(note.split()[1])
+    assert 70 <= answered < 77
+    (samples,) = (tmp_path / "cache" / "samples").iterdir()
+    ids = np.load(samples)
+    assert ids.max() < 257
+    assert len(ids) >= answered  # at least one token (EOS or not) per answer
+    (draft,) = setup.drafts
+    assert draft.spec == "ngram-self:2"
+    # Trained on the target's samples: after their most frequent token, the follower seen most
+    # often there is more probable than any follower never seen there.
+    pairs = np.stack([ids[:-1], ids[1:]])
+    top = np.bincount(pairs[0]).argmax()
+    following = np.bincount(pairs[1][pairs[0] == top], minlength=257)
+    row = np.exp(draft.model.logprobs_batch([np.array([top], dtype=np.uint32)])[0])
+    assert following.max() >= 3
+    assert row[following.argmax()] > row[following == 0].max()
+    # A second build reads the cached answers instead of sampling again.
+    again: list[str] = []
+    prepare(config, again.append)
+    assert not [line for line in again if line.startswith("sampling")]

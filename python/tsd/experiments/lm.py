@@ -41,6 +41,8 @@ SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 MT_BENCH = SHARED_DATA / "mt_bench_question.jsonl"
 SHAKESPEARE = SHARED_DATA / "tinyshakespeare.txt"
 WARM_UP_TOKENS = 4
+# At most this many untimed prompts are answered by the target to train an ngram-self draft.
+SELF_SAMPLE_PROMPTS = 80
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,14 @@ def _default(path: str | None, fallback: Path) -> str | None:
     return str(fallback) if fallback.is_file() else None
 
 
-def _prompts(config: LMBenchConfig) -> list[Prompt]:
-    """The prompts: corpus slices with `corpus`, else MT-Bench questions evenly spaced."""
+def _prompts(config: LMBenchConfig) -> tuple[list[Prompt], list[Prompt]]:
+    """(timed prompts, the others): corpus slices with `corpus` (the others from its training
+    split), else MT-Bench questions evenly spaced (the others: the remaining questions). The
+    others are what an ngram-self draft samples the target's answers to."""
     if config.corpus is not None:
-        _, heldout = split_corpus(read_corpus(config.corpus))
-        return corpus_prompts(heldout, config.max_samples, config.prompt_chars)
+        train, heldout = split_corpus(read_corpus(config.corpus))
+        timed = corpus_prompts(heldout, config.max_samples, config.prompt_chars)
+        return timed, corpus_prompts(train, SELF_SAMPLE_PROMPTS, config.prompt_chars)
     source = _default(config.prompts_file, MT_BENCH)
     if source is None:
         raise InvalidArgumentError(
@@ -81,7 +86,9 @@ def _prompts(config: LMBenchConfig) -> list[Prompt]:
         )
     questions = load_prompts(source)
     count = min(config.max_samples, len(questions))
-    return [questions[i * len(questions) // count] for i in range(count)]
+    chosen = {i * len(questions) // count for i in range(count)}
+    others = [q for i, q in enumerate(questions) if i not in chosen]
+    return [questions[i] for i in sorted(chosen)], others[:SELF_SAMPLE_PROMPTS]
 
 
 def _check_window(
@@ -101,7 +108,7 @@ def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
     """Check the draft specs and read the prompts, then load the target, encode the prompts
     (each must fit its context window) and build the drafts."""
     check_draft_specs(config)
-    prompts = _prompts(config)
+    prompts, others = _prompts(config)
     quantize = cast(Quantization | None, config.quantize)
     law = TargetLaw(config.temperature, config.top_k, config.top_p)
     target = load_bench_model(
@@ -120,7 +127,7 @@ def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
     drafting = {"speculative", "hf-assisted"} & set(config.methods)
     context = DraftContext(
         target, _default(config.draft_corpus, SHAKESPEARE), config.dtype, config.device,
-        quantize, progress,
+        quantize, progress, tuple(p.text for p in others), config.seed, config.use_chat_template,
     )  # fmt: skip
     drafts = [build_draft(spec, context) for spec in config.drafts] if drafting else []
     for draft in drafts:

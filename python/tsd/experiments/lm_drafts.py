@@ -3,6 +3,8 @@ registered for its kind in `DRAFTS`:
 
 - `ngram:N`: a Kneser–Ney n-gram model of order N over the target's token ids, trained on a
   corpus encoded with the target's tokenizer;
+- `ngram-self:N`: the same, trained on the target's own answers (`SELF_SAMPLE_TOKENS` each) to
+  the prompts the benchmark does not time (`tsd.models.hf.samples.target_samples`, cached);
 - `early-exit:K`: the target's first K decoder layers with its norm and head (shares weights);
 - `hf:SOURCE`: another causal LM (a local folder, a hub name, or `tiny-random:SEED`), loaded
   like the target and refused unless its tokenizer maps every id as the target's does.
@@ -24,13 +26,15 @@ from tsd.errors import InvalidArgumentError, ModelError, VocabularyMismatchError
 from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_models import load_bench_model, load_config, load_tokenizer
 from tsd.models import NgramLM, read_corpus
-from tsd.models.hf import ForwardClock, HFModel, check_same_vocabulary, early_exit
+from tsd.models.hf import ForwardClock, HFModel, check_same_vocabulary, early_exit, encode_prompts
 from tsd.models.hf.load import Quantization
+from tsd.models.hf.samples import target_samples
 from tsd.models.session import History, LanguageModel
 
 __all__ = [
     "DRAFTS",
     "HF_DRAFT_KINDS",
+    "SELF_SAMPLE_TOKENS",
     "Draft",
     "DraftContext",
     "TimedDraft",
@@ -39,6 +43,10 @@ __all__ = [
     "check_draft_specs",
     "parse_draft_spec",
 ]
+
+
+# Tokens of the target's answer sampled per prompt for an ngram-self draft.
+SELF_SAMPLE_TOKENS = 128
 
 
 class TimedDraft:
@@ -79,8 +87,9 @@ class Draft:
 
 @dataclass(frozen=True)
 class DraftContext:
-    """What a draft builder may need: the loaded target, the corpus for n-gram drafts and how
-    to load another model."""
+    """What a draft builder may need: the loaded target, the corpus for n-gram drafts, how to
+    load another model, and the texts (never the timed prompts), seed and chat template with
+    which the target's own answers are sampled."""
 
     target: HFModel
     corpus: str | None
@@ -88,6 +97,9 @@ class DraftContext:
     device: str
     quantize: Quantization | None
     progress: Callable[[str], None]
+    sample_texts: tuple[str, ...] = ()
+    seed: int = 0
+    chat_template: bool = False
 
 
 def _hf_draft(spec: str, model: HFModel) -> Draft:
@@ -109,6 +121,35 @@ def build_ngram(argument: str, context: DraftContext) -> Draft:
     )
     model = NgramLM.train_ids(ids, context.target.vocab_size, order)
     return Draft(f"ngram:{order}", TimedDraft(model), None, None)
+
+
+def build_ngram_self(argument: str, context: DraftContext) -> Draft:
+    """`ngram-self:N`: Kneser–Ney of order N on the target's own sampled answers."""
+    order = _int_argument("ngram-self", argument)
+    target = context.target
+    encoded = encode_prompts(
+        target.tokenizer, context.sample_texts, chat_template=context.chat_template
+    )
+    texts = [
+        text
+        for text, ids in zip(context.sample_texts, encoded, strict=True)
+        if len(ids) + SELF_SAMPLE_TOKENS <= target.max_length
+    ]
+    if not texts:
+        raise InvalidArgumentError(
+            "draft: ngram-self needs prompts beyond the timed ones (that fit the target's "
+            "context window) to sample the target's answers to"
+        )
+    ids = target_samples(
+        target,
+        texts,
+        tokens_per_prompt=SELF_SAMPLE_TOKENS,
+        seed=context.seed,
+        chat_template=context.chat_template,
+        progress=context.progress,
+    )
+    model = NgramLM.train_ids(ids, target.vocab_size, order)
+    return Draft(f"ngram-self:{order}", TimedDraft(model), None, None)
 
 
 def build_early_exit(argument: str, context: DraftContext) -> Draft:
@@ -142,11 +183,14 @@ def build_hf(argument: str, context: DraftContext) -> Draft:
 
 DRAFTS: dict[str, Callable[[str, DraftContext], Draft]] = {
     "ngram": build_ngram,
+    "ngram-self": build_ngram_self,
     "early-exit": build_early_exit,
     "hf": build_hf,
 }
 # The kinds whose drafts are transformers models: what hf-assisted can run with.
 HF_DRAFT_KINDS = ("early-exit", "hf")
+# The kinds whose argument is a positive integer (an order or a number of layers).
+INTEGER_KINDS = ("ngram", "ngram-self", "early-exit")
 
 
 def _int_argument(kind: str, argument: str) -> int:
@@ -173,7 +217,7 @@ def check_draft_specs(config: LMBenchConfig) -> None:
     asked for, has a transformers draft to run with: checked before anything loads."""
     kinds = [parse_draft_spec(spec) for spec in config.drafts]
     for kind, argument in kinds:
-        if kind in ("ngram", "early-exit"):
+        if kind in INTEGER_KINDS:
             _int_argument(kind, argument)
     if "hf-assisted" in config.methods and not any(kind in HF_DRAFT_KINDS for kind, _ in kinds):
         raise InvalidArgumentError(
