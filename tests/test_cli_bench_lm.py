@@ -19,6 +19,7 @@ from tests.support import REPO
 from tests.support.tiny_lm import model_folder
 from tsd.cli import main
 from tsd.experiments.lm_models import torch_threads
+from tsd.experiments.lm_rows import SCHEMA as ROW_TYPES
 
 # Every column of results.parquet, in order, as docs/BENCH_LM.md documents them.
 SCHEMA = [
@@ -56,6 +57,7 @@ def test_toy_preset_writes_every_file_and_column(
     assert Path(paths["plot_path"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     frame = pl.read_parquet(paths["parquet_path"])
     assert frame.columns == SCHEMA
+    assert frame.schema == pl.Schema(ROW_TYPES)
     documented = (REPO / "docs" / "BENCH_LM.md").read_text()
     assert [c for c in SCHEMA if f"| `{c}` |" not in documented] == []
     # One run of: baseline, 3 drafts x 2 drafters at L = 2, hf-assisted for the 2 HF drafts.

@@ -125,7 +125,6 @@ def execute(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    import polars as pl
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -135,6 +134,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.experiments.lm import plan, prepare, run_benchmark, warm_up, warm_up_cells
     from tsd.experiments.lm_models import torch_threads
     from tsd.experiments.lm_presets import load_presets
+    from tsd.experiments.lm_rows import rows_frame
 
     presets = load_presets(args.presets_dir)
     config = presets.config(args.experiment, overrides(args, presets))
@@ -154,7 +154,7 @@ def execute(args: argparse.Namespace) -> int:
             warm_up(config, setup, lambda: progress.advance(warming))
             task = progress.add_task("measurements", total=config.runs * len(plan(config, setup)))
             rows = run_benchmark(config, setup, lambda: progress.advance(task))
-        frame = pl.DataFrame(rows, infer_schema_length=None)
+        frame = rows_frame(rows)
         settings = config.to_dict()
         lines = "".join(
             json.dumps({**row, "config": settings}, allow_nan=False) + "\n" for row in rows

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import polars as pl
 
 from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_methods import Measurement
@@ -13,9 +14,30 @@ from tsd.experiments.lm_methods import Measurement
 if TYPE_CHECKING:
     from tsd.experiments.lm import Cell
 
-__all__ = ["Row", "measurement_row"]
+__all__ = ["SCHEMA", "Row", "measurement_row", "rows_frame"]
 
 Row = dict[str, Any]
+_INT, _FLOAT, _STR = pl.Int64(), pl.Float64(), pl.String()
+# Every column, in order, with its type, whatever the rows hold (a column of nulls included).
+SCHEMA: dict[str, pl.DataType] = {
+    "run": _INT, "method": _STR, "draft": _STR, "drafter": _STR, "L": _INT, "K": _INT,
+    "batch_size": _INT, "prompts": _INT, "tokens": _INT, "wall_s": _FLOAT,
+    "tokens_per_sec": _FLOAT, "acceptance_rate": _FLOAT, "mean_acceptance_length": _FLOAT,
+    "alpha": _FLOAT, "position_acceptance": pl.List(pl.Float64()), "num_drafts": _INT,
+    "num_draft_tokens": _INT, "num_accepted_tokens": _INT, "rejections": _INT,
+    "psi_bytes_per_token": _FLOAT, "target_calls": _INT, "target_calls_per_token": _FLOAT,
+    "draft_calls": _INT, "target_forward_s": _FLOAT, "draft_model_s": _FLOAT,
+    "psi_tsu_verify_s": _FLOAT, "other_s": _FLOAT, "target_share": _FLOAT,
+    "draft_share": _FLOAT, "psi_tsu_verify_share": _FLOAT, "other_share": _FLOAT,
+    "overhead_per_round": _FLOAT, "outputs_sha256": _STR, "target": _STR, "tsu": _STR,
+    "temperature": _FLOAT, "top_k": _INT, "top_p": _FLOAT, "max_new_tokens": _INT,
+    "dtype": _STR, "device": _STR, "seed": pl.UInt64(),
+}  # fmt: skip
+
+
+def rows_frame(rows: list[Row]) -> pl.DataFrame:
+    """The rows as a DataFrame of `SCHEMA`'s columns and types."""
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
 
 def _finite(value: float) -> float | None:
@@ -56,6 +78,13 @@ def _counters(cell: "Cell", m: Measurement) -> Row:
     }
 
 
+def _psi_size(config: LMBenchConfig, drafter: str | None) -> int | None:
+    """Explicit ids per ψ (per chain position for chain drafting); None where nothing drafts."""
+    if drafter is None:
+        return None
+    return config.chain_K if drafter == "chain" else config.K
+
+
 def measurement_row(
     config: LMBenchConfig, prompts: int, run: int, cell: "Cell", m: Measurement
 ) -> Row:
@@ -72,11 +101,7 @@ def measurement_row(
         "draft": None if cell.draft is None else cell.draft.spec,
         "drafter": cell.drafter,
         "L": cell.L,
-        "K": None
-        if cell.drafter is None
-        else config.chain_K
-        if cell.drafter == "chain"
-        else config.K,
+        "K": _psi_size(config, cell.drafter),
         "batch_size": 1 if cell.method == "hf-assisted" else config.batch_size,
         "prompts": prompts,
         "tokens": tokens,
