@@ -79,6 +79,8 @@ def test_toy_preset_writes_every_file_and_column(
     assert [row["outputs_sha256"] for row in rows] == frame["outputs_sha256"].to_list()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["experiment"] == "toy"
+    assert summary["environment"]["torch"] == torch.__version__
+    assert summary["environment"]["torch_threads"] == 1  # the toy preset's, while it ran
     assert summary["config"]["drafts"] == ["early-exit:1", "hf:tiny-random:1", "ngram:3"]
     assert re.search(r"baseline .* 1 ", out)  # the baseline's speedup over itself
 

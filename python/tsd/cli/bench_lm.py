@@ -132,7 +132,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.cli.output import publish
     from tsd.console import print_rows_table
     from tsd.experiments.lm import plan, prepare, run_benchmark, warm_up, warm_up_cells
-    from tsd.experiments.lm_models import torch_threads
+    from tsd.experiments.lm_models import environment, torch_threads
     from tsd.experiments.lm_presets import load_presets
     from tsd.experiments.lm_rows import rows_frame
 
@@ -165,7 +165,12 @@ def execute(args: argparse.Namespace) -> int:
         telemetry.write_telemetry(stage.path, frame, "results")
         medians = median_table(frame)
         drawn = _draw_speedup(stage.path / "results.png", medians, config.target)
-        summary = {"bench": "lm", "experiment": args.experiment, "config": settings}
+        summary = {
+            "bench": "lm",
+            "experiment": args.experiment,
+            "config": settings,
+            "environment": environment(config.device),
+        }
         run_dir = publish(stage, summary, args)
     if drawn:
         print(f"plot_path={run_dir / 'results.png'}")

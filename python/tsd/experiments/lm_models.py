@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import transformers
 from safetensors.torch import save_model
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import (
@@ -28,6 +29,7 @@ from tsd.models.hf.load import Quantization
 __all__ = [
     "TINY_RANDOM",
     "byte_tokenizer",
+    "environment",
     "load_bench_model",
     "load_config",
     "load_tokenizer",
@@ -157,3 +159,16 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def environment(device: str) -> dict[str, Any]:
+    """What the timings depend on beyond the configuration: library versions, torch's CPU
+    threads, and the GPU's name where one is used."""
+    found: dict[str, Any] = {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "torch_threads": torch.get_num_threads(),
+    }
+    if device.startswith("cuda"):
+        found["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return found
