@@ -329,3 +329,20 @@ def test_ngram_self_learns_the_targets_answers_to_untimed_prompts(
     again: list[str] = []
     prepare(config, again.append)
     assert not [line for line in again if line.startswith("sampling")]
+
+
+def test_a_fresh_draft_shares_weights_but_no_cached_prompt() -> None:
+    draft = build_draft("early-exit:1", context())
+    history = np.arange(20, dtype=np.uint32)
+    first = draft.model.logprobs_batch([history])
+    assert draft.clock is not None
+    assert draft.clock.positions == 20
+    draft.model.logprobs_batch([history])  # the same prompt again: served from its cache
+    assert draft.clock.positions <= 21
+    fresh = draft.fresh()
+    assert fresh.module is draft.module
+    assert fresh.clock is not None
+    assert (fresh.clock.calls, fresh.model.seconds) == (0, 0.0)
+    again = fresh.model.logprobs_batch([history])
+    assert fresh.clock.positions == 20  # the whole prompt is fed again
+    np.testing.assert_array_equal(again, first)

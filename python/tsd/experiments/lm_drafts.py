@@ -84,6 +84,16 @@ class Draft:
         """Whether transformers' assisted generation can use this draft."""
         return self.module is not None
 
+    def fresh(self) -> "Draft":
+        """The same draft with nothing carried over: its timer at zero and, for a transformers
+        draft, a new `HFModel` over the same module (no weights copied) whose prefix cache
+        is empty and clock at zero, so no measurement reuses another's cached prompts."""
+        model = self.model.model
+        if isinstance(model, HFModel):
+            again = HFModel(model.module, law=model.law, tokenizer=model.tokenizer, name=model.name)
+            return Draft(self.spec, TimedDraft(again), again.module, again.clock)
+        return Draft(self.spec, TimedDraft(model), self.module, self.clock)
+
 
 @dataclass(frozen=True)
 class DraftContext:

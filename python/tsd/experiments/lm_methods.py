@@ -102,10 +102,9 @@ def _batched(
     generate: Callable[[Sequence[History], int], Generation],
     phases: Phases,
 ) -> Measurement:
-    """Time `generate(batch, index)` over the batches, with the models' clocks reset."""
+    """Time `generate(batch, index)` over the batches, the target's clock reset (a draft
+    comes fresh: `Draft.fresh`)."""
     target.clock.reset()
-    if draft is not None:
-        draft.model.seconds = 0.0
     began = time.perf_counter()
     runs = [generate(batch, i) for i, batch in enumerate(batches)]
     wall = time.perf_counter() - began
@@ -160,10 +159,9 @@ def measure_speculative(
     seed: int,
     run: int,
 ) -> Measurement:
-    """Block drafting through ψ and the TSU with `draft`, batch by batch."""
+    """Block drafting through ψ and the TSU with a fresh copy of `draft`, batch by batch."""
     phases = Phases()
-    if draft.clock is not None:
-        draft.clock.reset()
+    draft = draft.fresh()
 
     def generate(batch: Sequence[History], i: int) -> Generation:
         part_seed = run_seed(seed, run, i)
