@@ -138,6 +138,11 @@ BAD_INPUT: dict[str, tuple[Any, str]] = {
         "methods: hf-assisted needs a transformers draft",
     ),
     "missing corpus": (["--corpus", "/no/such/file.txt"], "corpus: no such file"),
+    "missing prompts": (["--prompts-file", "/no/such.jsonl"], "prompts: no such file"),
+    "no chat template": (
+        ["--use-chat-template"],
+        "use_chat_template: the model's tokenizer has no chat template",
+    ),
 }
 
 
