@@ -264,7 +264,9 @@ def test_counters_and_time_shares_add_up() -> None:
     assert assisted.draft_calls is not None
     # Each target forward emits its accepted drafts plus one; each assistant forward proposes one.
     accepted = assisted.tokens - assisted.target_calls
-    assert 0 <= accepted <= assisted.draft_calls <= 3 * assisted.target_calls
+    assert 0 <= accepted <= assisted.draft_calls
+    # Exactly L = 3 drafts a round, but where the last rounds run out of room.
+    assert 3 * (assisted.target_calls - 3) <= assisted.draft_calls <= 3 * assisted.target_calls
 
 
 def test_same_seed_same_tokens_for_every_method() -> None:
