@@ -22,21 +22,28 @@ __all__ = ["measure_hf_assisted"]
 class _ModuleTimer:
     """Forward calls and seconds of one transformers module, through its forward hooks. An
     early-exit draft's module is a shallow copy of the target's and shares its hook tables,
-    so each hook counts only the module it was registered for."""
+    so each hook counts only the module it was registered for. On CUDA each hook waits for
+    the device, so a forward's seconds are its kernels' and not only their launches."""
 
     def __init__(self, module: Any) -> None:
         self.module = module
         self.calls = 0
         self.seconds = 0.0
         self._began = 0.0
+        self._cuda = next(module.parameters()).device.type == "cuda"
+
+    def _now(self) -> float:
+        if self._cuda:
+            torch.cuda.synchronize()
+        return time.perf_counter()
 
     def _before(self, module: Any, args: Any) -> None:
         if module is self.module:
-            self._began = time.perf_counter()
+            self._began = self._now()
 
     def _after(self, module: Any, args: Any, output: Any) -> None:
         if module is self.module:
-            self.seconds += time.perf_counter() - self._began
+            self.seconds += self._now() - self._began
             self.calls += 1
 
     @contextmanager
