@@ -143,17 +143,30 @@ def execute(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr, flush=True)
 
     columns = (
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+        TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(),
     )  # fmt: skip
     with telemetry.staged_run_dir(args.out_dir) as stage, torch_threads(config.threads):
         setup = prepare(config, note)
         if config.batch_size > 1 and "hf-assisted" in config.methods:
             note("note: hf-assisted runs one prompt at a time (transformers supports batch 1 only)")
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            warming = progress.add_task("warm-up", total=len(warm_up_cells(config, setup)))
-            warm_up(config, setup, lambda: progress.advance(warming))
+            warm_ups = len(warm_up_cells(config, setup))
+            warming = progress.add_task("warm-up", total=warm_ups)
+            warm_up(
+                config,
+                setup,
+                lambda i, cell: progress.update(
+                    warming, completed=i, description=f"warm-up: {cell.label}"
+                ),
+            )
+            progress.update(warming, completed=warm_ups, description="warm-up: done")
             task = progress.add_task("measurements", total=config.runs * len(plan(config, setup)))
-            rows = run_benchmark(config, setup, lambda: progress.advance(task))
+            rows = run_benchmark(
+                config,
+                setup,
+                lambda i, cell: progress.update(task, completed=i, description=cell.label),
+            )
         frame = rows_frame(rows)
         settings = config.to_dict()
         lines = "".join(

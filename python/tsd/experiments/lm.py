@@ -64,6 +64,12 @@ class Cell:
     drafter: str | None = None
     L: int | None = None
 
+    @property
+    def label(self) -> str:
+        """The cell in a few words, for progress lines."""
+        parts = [self.method, *(p for p in (self.draft and self.draft.spec, self.drafter) if p)]
+        return " ".join(parts) + ("" if self.L is None else f" L={self.L}")
+
 
 def _default(path: str | None, fallback: Path) -> str | None:
     if path is not None:
@@ -196,25 +202,27 @@ def warm_up_cells(config: LMBenchConfig, setup: Setup) -> list[Cell]:
     return list(cells.values())
 
 
-def warm_up(config: LMBenchConfig, setup: Setup, advance: Callable[[], None] | None = None) -> None:
+Started = Callable[[int, Cell], None]
+
+
+def warm_up(config: LMBenchConfig, setup: Setup, started: Started | None = None) -> None:
     """Run each of `warm_up_cells` once, untimed, on the first prompt: torch's first calls
-    (allocations, kernel choices) are slow and would be charged to the first timed cell."""
-    for cell in warm_up_cells(config, setup):
+    (allocations, kernel choices) are slow and would be charged to the first timed cell.
+    `started(i, cell)` is called before the i-th."""
+    for i, cell in enumerate(warm_up_cells(config, setup)):
+        if started is not None:
+            started(i, cell)
         # A run index after the timed ones, so the warm-up's seeds are its own.
         _measure(config, setup, cell, setup.prompt_ids[:1], WARM_UP_TOKENS, run=config.runs)
-        if advance is not None:
-            advance()
 
 
-def run_benchmark(
-    config: LMBenchConfig, setup: Setup, advance: Callable[[], None] | None = None
-) -> list[Row]:
-    """Every (run, cell) measurement, one row each; `advance()` after each."""
-    rows = []
+def run_benchmark(config: LMBenchConfig, setup: Setup, started: Started | None = None) -> list[Row]:
+    """Every (run, cell) measurement, one row each; `started(i, cell)` before the i-th."""
+    rows: list[Row] = []
     for run in range(config.runs):
         for cell in plan(config, setup):
+            if started is not None:
+                started(len(rows), cell)
             measured = _measure(config, setup, cell, setup.prompt_ids, config.max_new_tokens, run)
             rows.append(measurement_row(config, len(setup.prompt_ids), run, cell, measured))
-            if advance is not None:
-                advance()
     return rows
