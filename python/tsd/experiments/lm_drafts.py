@@ -10,7 +10,8 @@ registered for its kind in `DRAFTS`:
   like the target and refused unless its tokenizer maps every id as the target's does.
 
 Adding a draft kind: a builder `(argument, DraftContext) -> Draft` and one entry in `DRAFTS`
-(and its name in `HF_DRAFT_KINDS` if it builds a transformers model, which hf-assisted can use).
+(and its name in `HF_DRAFT_KINDS` if it builds a transformers model, which hf-assisted can use,
+and in `INTEGER_KINDS` if its argument is a positive integer).
 """
 
 import time
@@ -34,6 +35,7 @@ from tsd.models.session import History, LanguageModel
 __all__ = [
     "DRAFTS",
     "HF_DRAFT_KINDS",
+    "INTEGER_KINDS",
     "SELF_SAMPLE_TOKENS",
     "Draft",
     "DraftContext",
@@ -62,6 +64,7 @@ class TimedDraft:
         return self.model.vocab_size
 
     def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
+        """The draft model's scores, the time they took added to `seconds`."""
         began = time.perf_counter()
         try:
             return self.model.logprobs_batch(histories)
