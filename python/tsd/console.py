@@ -21,6 +21,9 @@ UNBOUNDED_WIDTH = 1 << 16
 
 
 def _format(value: Any) -> str:
+    """Floats to six significant digits; an empty cell (a method without that measure) as –."""
+    if value is None:
+        return "–"
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
