@@ -36,20 +36,24 @@ if TYPE_CHECKING:
 __all__ = ["KVScores", "KVSession"]
 
 
-def _layer_tensors(cache: DynamicCache) -> list[tuple[Any, torch.Tensor, torch.Tensor]]:
-    """Each cache layer with its keys and values, (B, heads, slots, dim). The hole layout
-    needs every layer to keep all slots: a sliding-window or linear-attention layer is an
-    error, never a silent change of the law."""
-    found = []
+def _check_full_attention(cache: DynamicCache) -> None:
+    """The hole layout needs every layer to keep all slots: a sliding-window or
+    linear-attention layer is an error, never a silent change of the law."""
     for layer in cache.layers:
-        keys, values = getattr(layer, "keys", None), getattr(layer, "values", None)
-        if type(layer) is not DynamicLayer or keys is None or values is None:
+        if type(layer) is not DynamicLayer:
             raise ModelError(
                 f"model: KV sessions need full-attention cache layers; {type(layer).__name__} "
                 "is not one"
             )
-        found.append((layer, keys, values))
-    return found
+
+
+def _layer_tensors(cache: DynamicCache) -> list[tuple[Any, torch.Tensor, torch.Tensor]]:
+    """Each cache layer that holds slots, with its keys and values, (B, heads, slots, dim)."""
+    return [
+        (layer, layer.keys, layer.values)
+        for layer in cache.layers
+        if isinstance(layer, DynamicLayer) and layer.keys is not None and layer.values is not None
+    ]
 
 
 class KVScores:
@@ -93,7 +97,9 @@ class KVSession:
                 )
         self._tokens: list[list[int]] = [p.tolist() for p in checked]
         self._slots: list[list[int]] = [[] for _ in checked]
-        self._cache = DynamicCache()
+        # Built from the config, so the cache has the layer types the model's attention needs.
+        self._cache = DynamicCache(config=model.module.config)
+        _check_full_attention(self._cache)
         self._valid = torch.zeros((len(checked), 0), dtype=torch.bool, device=model.device)
         self._version = 0
         # What the latest extend opened: per sequence, how many positions (0 if not listed).
