@@ -82,7 +82,9 @@ def reference_logp(
     return np.stack(rows)
 
 
-def reference_joint(module: torch.nn.Module, prompt: History, law: TargetLaw) -> NDArray[np.float64]:
+def reference_joint(
+    module: torch.nn.Module, prompt: History, law: TargetLaw
+) -> NDArray[np.float64]:
     """P(y1, y2, y3 | prompt) over the V³ cells (cell y1·V² + y2·V + y3), enumerated from the
     target's conditionals; the histories of one depth share a length, so each depth is one
     unpadded batched no-cache forward."""
@@ -105,4 +107,3 @@ def assert_rows_close(
     np.testing.assert_array_equal(np.isneginf(got), np.isneginf(expected))
     finite = np.isfinite(expected)
     assert np.abs(got[finite] - expected[finite]).max(initial=0.0) <= tolerance
-
