@@ -1,5 +1,6 @@
-"""Tiny randomly initialised causal LMs built from a config (no download), and the law they
-define computed the plain way: a no-cache forward of each whole history, alone in its batch.
+"""Tiny randomly initialised causal LMs built from a config (no download), the law they
+define computed the plain way (a no-cache forward of each whole history, alone in its
+batch), and word-level tokenizers built in memory.
 
 `SPREAD` scales the initial weights far above transformers' default (0.02), so the
 next-token laws are peaked and depend on the context; with the default they are almost
@@ -15,7 +16,10 @@ from itertools import product
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from transformers import LlamaConfig, LlamaForCausalLM
+from tokenizers import Tokenizer
+from tokenizers.models import WordLevel
+from tokenizers.pre_tokenizers import Whitespace
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from tsd.models import History
 from tsd.models.hf import HFModel, TargetLaw
@@ -91,7 +95,9 @@ def reference_joint(
     vocab = int(module.get_output_embeddings().weight.shape[0])
     joint = np.ones(1)
     for depth in range(3):
-        histories = [list(prompt) + list(tail) for tail in product(range(vocab), repeat=depth)]
+        histories = [
+            [int(t) for t in prompt] + list(tail) for tail in product(range(vocab), repeat=depth)
+        ]
         with torch.inference_mode():
             logits = module(input_ids=torch.tensor(histories), use_cache=False).logits[:, -1]
             probs = law.log_probs(logits).exp().numpy()
@@ -107,3 +113,24 @@ def assert_rows_close(
     np.testing.assert_array_equal(np.isneginf(got), np.isneginf(expected))
     finite = np.isfinite(expected)
     assert np.abs(got[finite] - expected[finite]).max(initial=0.0) <= tolerance
+
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<s> {{ m['role'] }} {{ m['content'] }} </s> {% endfor %}"
+    "{% if add_generation_prompt %}<s> assistant {% endif %}"
+)
+
+
+def word_tokenizer(words: Sequence[str], *, chat_template: bool = True) -> PreTrainedTokenizerFast:
+    """A whitespace word-level tokenizer numbering `words` in order after `<s>`, `</s>`,
+    `<unk>`, `user` and `assistant`, with a chat template (or none)."""
+    specials = ["<s>", "</s>", "<unk>", "user", "assistant"]
+    vocab = {word: i for i, word in enumerate([*specials, *words])}
+    backend = Tokenizer(WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = Whitespace()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
+    if chat_template:
+        tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
