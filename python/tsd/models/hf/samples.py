@@ -57,7 +57,8 @@ def target_samples(
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     path = (cache or cache_root()) / "samples" / f"{digest}.npy"
     if path.is_file():
-        return np.load(path).astype(np.uint32)
+        cached: NDArray[np.uint32] = np.load(path).astype(np.uint32)
+        return cached
     progress(
         f"sampling {len(texts)} answers of {n_new} tokens from {model.name} (cached in {path})"
     )
