@@ -33,24 +33,34 @@ def check_scores(
     rng: np.random.Generator,
     scores: object,
     histories: list[list[int]],
+    tolerance: float,
 ) -> None:
     """Read the scores one of three ways and compare them with no-cache forwards."""
     expected = reference_logp(model.module, histories, model.law)
     way = rng.integers(3)
     if way == 0:
-        assert_rows_close(scores.rows(np.arange(len(histories))), expected)  # type: ignore[attr-defined]
+        got = scores.rows(np.arange(len(histories)))  # type: ignore[attr-defined]
+        assert_rows_close(got, expected, tolerance)
     elif way == 1:
         picked = rng.permutation(len(histories))[: rng.integers(1, len(histories) + 1)]
-        assert_rows_close(scores.rows(picked), expected[picked])  # type: ignore[attr-defined]
+        assert_rows_close(scores.rows(picked), expected[picked], tolerance)  # type: ignore[attr-defined]
     else:
         tokens = rng.integers(0, VOCAB, len(histories)).astype(np.uint32)
         got = scores.token_logp(np.arange(len(histories)), tokens)  # type: ignore[attr-defined]
-        assert_rows_close(got[:, None], expected[np.arange(len(histories)), tokens][:, None])
+        chosen = expected[np.arange(len(histories)), tokens]
+        assert_rows_close(got[:, None], chosen[:, None], tolerance)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_extends_and_rollbacks_score_like_full_forwards(seed: int) -> None:
-    model = tiny_model(VOCAB, seed, max_length=64)
+@pytest.mark.parametrize(
+    ("seed", "dtype", "tolerance"),
+    [(1, torch.float64, 1e-12), (2, torch.float64, 1e-12), (3, torch.float64, 1e-12),
+     # float32: padded batches and lone forwards may round differently, within 1e-5.
+     (4, torch.float32, 1e-5)],
+)  # fmt: skip
+def test_random_extends_and_rollbacks_score_like_full_forwards(
+    seed: int, dtype: torch.dtype, tolerance: float
+) -> None:
+    model = tiny_model(VOCAB, seed, max_length=64, dtype=dtype)
     rng = np.random.Generator(np.random.PCG64(seed))
     prompts = [rng.integers(0, VOCAB, n).astype(np.uint32) for n in (1, 5, 3, 8)]
     session = model.start(prompts)
@@ -78,7 +88,7 @@ def test_random_extends_and_rollbacks_score_like_full_forwards(seed: int) -> Non
                 held[b].extend(block)
             if rng.random() < 0.75:
                 before = cache_width(session)
-                check_scores(model, rng, scores, histories)
+                check_scores(model, rng, scores, histories, tolerance)
                 reads += 1
                 compactions += cache_width(session) <= before
         for b in range(4):
