@@ -21,7 +21,7 @@ from tests.support.tiny_hf import reference_joint, tiny_model
 from tsd.drafters import DraftBlock, Drafter, make_drafter
 from tsd.models import History
 from tsd.models.hf import HFModel, KVScores, KVSession, TargetLaw, early_exit
-from tsd.speculative import GenerationStats, speculative_generate
+from tsd.speculative import GenerationStats, baseline_generate, speculative_generate
 from tsd.stats import chi2_gof
 from tsd.tsu.sim import SimTSU
 
@@ -195,3 +195,15 @@ def test_a_sequence_decodes_alike_alone_and_in_a_ragged_batch(drafting: str) -> 
         again = speculative_generate(target(), drafter, RAGGED, max_new_tokens=12, seed=seed)
         for first, second in zip(batch.outputs, again.outputs, strict=True):
             np.testing.assert_array_equal(first, second)
+
+
+def test_plain_sampling_through_the_session_follows_the_target() -> None:
+    law = WARPED
+    replicas = SEQUENCES // len(RAGGED)
+    generation = baseline_generate(target(law), RAGGED * replicas, max_new_tokens=3, seed=9)
+    out = np.stack(generation.outputs).astype(np.int64)
+    prompt = np.tile(np.arange(len(RAGGED)), replicas)
+    cells = prompt * CELLS + out[:, 0] * VOCAB**2 + out[:, 1] * VOCAB + out[:, 2]
+    counts = np.bincount(cells, minlength=len(RAGGED) * CELLS)
+    assert chi2_gof(counts, expected_cells(RAGGED, law)).p_value > ALPHA
+    assert chi2_gof(counts, expected_cells(RAGGED, PLAIN)).p_value < ALPHA
