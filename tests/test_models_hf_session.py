@@ -2,10 +2,12 @@
 position scores like a no-cache forward of its whole history (float64, within 1e-12), while
 holes are trimmed and compacted away; bad calls raise named errors and change nothing."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import torch
-from transformers import MistralConfig, MistralForCausalLM
+from transformers import MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 from tests.support.tiny_hf import assert_rows_close, reference_logp, tiny_model
 from tsd.errors import InvalidArgumentError, ModelError
@@ -222,17 +224,50 @@ def test_rollback_may_not_empty_a_sequence() -> None:
     assert session.tokens(0).tolist() == [1]
 
 
-def test_sliding_window_models_are_refused() -> None:
+SMALL = {
+    "vocab_size": VOCAB,
+    "hidden_size": 16,
+    "intermediate_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "num_key_value_heads": 1,
+}
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        lambda: MistralForCausalLM(MistralConfig(**SMALL, sliding_window=4)),
+        # The first layer full, the second windowed.
+        lambda: Qwen2ForCausalLM(
+            Qwen2Config(**SMALL, use_sliding_window=True, sliding_window=4, max_window_layers=1)
+        ),
+    ],
+    ids=["mistral", "qwen2 with a windowed layer"],
+)
+def test_sliding_window_models_are_refused(module: Callable[[], torch.nn.Module]) -> None:
     torch.manual_seed(0)
-    config = MistralConfig(
-        vocab_size=VOCAB,
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        sliding_window=4,
-    )
-    model = HFModel(MistralForCausalLM(config))
-    with pytest.raises(ModelError, match="full-attention cache layers"):
+    model = HFModel(module())
+    with pytest.raises(ModelError, match="DynamicSlidingWindowLayer is not one"):
         model.start([np.arange(6, dtype=np.uint32)])
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        lambda: MistralForCausalLM(MistralConfig(**SMALL, sliding_window=None)),
+        lambda: Qwen2ForCausalLM(Qwen2Config(**SMALL, use_sliding_window=False)),
+    ],
+    ids=["mistral without a window", "qwen2 without a window"],
+)
+def test_full_attention_configs_of_windowed_families_decode_exactly(
+    module: Callable[[], torch.nn.Module],
+) -> None:
+    torch.manual_seed(0)
+    model = HFModel(module().to(torch.float64))
+    session = model.start([np.array([1, 2, 3, 4, 5, 6], np.uint32), np.array([7], np.uint32)])
+    session.extend([0, 1], [[8], [9, 10]])
+    session.rollback([1], [1])
+    scores = session.extend([1, 0], [[11], []])
+    histories = [[7, 9], [7, 9, 11], [1, 2, 3, 4, 5, 6, 8]]
+    assert_rows_close(scores.rows(np.arange(3)), reference_logp(model.module, histories, model.law))
