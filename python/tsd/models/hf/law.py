@@ -35,7 +35,8 @@ class TargetLaw:
         scores = torch.log_softmax(logits.double() / self.temperature, dim=-1)
         if self.top_k is not None and self.top_k < scores.shape[-1]:
             kth = torch.topk(scores, self.top_k, dim=-1).values[..., -1:]
-            scores = scores.masked_fill(scores < kth, -torch.inf)
+            # Renormalised over the kept tokens: top-p measures mass within the top-k set.
+            scores = torch.log_softmax(scores.masked_fill(scores < kth, -torch.inf), dim=-1)
         if self.top_p is not None and self.top_p < 1.0:
             ordered, order = torch.sort(scores, dim=-1, descending=True)
             probs = ordered.exp()

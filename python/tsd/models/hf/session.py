@@ -36,20 +36,24 @@ if TYPE_CHECKING:
 __all__ = ["KVScores", "KVSession"]
 
 
-def _layer_tensors(cache: DynamicCache) -> list[tuple[Any, torch.Tensor, torch.Tensor]]:
-    """Each cache layer with its keys and values, (B, heads, slots, dim). The hole layout
-    needs every layer to keep all slots: a sliding-window or linear-attention layer is an
-    error, never a silent change of the law."""
-    found = []
+def _check_full_attention(cache: DynamicCache) -> None:
+    """The hole layout needs every layer to keep all slots: a sliding-window or
+    linear-attention layer is an error, never a silent change of the law."""
     for layer in cache.layers:
-        keys, values = getattr(layer, "keys", None), getattr(layer, "values", None)
-        if type(layer) is not DynamicLayer or keys is None or values is None:
+        if type(layer) is not DynamicLayer:
             raise ModelError(
                 f"model: KV sessions need full-attention cache layers; {type(layer).__name__} "
                 "is not one"
             )
-        found.append((layer, keys, values))
-    return found
+
+
+def _layer_tensors(cache: DynamicCache) -> list[tuple[Any, torch.Tensor, torch.Tensor]]:
+    """Each cache layer that holds slots, with its keys and values, (B, heads, slots, dim)."""
+    return [
+        (layer, layer.keys, layer.values)
+        for layer in cache.layers
+        if isinstance(layer, DynamicLayer) and layer.keys is not None and layer.values is not None
+    ]
 
 
 class KVScores:
@@ -93,7 +97,9 @@ class KVSession:
                 )
         self._tokens: list[list[int]] = [p.tolist() for p in checked]
         self._slots: list[list[int]] = [[] for _ in checked]
-        self._cache = DynamicCache()
+        # Built from the config, so the cache has the layer types the model's attention needs.
+        self._cache = DynamicCache(config=model.module.config)
+        _check_full_attention(self._cache)
         self._valid = torch.zeros((len(checked), 0), dtype=torch.bool, device=model.device)
         self._version = 0
         # What the latest extend opened: per sequence, how many positions (0 if not listed).
@@ -118,31 +124,31 @@ class KVSession:
             raise InvalidArgumentError(
                 f"blocks: {len(sequences)} sequences need as many blocks, got {len(blocks)}"
             )
-        opened = [0] * self.batch_size
-        sizes = []
-        for index, block in zip(sequences, blocks, strict=True):
-            b = self._sequence(index)
-            added = [int(t) for t in block]
-            if added and (min(added) < 0 or max(added) >= self.vocab_size):
+        # Check every block before changing anything, so a bad call leaves the session as it was.
+        listed = self._distinct(sequences)
+        added = [[int(t) for t in block] for block in blocks]
+        for b, block in zip(listed, added, strict=True):
+            if block and (min(block) < 0 or max(block) >= self.vocab_size):
                 raise InvalidArgumentError(
                     f"blocks: the block for sequence {b} holds an id outside [0, {self.vocab_size})"
                 )
-            if len(self._tokens[b]) + len(added) > self._model.max_length:
+            if len(self._tokens[b]) + len(block) > self._model.max_length:
                 raise ModelError(
                     f"blocks: sequence {b} would grow past the model's context window of "
                     f"{self._model.max_length} tokens"
                 )
-            if opened[b]:
-                raise InvalidArgumentError(f"sequences: sequence {b} is listed twice")
+        opened = [0] * self.batch_size
+        sizes = []
+        for b, block in zip(listed, added, strict=True):
             if len(self._slots[b]) == len(self._tokens[b]):
                 # The position after the last token is opened by feeding that token again.
                 self._drop_slots(b, 1)
-            self._tokens[b].extend(added)
-            opened[b] = len(added) + 1
-            sizes.append(len(added) + 1)
+            self._tokens[b].extend(block)
+            opened[b] = len(block) + 1
+            sizes.append(len(block) + 1)
         self._version += 1
         self._opened = opened
-        self._order = [self._sequence(i) for i in sequences]
+        self._order = listed
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         return KVScores(self, self._version, offsets)
 
@@ -151,17 +157,25 @@ class KVSession:
             raise InvalidArgumentError(
                 f"counts: {len(sequences)} sequences need as many counts, got {len(counts)}"
             )
-        for index, count in zip(sequences, counts, strict=True):
-            b = self._sequence(index)
+        listed = self._distinct(sequences)
+        dropped = [
+            check_int("counts", count, 0, len(self._tokens[b]) - 1)
+            for b, count in zip(listed, counts, strict=True)
+        ]
+        for b, n in zip(listed, dropped, strict=True):
             tokens = self._tokens[b]
-            n = check_int("counts", count, 0, len(tokens) - 1)
             del tokens[len(tokens) - n :]
             self._drop_slots(b, max(len(self._slots[b]) - len(tokens), 0))
         self._version += 1
         self._trim()
 
-    def _sequence(self, index: int) -> int:
-        return check_int("sequences", index, 0, self.batch_size - 1)
+    def _distinct(self, sequences: Sequence[int]) -> list[int]:
+        """The checked sequence indices, each listed once."""
+        listed = [check_int("sequences", index, 0, self.batch_size - 1) for index in sequences]
+        if len(set(listed)) < len(listed):
+            twice = next(b for b in listed if listed.count(b) > 1)
+            raise InvalidArgumentError(f"sequences: sequence {twice} is listed twice")
+        return listed
 
     def _drop_slots(self, b: int, count: int) -> None:
         """Take sequence b's last `count` cached tokens out of the cache (they become holes)."""
