@@ -63,8 +63,8 @@ def test_drafting_feeds_only_the_new_tokens() -> None:
         prefixes = [np.append(p, step).astype(np.uint32) for p in prefixes]
         got = scorer.logprobs_batch(prefixes)
         assert_rows_close(got, reference_logp(model.module, prefixes, model.law))
-        # Each history's previous last token and its new one: 2 positions per row.
-        assert model.clock.positions - fed == 2 * len(prefixes)
+        # The row after each history's previous end is kept, so only the new token is fed.
+        assert model.clock.positions - fed == len(prefixes)
         fed = model.clock.positions
 
 

@@ -271,3 +271,26 @@ def test_full_attention_configs_of_windowed_families_decode_exactly(
     scores = session.extend([1, 0], [[11], []])
     histories = [[7, 9], [7, 9, 11], [1, 2, 3, 4, 5, 6, 8]]
     assert_rows_close(scores.rows(np.arange(3)), reference_logp(model.module, histories, model.law))
+
+
+def test_a_cached_sequence_feeds_only_new_tokens_until_a_rollback_reaches_its_cache() -> None:
+    model = tiny_model(VOCAB, 21)
+    session = model.start([np.array([1, 2, 3, 4], dtype=np.uint32)])
+    held = [1, 2, 3, 4]
+
+    def extend_and_count(block: list[int]) -> int:
+        before = model.clock.positions
+        scores = session.extend([0], [block])
+        rows = scores.rows(np.arange(len(block) + 1))
+        assert_rows_close(
+            rows, reference_logp(model.module, opened_histories([held], [0], [block]), model.law)
+        )
+        held.extend(block)
+        return model.clock.positions - before
+
+    assert extend_and_count([]) == 4  # the prompt
+    assert extend_and_count([5, 6]) == 2  # the row after token 4 was kept
+    assert extend_and_count([]) == 0  # nothing new: the kept row alone
+    session.rollback([0], [1])
+    del held[-1:]
+    assert extend_and_count([7]) == 2  # token 5 fed again to open the position after it

@@ -11,10 +11,12 @@ Holes are trimmed from the end after a rollback and compacted away when they out
 tokens, so memory follows the longest sequence, not the number of rounds.
 
 Forwards are lazy: `extend` records the tokens and the positions it opens, and the forward runs
-when those scores are first read, feeding every token that is not yet in the cache. The last
-token of a sequence is kept out of the cache until then, because the position after it is
-what the next `extend` opens first. So decoding's "roll back the rejected drafts, append the
-correction" never costs a forward of its own: the correction rides with the next block.
+when those scores are first read, feeding every token that is not yet in the cache. So
+decoding's "roll back the rejected drafts, append the correction" never costs a forward of its
+own: the correction rides with the next block. Each forward keeps every fed sequence's row
+after its last token (`_end_rows`), so the next `extend` of a fully cached sequence feeds only
+its new tokens (a draft step feeds one token, not two); a rollback into the cache drops that
+row, and the last kept token is fed again to open the position after it.
 """
 
 from collections.abc import Sequence
@@ -102,8 +104,12 @@ class KVSession:
         _check_full_attention(self._cache)
         self._valid = torch.zeros((len(checked), 0), dtype=torch.bool, device=model.device)
         self._version = 0
-        # What the latest extend opened: per sequence, how many positions (0 if not listed).
+        # What the latest extend opened: per sequence, how many positions (0 if not listed),
+        # and the row after its cached end where that serves as the first of them.
         self._opened = [0] * len(checked)
+        self._stored: list[NDArray[np.float64] | None] = [None] * len(checked)
+        # Per sequence: ln p after its last cached token, with the cached length it belongs to.
+        self._end_rows: list[tuple[NDArray[np.float64], int] | None] = [None] * len(checked)
 
     @property
     def vocab_size(self) -> int:
@@ -138,16 +144,22 @@ class KVSession:
                     f"{self._model.max_length} tokens"
                 )
         opened = [0] * self.batch_size
+        stored: list[NDArray[np.float64] | None] = [None] * self.batch_size
         sizes = []
         for b, block in zip(listed, added, strict=True):
             if len(self._slots[b]) == len(self._tokens[b]):
-                # The position after the last token is opened by feeding that token again.
-                self._drop_slots(b, 1)
+                end = self._end_rows[b]
+                if end is not None and end[1] == len(self._slots[b]):
+                    stored[b] = end[0]
+                else:
+                    # The position after the last token is opened by feeding that token again.
+                    self._drop_slots(b, 1)
             self._tokens[b].extend(block)
             opened[b] = len(block) + 1
             sizes.append(len(block) + 1)
         self._version += 1
         self._opened = opened
+        self._stored = stored
         self._order = listed
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         return KVScores(self, self._version, offsets)
@@ -190,7 +202,25 @@ class KVSession:
                 "scores: read after the session changed; read an extend's scores before the "
                 "next extend or rollback"
             )
+        # Columns each listed sequence needs from the forward: its opened positions, less the
+        # first where the row after its cached end is stored.
+        need = [n - int(row is not None) for n, row in zip(self._opened, self._stored, strict=True)]
         pending = [len(t) - len(s) for t, s in zip(self._tokens, self._slots, strict=True)]
+        logp = self._feed(pending, max(need)) if max(pending) else None
+        rows = []
+        for b in self._order:
+            stored = self._stored[b]
+            if stored is not None:
+                rows.append(stored[None])
+            if need[b] and logp is not None:
+                rows.append(logp[b, logp.shape[1] - need[b] :])
+        self._compact()
+        return np.concatenate(rows, axis=0) if rows else np.empty((0, self.vocab_size))
+
+    def _feed(self, pending: list[int], need: int) -> NDArray[np.float64]:
+        """One forward of every sequence's uncached tokens, right-aligned in a window as wide
+        as the most pending; ln p at the window's last max(need, 1) columns, (B, ·, V). Each fed
+        sequence's last column becomes its stored end row."""
         width = max(pending)
         batch = self.batch_size
         device = self._model.device
@@ -215,14 +245,14 @@ class KVSession:
         query = start + torch.arange(width, device=device)
         causal = slot[None, :] <= query[:, None]
         allowed = (causal[None] & valid[:, None, :]) | (slot[None, :] == query[:, None])[None]
-        keep = max(self._opened)
         logp = self._model.forward_block(
-            ids.to(device), positions.to(device), allowed[:, None], self._cache, keep
+            ids.to(device), positions.to(device), allowed[:, None], self._cache, max(need, 1)
         )
         self._valid = valid
-        rows = [logp[b, keep - self._opened[b] :] for b in self._order]
-        self._compact()
-        return np.concatenate(rows, axis=0)
+        for b, n in enumerate(pending):
+            if n:
+                self._end_rows[b] = (logp[b, -1], len(self._slots[b]))
+        return logp
 
     def _trim(self) -> None:
         """Crop slots at the end that no sequence holds."""
