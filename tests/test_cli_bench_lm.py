@@ -200,7 +200,7 @@ def test_presets_list_and_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["presets", "validate"]) == 0
     out = capsys.readouterr().out
     assert "toy: hf:tiny-random:1: maps all 257 ids as tiny-random:0 does" in out
-    assert "smollm2-cpu: early-exit:10: 10 of smollm2-135m's 30 layers" in out
+    assert "smollm2-cpu: early-exit:24: 24 of smollm2-135m's 30 layers" in out
     assert "ngram: ngram:3: the target's own tokenizer, by construction" in out
     assert "ngram: ngram-self:3: the target's own tokenizer, by construction" in out
     assert printed(out)["presets_ok"] == "3 experiments"
