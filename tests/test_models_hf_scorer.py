@@ -72,7 +72,7 @@ def test_bad_histories_are_named() -> None:
     model = tiny_model(VOCAB, 14)
     with pytest.raises(InvalidArgumentError, match="histories: need at least one history"):
         model.logprobs_batch([])
-    with pytest.raises(InvalidArgumentError, match="prompt 1 holds an id outside"):
+    with pytest.raises(InvalidArgumentError, match="histories: history 1 holds an id outside"):
         model.logprobs_batch([ids(1), ids(VOCAB)])
-    with pytest.raises(InvalidArgumentError, match="prompt 0 must be a non-empty"):
+    with pytest.raises(InvalidArgumentError, match="histories: history 0 must be a non-empty"):
         model.logprobs_batch([ids()])

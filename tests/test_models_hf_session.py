@@ -294,3 +294,18 @@ def test_a_cached_sequence_feeds_only_new_tokens_until_a_rollback_reaches_its_ca
     session.rollback([0], [1])
     del held[-1:]
     assert extend_and_count([7]) == 2  # token 5 fed again to open the position after it
+
+
+def test_reading_a_position_or_token_outside_what_was_opened_is_a_named_error() -> None:
+    model = tiny_model(VOCAB, 22)
+    session = model.start([np.array([1, 2], dtype=np.uint32)])
+    scores = session.extend([0], [[3]])
+    with pytest.raises(
+        InvalidArgumentError, match=r"positions: this extend opened positions 0\.\.1"
+    ):
+        scores.rows(np.array([2]))
+    with pytest.raises(InvalidArgumentError, match="positions"):
+        scores.rows(np.array([-1]))
+    with pytest.raises(InvalidArgumentError, match="tokens"):
+        scores.token_logp(np.array([0]), np.array([VOCAB], dtype=np.uint32))
+    assert scores.rows(np.array([1])).shape == (1, VOCAB)

@@ -92,25 +92,28 @@ class SessionModel(Protocol):
         ...
 
 
-def check_prompts(prompts: Sequence[History], vocab: int) -> list[History]:
+def check_prompts(
+    prompts: Sequence[History], vocab: int, field: str = "prompts", item: str = "prompt"
+) -> list[History]:
     """Each prompt as a non-empty 1-D uint32 array of ids below `vocab`; text, floats,
-    negative ids and out-of-range ids are errors naming the prompt, never converted."""
+    negative ids and out-of-range ids are errors naming `field` and the `item`, never
+    converted."""
     if isinstance(prompts, str | bytes) or len(prompts) == 0:
-        raise InvalidArgumentError("prompts: need a non-empty list of id arrays")
+        raise InvalidArgumentError(f"{field}: need a non-empty list of id arrays")
     checked = []
     for i, prompt in enumerate(prompts):
         if isinstance(prompt, str | bytes):
             raise InvalidArgumentError(
-                f"prompts: prompt {i} is text; encode it to ids first (CharVocab.encode)"
+                f"{field}: {item} {i} is text; encode it to ids first (CharVocab.encode)"
             )
         ids = np.asarray(prompt)
         if ids.ndim != 1 or ids.size == 0 or ids.dtype.kind not in "ui":
             raise InvalidArgumentError(
-                f"prompts: prompt {i} must be a non-empty 1-D array of integer ids, "
+                f"{field}: {item} {i} must be a non-empty 1-D array of integer ids, "
                 f"got {ids.dtype} of shape {ids.shape}"
             )
         if int(ids.min()) < 0 or int(ids.max()) >= vocab:
-            raise InvalidArgumentError(f"prompts: prompt {i} holds an id outside [0, {vocab})")
+            raise InvalidArgumentError(f"{field}: {item} {i} holds an id outside [0, {vocab})")
         checked.append(ids.astype(np.uint32))
     return checked
 

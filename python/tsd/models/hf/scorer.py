@@ -37,7 +37,7 @@ class PrefixScorer:
     def logprobs_batch(self, histories: Sequence[History]) -> NDArray[np.float64]:
         if len(histories) == 0:
             raise InvalidArgumentError("histories: need at least one history")
-        checked = check_prompts(histories, self._model.vocab_size)
+        checked = check_prompts(histories, self._model.vocab_size, "histories", "history")
         session = self._session
         plan = None if session is None else self._match(session, checked)
         if session is None or plan is None:

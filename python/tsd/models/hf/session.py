@@ -76,13 +76,25 @@ class KVScores:
             self._logp = self._session._score(self._version)
         return self._logp
 
+    def _positions(self, positions: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`positions` as indices, each one this extend opened."""
+        index = np.asarray(positions, dtype=np.int64)
+        opened = int(self._offsets[-1])
+        if index.size and (int(index.min()) < 0 or int(index.max()) >= opened):
+            raise InvalidArgumentError(f"positions: this extend opened positions 0..{opened - 1}")
+        return index
+
     def rows(self, positions: NDArray[np.int64]) -> NDArray[np.float64]:
-        return self._table()[np.asarray(positions, dtype=np.int64)]
+        return self._table()[self._positions(positions)]
 
     def token_logp(
         self, positions: NDArray[np.int64], tokens: NDArray[np.uint32]
     ) -> NDArray[np.float64]:
-        return self._table()[np.asarray(positions, dtype=np.int64), tokens.astype(np.int64)]
+        index = self._positions(positions)
+        ids = np.asarray(tokens, dtype=np.int64)
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self._session.vocab_size):
+            raise InvalidArgumentError(f"tokens: ids must be in [0, {self._session.vocab_size})")
+        return self._table()[index, ids]
 
 
 class KVSession:
