@@ -9,17 +9,21 @@ from matplotlib.figure import Figure
 from tsd.plots import heatmaps, speedup_vs_block
 
 
-def test_heatmap_labels_are_dark_on_light_cells(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    saved: list[Figure] = []
+@pytest.fixture
+def saved(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
+    """Every figure saved while the test runs, in order (still written to disk)."""
+    figures: list[Figure] = []
     save = Figure.savefig
 
     def keep(self: Figure, *args: object, **kwargs: object) -> None:
-        saved.append(self)
+        figures.append(self)
         save(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Figure, "savefig", keep)
+    return figures
+
+
+def test_heatmap_labels_are_dark_on_light_cells(tmp_path: Path, saved: list[Figure]) -> None:
     grid = np.array([[0.1, 0.2], [0.8, 0.9]])
     heatmaps([4, 8], [1.0, 2.0], {"acceptance": grid}, "title", tmp_path / "h.png")
     (figure,) = saved
@@ -28,16 +32,8 @@ def test_heatmap_labels_are_dark_on_light_cells(
 
 
 def test_speedup_plot_draws_one_line_per_series_and_the_baseline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, saved: list[Figure]
 ) -> None:
-    saved: list[Figure] = []
-    save = Figure.savefig
-
-    def keep(self: Figure, *args: object, **kwargs: object) -> None:
-        saved.append(self)
-        save(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Figure, "savefig", keep)
     series = {
         "speculative early-exit:10 (token ψ)": (np.array([1, 2, 4]), np.array([0.9, 1.2, 1.4])),
         "hf-assisted early-exit:10": (np.array([1, 2]), np.array([0.8, 1.1])),

@@ -4,32 +4,15 @@ one with a tokenizer that numbers the bytes differently, and a target that favou
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import PreTrainedTokenizerFast
 
-from tsd.experiments.lm_models import END_OF_TEXT, byte_tokenizer, save_model_folder, tiny_random
+from tsd.experiments.lm_models import byte_tokenizer, save_model_folder, tiny_random
 from tsd.models.hf import HFModel
-
-
-def reversed_byte_tokenizer() -> PreTrainedTokenizerFast:
-    """The byte tokenizer with the 256 byte symbols numbered in reverse: same size, other ids."""
-    symbols = sorted(pre_tokenizers.ByteLevel.alphabet(), reverse=True)
-    vocab = {symbol: i for i, symbol in enumerate(symbols)}
-    vocab[END_OF_TEXT] = len(vocab)
-    core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    core.decoder = decoders.ByteLevel()
-    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-        tokenizer_object=core, bos_token=END_OF_TEXT, eos_token=END_OF_TEXT, pad_token=END_OF_TEXT
-    )
 
 
 def model_folder(folder: Path, seed: int, *, reversed_ids: bool = False) -> Path:
     """A tiny random model saved as a local folder, with the byte tokenizer or its reverse."""
     module, _ = tiny_random(seed)
-    save_model_folder(
-        module, reversed_byte_tokenizer() if reversed_ids else byte_tokenizer(), folder
-    )
+    save_model_folder(module, byte_tokenizer(reversed_ids=reversed_ids), folder)
     return folder
 
 

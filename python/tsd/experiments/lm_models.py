@@ -43,10 +43,12 @@ TINY_RANDOM = "tiny-random"
 END_OF_TEXT = "<|endoftext|>"
 
 
-def byte_tokenizer() -> Any:
-    """Bytes as tokens: the 256 byte symbols of byte-level BPE in sorted order (no merges), then
+def byte_tokenizer(*, reversed_ids: bool = False) -> Any:
+    """Bytes as tokens: the 256 byte symbols of byte-level BPE in sorted order (no merges; in
+    reverse order with `reversed_ids`, for a tokenizer that numbers them differently), then
     `<|endoftext|>` (id 256) as BOS, EOS and padding. Any text encodes, nothing is downloaded."""
-    vocab = {symbol: i for i, symbol in enumerate(sorted(pre_tokenizers.ByteLevel.alphabet()))}
+    symbols = sorted(pre_tokenizers.ByteLevel.alphabet(), reverse=reversed_ids)
+    vocab = {symbol: i for i, symbol in enumerate(symbols)}
     vocab[END_OF_TEXT] = len(vocab)
     core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
