@@ -18,6 +18,7 @@ import torch
 from tests.support import REPO
 from tests.support.tiny_lm import model_folder
 from tsd.cli import main
+from tsd.experiments import lm
 from tsd.experiments.lm_models import torch_threads
 from tsd.experiments.lm_rows import SCHEMA as ROW_TYPES
 
@@ -233,3 +234,18 @@ def test_listing_presets_imports_no_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
+
+
+def test_without_the_shared_data_the_toy_preset_runs_on_the_built_in_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(lm, "MT_BENCH", tmp_path / "absent.jsonl")
+    monkeypatch.setattr(lm, "SHAKESPEARE", tmp_path / "absent.txt")
+    argv = ["bench", "lm", "--experiment", "toy", "--method", "baseline", "speculative"]
+    assert main([*argv, "--drafter", "token", "--out-dir", str(tmp_path / "runs")]) == 0
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "absent.jsonl is absent; prompts are slices of the built-in text" in printed
+    assert "training ngram:3 on the built-in text" in printed
+    (run,) = (tmp_path / "runs").iterdir()
+    assert pl.read_parquet(run / "results.parquet").height == 4

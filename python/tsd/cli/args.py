@@ -98,8 +98,16 @@ PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 def add_presets_dir_flag(parser: argparse.ArgumentParser) -> None:
     """`--presets-dir`: the folder of LM benchmark preset files."""
     parser.add_argument(
-        "--presets-dir", type=Path, default=PRESET_DIR, help="folder of preset *.toml files"
+        "--presets-dir",
+        type=Path,
+        help="folder of preset *.toml files (default: the presets in the package, tsd/presets/)",
     )
+
+
+def presets_dir(args: argparse.Namespace) -> Path:
+    """The folder `--presets-dir` names, else the package's own presets."""
+    folder: Path | None = args.presets_dir
+    return PRESET_DIR if folder is None else folder
 
 
 def add_telemetry_flag(parser: argparse.ArgumentParser) -> None:

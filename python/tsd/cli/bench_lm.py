@@ -27,6 +27,7 @@ from tsd.cli.args import (
     non_negative_int,
     positive_float,
     positive_int,
+    presets_dir,
 )
 from tsd.tsu import BACKENDS
 
@@ -136,7 +137,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.experiments.lm_presets import load_presets
     from tsd.experiments.lm_rows import rows_frame
 
-    presets = load_presets(args.presets_dir)
+    presets = load_presets(presets_dir(args))
     config = presets.config(args.experiment, overrides(args, presets))
 
     def note(message: str) -> None:

@@ -4,7 +4,7 @@ tsd/presets/ (docs/BENCH_LM.md describes the format)."""
 
 import argparse
 
-from tsd.cli.args import add_presets_dir_flag
+from tsd.cli.args import add_presets_dir_flag, presets_dir
 
 SUMMARY = "list the LM benchmark's experiments, models and drafts"
 
@@ -21,7 +21,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.console import print_rows_table
     from tsd.experiments.lm_presets import load_presets
 
-    presets = load_presets(args.presets_dir)
+    presets = load_presets(presets_dir(args))
     experiments = pl.DataFrame(
         [
             {
@@ -46,7 +46,7 @@ def execute(args: argparse.Namespace) -> int:
             for e in presets.drafts.values()
         ]
     )
-    print(f"presets_dir={args.presets_dir}")
+    print(f"presets_dir={presets_dir(args)}")
     print_rows_table("experiments (tsd bench lm --experiment NAME)", experiments)
     print_rows_table("models", models)
     print_rows_table("drafts", drafts)

@@ -9,7 +9,7 @@ Prints one line per checked pair; the first problem is one `error:` line, exit 2
 
 import argparse
 
-from tsd.cli.args import add_presets_dir_flag
+from tsd.cli.args import add_presets_dir_flag, presets_dir
 
 SUMMARY = "check that the LM benchmark's presets resolve and pair matching vocabularies"
 
@@ -24,7 +24,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.experiments.lm_drafts import check_draft_pairing, check_draft_specs
     from tsd.experiments.lm_presets import load_presets
 
-    presets = load_presets(args.presets_dir)
+    presets = load_presets(presets_dir(args))
     for name in presets.experiments:
         config = presets.config(name)
         check_draft_specs(config)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from tsd.errors import InvalidArgumentError, ModelError
+from tsd.errors import ModelError
 from tsd.experiments.lm_assisted import measure_hf_assisted
 from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_drafts import Draft, DraftContext, build_draft, check_draft_specs
 from tsd.experiments.lm_methods import Measurement, measure_baseline, measure_speculative
 from tsd.experiments.lm_models import load_bench_model
 from tsd.experiments.lm_rows import Row, measurement_row
+from tsd.experiments.speculative import synthetic_text
 from tsd.models import read_corpus, split_corpus
 from tsd.models.hf import HFModel, TargetLaw, encode_prompts
 from tsd.models.hf.load import Quantization
@@ -77,19 +78,21 @@ def _default(path: str | None, fallback: Path) -> str | None:
     return str(fallback) if fallback.is_file() else None
 
 
-def _prompts(config: LMBenchConfig) -> tuple[list[Prompt], list[Prompt]]:
+def _prompts(
+    config: LMBenchConfig, progress: Callable[[str], None]
+) -> tuple[list[Prompt], list[Prompt]]:
     """(timed prompts, the others): corpus slices with `corpus` (the others from its training
-    split), else MT-Bench questions evenly spaced (the others: the remaining questions). The
+    split), else MT-Bench questions evenly spaced (the others: the remaining questions), else,
+    where no MT-Bench file is at hand, slices of the built-in synthetic text (with a note). The
     others are what an ngram-self draft samples the target's answers to."""
-    if config.corpus is not None:
-        train, heldout = split_corpus(read_corpus(config.corpus))
+    source = _default(config.prompts_file, MT_BENCH)
+    if config.corpus is not None or source is None:
+        if config.corpus is None:
+            progress(f"note: {MT_BENCH} is absent; prompts are slices of the built-in text")
+        text = synthetic_text() if config.corpus is None else read_corpus(config.corpus)
+        train, heldout = split_corpus(text)
         timed = corpus_prompts(heldout, config.max_samples, config.prompt_chars)
         return timed, corpus_prompts(train, SELF_SAMPLE_PROMPTS, config.prompt_chars)
-    source = _default(config.prompts_file, MT_BENCH)
-    if source is None:
-        raise InvalidArgumentError(
-            f"prompts_file: {MT_BENCH} is missing; name an MT-Bench file or --corpus"
-        )
     questions = load_prompts(source)
     count = min(config.max_samples, len(questions))
     chosen = {i * len(questions) // count for i in range(count)}
@@ -114,7 +117,7 @@ def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
     """Check the draft specs and read the prompts, then load the target, encode the prompts
     (each must fit its context window) and build the drafts."""
     check_draft_specs(config)
-    prompts, others = _prompts(config)
+    prompts, others = _prompts(config, progress)
     quantize = cast(Quantization | None, config.quantize)
     law = TargetLaw(config.temperature, config.top_k, config.top_p)
     target = load_bench_model(

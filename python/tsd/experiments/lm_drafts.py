@@ -26,6 +26,7 @@ from tsd._checks import check_int
 from tsd.errors import InvalidArgumentError, ModelError, VocabularyMismatchError
 from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_models import load_bench_model, load_config, load_tokenizer
+from tsd.experiments.speculative import synthetic_text
 from tsd.models import NgramLM, read_corpus
 from tsd.models.hf import ForwardClock, HFModel, check_same_vocabulary, early_exit, encode_prompts
 from tsd.models.hf.load import Quantization
@@ -122,16 +123,16 @@ def _hf_draft(spec: str, model: HFModel) -> Draft:
 def build_ngram(argument: str, context: DraftContext) -> Draft:
     """`ngram:N`: Kneser–Ney of order N on the corpus, through the target's tokenizer."""
     order = _int_argument("ngram", argument)
-    if context.corpus is None:
-        raise InvalidArgumentError("draft_corpus: an ngram draft needs a corpus (--draft-corpus)")
     tokenizer = context.target.tokenizer
     if tokenizer is None:
         raise ModelError("draft: an ngram draft needs the target's tokenizer to encode its corpus")
-    context.progress(f"training ngram:{order} on {context.corpus}")
-    ids = np.asarray(
-        tokenizer(read_corpus(context.corpus), add_special_tokens=False)["input_ids"],
-        dtype=np.uint32,
-    )
+    if context.corpus is None:
+        context.progress(f"training ngram:{order} on the built-in text (no --draft-corpus at hand)")
+        text = synthetic_text()
+    else:
+        context.progress(f"training ngram:{order} on {context.corpus}")
+        text = read_corpus(context.corpus)
+    ids = np.asarray(tokenizer(text, add_special_tokens=False)["input_ids"], dtype=np.uint32)
     model = NgramLM.train_ids(ids, context.target.vocab_size, order)
     return Draft(f"ngram:{order}", TimedDraft(model), None, None)
 
