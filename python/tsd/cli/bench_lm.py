@@ -123,14 +123,13 @@ def overrides(args: argparse.Namespace, presets: Any) -> dict[str, Any]:
 
 def execute(args: argparse.Namespace) -> int:
     """Resolve the experiment, load, warm up, measure every cell, write and print."""
-    import json
     import sys
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tsd import telemetry
-    from tsd.cli.output import publish
+    from tsd.cli.output import print_result_paths, publish, write_results
     from tsd.console import print_rows_table
     from tsd.experiments.lm import plan, prepare, run_benchmark, warm_up, warm_up_cells
     from tsd.experiments.lm_models import environment, torch_threads
@@ -170,13 +169,7 @@ def execute(args: argparse.Namespace) -> int:
             )
         frame = rows_frame(rows)
         settings = config.to_dict()
-        lines = "".join(
-            json.dumps({**row, "config": settings}, allow_nan=False) + "\n" for row in rows
-        )
-        telemetry.atomic_write(
-            stage.path / "results.jsonl", lambda tmp: tmp.write_text(lines, encoding="utf-8")
-        )
-        telemetry.write_telemetry(stage.path, frame, "results")
+        write_results(stage, rows, frame, settings)
         medians = median_table(frame)
         drawn = _draw_speedup(stage.path / "results.png", medians, config.target)
         summary = {
@@ -186,10 +179,7 @@ def execute(args: argparse.Namespace) -> int:
             "environment": environment(config.device),
         }
         run_dir = publish(stage, summary, args)
-    if drawn:
-        print(f"plot_path={run_dir / 'results.png'}")
-    print(f"results_path={run_dir / 'results.jsonl'}")
-    print(f"parquet_path={run_dir / 'results.parquet'}")
+    print_result_paths(run_dir, drawn)
     shown = medians.select(list(SHOWN)).rename(SHOWN)
     print_rows_table(f"median over {config.runs} run(s) (all columns in results.parquet)", shown)
     return 0

@@ -81,14 +81,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     """Train, measure every method and L, write the run folder, print the medians."""
-    import json
-
     import polars as pl
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tsd import telemetry
-    from tsd.cli.output import publish
+    from tsd.cli.output import print_result_paths, publish, write_results
     from tsd.console import print_rows_table
     from tsd.experiments.speculative import (
         BenchConfig,
@@ -131,13 +129,7 @@ def execute(args: argparse.Namespace) -> int:
             rows = run_benchmark(config, setup, lambda: progress.advance(task))
         frame = pl.DataFrame(rows)
         settings = config_dict(config)
-        lines = "".join(
-            json.dumps({**row, "config": settings}, allow_nan=False) + "\n" for row in rows
-        )
-        telemetry.atomic_write(
-            stage.path / "results.jsonl", lambda tmp: tmp.write_text(lines, encoding="utf-8")
-        )
-        telemetry.write_telemetry(stage.path, frame, "results")
+        write_results(stage, rows, frame, settings)
         medians = (
             frame.group_by("method", "L", maintain_order=True)
             .agg([pl.col(c).median() for c in MEDIAN_COLUMNS])
@@ -147,10 +139,7 @@ def execute(args: argparse.Namespace) -> int:
         summary = {"bench": "speculative", "config": settings,
                    "train_seconds": setup.train_seconds}  # fmt: skip
         run_dir = publish(stage, summary, args)
-    if drawn:
-        print(f"plot_path={run_dir / 'results.png'}")
-    print(f"results_path={run_dir / 'results.jsonl'}")
-    print(f"parquet_path={run_dir / 'results.parquet'}")
+    print_result_paths(run_dir, drawn)
     print(f"train_seconds={setup.train_seconds:.3g}")
     shown = medians.select(list(SHOWN)).rename(SHOWN)
     print_rows_table(f"median over {config.runs} runs (all columns in results.parquet)", shown)

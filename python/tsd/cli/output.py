@@ -2,7 +2,8 @@
 provenance) last, then the folder published under its timestamped name."""
 
 import argparse
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,29 @@ def write_tables(
 def table_formats(fmt: str) -> tuple[TelemetryFormat, ...]:
     """The files `--format` asks for: Parquet always, JSON lines too for `jsonl`."""
     return ("parquet", "jsonl") if fmt == "jsonl" else ("parquet",)
+
+
+def write_results(
+    stage: StagedRunDir,
+    rows: Sequence[Mapping[str, Any]],
+    frame: "pl.DataFrame",
+    settings: Mapping[str, Any],
+) -> None:
+    """A benchmark's rows as `results.jsonl` (each row with the whole configuration under
+    `config`) and `results.parquet` (the rows as `frame` types them)."""
+    lines = "".join(json.dumps({**row, "config": settings}, allow_nan=False) + "\n" for row in rows)
+    telemetry.atomic_write(
+        stage.path / "results.jsonl", lambda tmp: tmp.write_text(lines, encoding="utf-8")
+    )
+    telemetry.write_telemetry(stage.path, frame, "results")
+
+
+def print_result_paths(run_dir: Path, plotted: bool) -> None:
+    """The published benchmark files, one `name=path` line each (the plot where one was drawn)."""
+    if plotted:
+        print(f"plot_path={run_dir / 'results.png'}")
+    print(f"results_path={run_dir / 'results.jsonl'}")
+    print(f"parquet_path={run_dir / 'results.parquet'}")
 
 
 def publish(stage: StagedRunDir, summary: Mapping[str, Any], args: argparse.Namespace) -> Path:
