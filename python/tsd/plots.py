@@ -114,3 +114,29 @@ def speedup_vs_block(
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     return path
+
+
+def training_curves(
+    steps: NDArray[np.integer],
+    loss: NDArray[np.float64],
+    eval_steps: NDArray[np.integer],
+    acceptance: NDArray[np.float64],
+    title: str,
+    path: Path,
+) -> Path:
+    """A training run: the loss against steps (left) and the held-out acceptance
+    Σ min(p, q) against steps (right)."""
+    fig = Figure(figsize=(10, 4))
+    left, right = fig.subplots(1, 2)
+    left.plot(steps, loss, linewidth=1)
+    left.set_xlabel("step")
+    left.set_ylabel("training loss")
+    left.grid(alpha=0.3)
+    right.plot(eval_steps, acceptance, marker="o", markersize=3)
+    right.set_xlabel("step")
+    right.set_ylabel("held-out acceptance Σ min(p, q)")
+    right.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path
