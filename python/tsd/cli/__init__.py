@@ -26,6 +26,7 @@ from tsd.cli import (
     presets_list,
     presets_validate,
     sweep,
+    train_draft,
 )
 from tsd.cli.args import HelpFormatter
 from tsd.cli.provenance import Invocation
@@ -46,8 +47,14 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("exp", "gibbs-chain"): exp_gibbs_chain,
     ("presets", "list"): presets_list,
     ("presets", "validate"): presets_validate,
+    ("train", "draft"): train_draft,
 }
-GROUPS = {"bench": "benchmarks", "exp": "experiments", "presets": "LM benchmark presets"}
+GROUPS = {
+    "bench": "benchmarks",
+    "exp": "experiments",
+    "presets": "LM benchmark presets",
+    "train": "training drafts",
+}
 
 
 def add_command(
