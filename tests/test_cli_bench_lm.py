@@ -124,6 +124,10 @@ BAD_INPUT: dict[str, tuple[Any, str]] = {
         lambda tmp: ["--draft", f"hf:{model_folder(tmp / 'reversed', 2, reversed_ids=True)}"],
         "draft: its tokenizer maps 256 ids differently from the target's (first: 0: '!' vs",
     ),
+    "not a model folder": (
+        lambda tmp: ["--draft", str(tmp)],
+        "is a path but not a model folder (no config.json)",
+    ),
     "past the window": (
         lambda tmp: ["--prompts-file", long_prompts(tmp)],
         "prompts: prompt 7 has 1800 tokens; with 19 more (new tokens and a draft block) it "

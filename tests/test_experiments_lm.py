@@ -179,6 +179,19 @@ def test_drafts_share_the_targets_vocabulary(tmp_path: Path) -> None:
     assert np.exp(ngram.model.logprobs_batch([history])[0, e]) > 0.5
 
 
+def test_a_bare_model_folder_is_an_hf_draft_and_any_other_path_is_refused(
+    tmp_path: Path,
+) -> None:
+    folder = str(model_folder(tmp_path / "same", 3))
+    assert parse_draft_spec(folder) == ("hf", folder)
+    draft = build_draft(folder, context())
+    assert (draft.spec, draft.is_hf, draft.model.vocab_size) == (f"hf:{folder}", True, 257)
+    (tmp_path / "empty").mkdir()
+    for path in (tmp_path / "empty", tmp_path / "same" / "config.json"):
+        with pytest.raises(ModelError, match=f"draft: {path} is a path but not a model folder"):
+            parse_draft_spec(str(path))
+
+
 def test_a_draft_that_numbers_tokens_differently_is_refused(tmp_path: Path) -> None:
     folder = model_folder(tmp_path / "reversed", 3, reversed_ids=True)
     with pytest.raises(VocabularyMismatchError, match=r"maps 256 ids differently .*first: 0: '!'"):

@@ -9,7 +9,8 @@ with the same draft.
 An experiment (`tsd presets list`) sets every value; a flag given here overrides it. Flags
 without a default shown take the experiment's value, else the one in docs/BENCH_LM.md.
 Drafts: ngram:N (trained on --draft-corpus through the target's tokenizer), early-exit:K (the
-target's first K layers), hf:MODEL (a causal LM with the target's vocabulary). hf-assisted
+target's first K layers), hf:MODEL (a causal LM with the target's vocabulary), or a bare path
+to a model folder such as the draft/ that `tsd train draft` writes (meaning hf:PATH). hf-assisted
 runs each prompt alone (transformers' assisted generation supports batch size 1 only).
 
 Writes a run folder under --out-dir: results.jsonl and results.parquet (one row per run,
@@ -63,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--experiment", default=DEFAULT_EXPERIMENT, help="preset (tsd presets list)"
     )
     parser.add_argument("--target", help="model: smollm2-135m, a folder, a hub name, a preset")
-    parser.add_argument("--draft", nargs="+", help="draft specs: ngram:N early-exit:K hf:MODEL")
+    parser.add_argument(
+        "--draft", nargs="+", help="draft specs: ngram:N early-exit:K hf:MODEL, or a model folder"
+    )
     parser.add_argument("--method", nargs="+", choices=(*METHODS, "all"), help="methods to run")
     parser.add_argument("--drafter", choices=(*DRAFTERS, "all"), help="ψ per token or chain")
     parser.add_argument("--L", type=positive_int, nargs="+", help="draft lengths")

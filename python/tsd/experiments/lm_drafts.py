@@ -7,7 +7,8 @@ registered for its kind in `DRAFTS`:
   the prompts the benchmark does not time (`tsd.models.hf.samples.target_samples`, cached);
 - `early-exit:K`: the target's first K decoder layers with its norm and head (shares weights);
 - `hf:SOURCE`: another causal LM (a local folder, a hub name, or `tiny-random:SEED`), loaded
-  like the target and refused unless its tokenizer maps every id as the target's does.
+  like the target and refused unless its tokenizer maps every id as the target's does; a bare
+  path to a model folder (such as a draft `tsd train draft` wrote) means `hf:PATH`.
 
 Adding a draft kind: a builder `(argument, DraftContext) -> Draft` and one entry in `DRAFTS`
 (and its name in `HF_DRAFT_KINDS` if it builds a transformers model, which hf-assisted can use,
@@ -17,6 +18,7 @@ and in `INTEGER_KINDS` if its argument is a positive integer).
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -218,12 +220,23 @@ def _int_argument(kind: str, argument: str) -> int:
 
 
 def parse_draft_spec(spec: str) -> tuple[str, str]:
-    """(kind, argument) of a spec `KIND:ARGUMENT`; an unknown kind is an error naming the known."""
+    """(kind, argument) of a spec `KIND:ARGUMENT`, or ("hf", PATH) for a bare path to a model
+    folder (a trained draft, `tsd train draft`); a path that holds no model, or an unknown
+    kind, is an error naming what was expected."""
     kind, colon, argument = spec.partition(":")
-    if kind not in DRAFTS or not colon:
-        known = ", ".join(f"{name}:..." for name in DRAFTS)
-        raise InvalidArgumentError(f"draft: unknown draft spec {spec!r}; known: {known}")
-    return kind, argument
+    if kind in DRAFTS and colon:
+        return kind, argument
+    if Path(spec).exists():
+        if not (Path(spec) / "config.json").is_file():
+            raise ModelError(
+                f"draft: {spec} is a path but not a model folder (no config.json); a draft "
+                "folder is what `tsd train draft` writes under draft/, or save_pretrained"
+            )
+        return "hf", spec
+    known = ", ".join(f"{name}:..." for name in DRAFTS)
+    raise InvalidArgumentError(
+        f"draft: unknown draft spec {spec!r}; known: {known}, or a model folder's path"
+    )
 
 
 def check_draft_specs(config: LMBenchConfig) -> None:
