@@ -42,6 +42,7 @@ __all__ = [
     "SAMPLE_TOKENS",
     "TOP_K",
     "WINDOW",
+    "cached_top_k",
     "smollm2_world",
     "split_questions",
 ]
@@ -76,7 +77,7 @@ def _windows(stream: np.ndarray, width: int) -> torch.Tensor:
     return torch.from_numpy(stream[: count * width].reshape(count, width).astype(np.int64))
 
 
-def _cached_top_k(
+def cached_top_k(
     target: HFModel, windows: torch.Tensor, progress: Callable[[str], None]
 ) -> TeacherRows:
     """The teacher's top-TOP_K rows for `windows`, from the cache when computed before."""
@@ -142,7 +143,7 @@ def smollm2_world(
     source: DataSource
     if data == "off-policy":
         windows = _windows(stream, WINDOW)
-        source = CachedWindows(windows, _cached_top_k(target, windows, progress), batch_size, seed)
+        source = CachedWindows(windows, cached_top_k(target, windows, progress), batch_size, seed)
     else:
         source = OnPolicyWindows(stream, HFTeacher(target), WINDOW, PREFIX, batch_size, seed)
     identity = {
