@@ -85,7 +85,7 @@ def test_continuations_are_drawn_from_the_students_law() -> None:
         other = torch.softmax(student(input_ids=prefix[None, :-1]).logits[0, -1].double(), -1)
     frequencies = torch.bincount(drawn, minlength=teacher.vocab_size).double() / rows
     # TV of an empirical law of n draws is about √(V / n) / 2 at most: 0.06 here; the law
-    # after another prefix (a planted off-by-one) is much further away.
+    # without the prefix's last token (a planted off-by-one) is much further away.
     bound = (teacher.vocab_size / rows) ** 0.5
     assert 0.5 * float((frequencies - law).abs().sum()) < bound
     assert 0.5 * float((frequencies - other).abs().sum()) > 2 * bound
