@@ -29,7 +29,7 @@ def flags(corpus: Path, out: Path, *extra: str) -> list[str]:
     return [
         "train", "draft", "--world", "char", "--corpus", str(corpus), "--layers", "1",
         "--steps", "4", "--batch-size", "4", "--eval-every", "2", "--checkpoint-every", "2",
-        "--out", str(out), *extra,
+        "--threads", "1", "--out", str(out), *extra,
     ]  # fmt: skip
 
 

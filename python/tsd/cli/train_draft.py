@@ -55,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--resume", type=Path, help="continue from this checkpoint file")
     parser.add_argument("--corpus", type=Path, help="char world: train on this text instead")
+    parser.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's)")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -71,6 +72,7 @@ def execute(args: argparse.Namespace) -> int:
         )
     from tsd.cli.output import publish
     from tsd.console import print_key_values
+    from tsd.experiments.lm_models import torch_threads
     from tsd.train.progress import training_progress
     from tsd.train.run import TrainRequest, run_training
 
@@ -85,7 +87,7 @@ def execute(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr, flush=True)
 
     title = f"{args.world} {args.objective} {args.data} {args.layers}L"
-    with training_progress(args.steps, title) as report:
+    with torch_threads(args.threads), training_progress(args.steps, title) as report:
         outcome = run_training(
             request,
             progress=note,
