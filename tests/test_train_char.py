@@ -124,6 +124,22 @@ def test_a_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
 
 
+def test_a_nan_gradient_stops_before_it_reaches_the_weights(corpus: Path, tmp_path: Path) -> None:
+    world = char_world(data="off-policy", layers=1, batch_size=8, seed=3, corpus=corpus)
+    weight = world.student.module.model.norm.weight
+    before = weight.detach().clone()
+    weight.register_hook(lambda grad: grad * torch.nan)
+    settings = TrainSettings("tv", 4, 3e-3, 3, 2, 2, world.identity)
+    with pytest.raises(
+        TrainingDivergedError,
+        match=r"tv gradient norm at step 1 is nan; .* no checkpoint had been written yet",
+    ):
+        train(world.student, world.data, world.heldout, settings,
+              checkpoint=tmp_path / "checkpoint.pt")  # fmt: skip
+    assert torch.equal(weight.detach(), before)
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
 def test_a_diverging_run_publishes_no_run_folder(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

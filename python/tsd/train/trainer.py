@@ -14,7 +14,7 @@ import torch
 from transformers import PreTrainedModel
 
 from tsd._checks import check_float, check_int, check_seed
-from tsd.errors import InvalidArgumentError
+from tsd.errors import InvalidArgumentError, ModelError
 from tsd.train.checkpoint import Checkpoint, check_matches
 from tsd.train.data import DataSource
 from tsd.train.errors import TrainingDivergedError
@@ -95,6 +95,31 @@ def _row(
     return row
 
 
+def _check_finite(what: str, value: float, step: int, name: str, checkpoint: Path) -> None:
+    """Stop on a NaN or infinite loss or gradient, before it can reach the weights."""
+    if math.isfinite(value):
+        return
+    kept = (
+        f"the last good checkpoint ({checkpoint}) is kept"
+        if checkpoint.is_file()
+        else "no checkpoint had been written yet"
+    )
+    raise TrainingDivergedError(
+        f"loss: the {name} {what} at step {step} is {value}; training stopped, and {kept}"
+    )
+
+
+def _load_trainable(student: Student, weights: dict[str, torch.Tensor]) -> None:
+    """Load a checkpoint's trainable weights: exactly the student's trainable parameters."""
+    expected = set(student.trainable())
+    if set(weights) != expected:
+        odd = sorted(set(weights) ^ expected)[:3]
+        raise ModelError(
+            f"resume: the checkpoint's trainable weights differ from the student's: {odd}"
+        )
+    student.module.load_state_dict(weights, strict=False)
+
+
 def train(
     student: Student,
     data: DataSource,
@@ -119,25 +144,21 @@ def train(
                 f"steps: the checkpoint has reached step {resume.step}; "
                 "ask for more than that to resume"
             )
-        student.module.load_state_dict(resume.trainable, strict=False)
+        _load_trainable(student, resume.trainable)
         optimizer.load_state_dict(resume.optimizer)
         log = list(resume.log)
     report(log[-1])
     for step in range(log[-1]["step"] + 1, settings.steps + 1):
         loss = training_loss(student.module, data.batch(step, student.module), settings.objective)
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise TrainingDivergedError(
-                f"loss: the {settings.objective} loss at step {step} is {value}; training "
-                f"stopped, and the last good checkpoint ({checkpoint}) is kept"
-            )
+        _check_finite("loss", float(loss.detach()), step, settings.objective, checkpoint)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(params.values(), GRADIENT_CLIP)
+        norm = torch.nn.utils.clip_grad_norm_(params.values(), GRADIENT_CLIP)
+        _check_finite("gradient norm", float(norm), step, settings.objective, checkpoint)
         optimizer.step()
         last = step == settings.steps
         evaluated = heldout if last or step % settings.eval_every == 0 else None
-        log.append(_row(step, settings.objective, value, evaluated, student))
+        log.append(_row(step, settings.objective, float(loss.detach()), evaluated, student))
         report(log[-1])
         if last or step % settings.checkpoint_every == 0:
             Checkpoint(
