@@ -13,6 +13,8 @@ import torch
 
 from tests.support.tiny_hf import assert_rows_close, reference_logp, tiny_llama
 from tsd.errors import InvalidArgumentError, ModelError
+from tsd.experiments.lm_drafts import DraftContext, build_draft
+from tsd.experiments.lm_models import TINY_RANDOM, load_bench_model
 from tsd.models.hf import HFModel, TargetLaw, early_exit
 from tsd.train.rows import Batch
 from tsd.train.smollm2_world import TOP_K, cached_top_k
@@ -21,6 +23,7 @@ from tsd.train.teachers import HFTeacher, top_k_rows
 from tsd.train.trainer import training_loss
 
 VOCAB = 80
+TOY = f"{TINY_RANDOM}:0"
 
 
 def tied_target(seed: int) -> torch.nn.Module:
@@ -94,3 +97,18 @@ def test_the_teachers_top_k_cache_round_trips(
         assert torch.equal(rows.ids, expected.ids)
         assert torch.equal(rows.logp, expected.logp)
     np.testing.assert_allclose(first.logp.exp().sum(-1).numpy(), 1.0, atol=1e-5)
+
+
+def test_a_saved_shallow_student_is_a_bench_draft_of_its_target(tmp_path: Path) -> None:
+    target = load_bench_model(
+        TOY, dtype="float32", device="cpu", quantize=None, law=TargetLaw(), progress=print
+    )
+    student = shallow_student(target.module, 1)
+    folder = tmp_path / "draft"
+    student.save_pretrained(folder)
+    target.tokenizer.save_pretrained(folder)
+    draft = build_draft(str(folder), DraftContext(target, None, "float32", "cpu", None, print))
+    assert draft.is_hf
+    history = np.asarray([1, 2, 3, 4], dtype=np.uint32)
+    expected = early_exit(target, 1).logprobs_batch([history])
+    np.testing.assert_allclose(draft.model.logprobs_batch([history]), expected, atol=1e-6)
