@@ -1,5 +1,5 @@
 """Distil a draft from a target (extra `train`): a character transformer from the Kneser–Ney
-6-gram on Tiny Shakespeare (seconds), or a shallow SmolLM2 (1, 2 or 4 of its layers) from
+6-gram on Tiny Shakespeare (minutes), or a shallow SmolLM2 (1, 2 or 4 of its layers) from
 SmolLM2-135M itself (minutes to tens of minutes on 2 CPU cores).
 
   tsd train draft --world char --objective tv --steps 300
