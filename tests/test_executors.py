@@ -1,6 +1,6 @@
 """The executor seam without Ray: the registry, the local pool (in-process and on workers)
 giving the same rows and failure records, the CLI flags and their errors, and the import cost
-(`import tsd`, `tsd --help` never import ray)."""
+(`import tsd`, `tsd --help` never import ray; without ray, `--executor ray` names the extra)."""
 
 import json
 import os
@@ -179,6 +179,24 @@ def test_a_sweep_with_a_failed_cell_prints_and_records_it(
     assert failure["index"] == 1
     assert failure["params"]["seed"] == 11
     assert failure["error"] == "ValueError: seed 11 refused"
+
+
+def test_without_ray_the_ray_executor_names_the_extra(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['ray'] = None\n"
+        "from tsd.cli import main\n"
+        "sys.exit(main(['sweep', '--steps', '100', '--seeds', '7', '--vocab', '30', '--K', '4',\n"
+        f"              '--executor', 'ray', '--out-dir', {str(tmp_path / 'runs')!r}]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "error: executor ray: ray is not installed (import of ray halted; None in sys.modules); "
+        "install the extra: pip install 'thermo-speculative[ray]'"
+    ]
+    assert not (tmp_path / "runs").exists()
 
 
 def test_import_tsd_and_help_import_no_ray() -> None:
