@@ -2,8 +2,8 @@
 the run and shut down after it, or on a running cluster joined by its address.
 
 The cells run exactly as on the local pool (`call_cell`), so rows and failure texts are the
-same; only where they run differs. A local instance gets no dashboard, a small object store
-(rows are small) and no usage reporting.
+same; only where they run differs. A local instance gets no dashboard and a small object store
+(rows are small).
 Joining an address is bounded in time: the address is first reached with a plain TCP
 connection (a closed port fails at once, a silent host after `CONNECT_TIMEOUT_S`), then Ray's
 own connection attempts are shortened to the same timeout, so a wrong address is an error
@@ -33,8 +33,6 @@ except ImportError as exc:
 
 CONNECT_TIMEOUT_S = 5
 OBJECT_STORE_BYTES = 128 * 1024**2
-# Read by Ray when it starts a local instance; a value the user has set wins.
-LOCAL_INSTANCE_ENV = {"RAY_USAGE_STATS_ENABLED": "0"}
 # While joining a cluster only: one connection attempt of CONNECT_TIMEOUT_S, not 20 of 30 s.
 JOIN_ENV = {
     "RAY_py_gcs_connect_timeout_s": str(CONNECT_TIMEOUT_S),
@@ -89,8 +87,6 @@ def _session(address: str | None, workers: int | None) -> Iterator[None]:
         yield
         return
     if address is None:
-        for name, value in LOCAL_INSTANCE_ENV.items():
-            os.environ.setdefault(name, value)
         ray.init(
             num_cpus=workers or os.cpu_count() or 1,
             include_dashboard=False,
@@ -127,7 +123,9 @@ def _join(address: str) -> None:
         except (ConnectionError, RuntimeError, ValueError) as exc:
             ray.shutdown()
             raise BackendUnavailableError(
-                f"address: cannot join the Ray cluster at {address}: {exc}"
+                f"address: cannot join the Ray cluster at {address}: {exc} (a cluster with "
+                "token authentication, Ray's default, needs RAY_AUTH_MODE=token and its token "
+                "in ~/.ray/auth_token or RAY_AUTH_TOKEN)"
             ) from None
 
 
