@@ -34,6 +34,7 @@ TABLES = {
 def local_ray() -> Iterator[None]:
     """One small Ray instance for the module: two CPUs, no dashboard, a small object store."""
     ray.init(
+        address="local",
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=128 * 1024**2,
@@ -120,3 +121,23 @@ def test_an_unreachable_address_is_one_error_within_seconds(tmp_path: Path) -> N
     assert not (tmp_path / "runs").exists()
     with pytest.raises(errors.InvalidArgumentError, match="address: expected HOST:PORT"):
         make_executor("ray", address="localhost")
+
+
+def test_a_port_that_answers_but_is_not_ray_is_one_error_within_seconds(tmp_path: Path) -> None:
+    """Past the TCP check, Ray's own attempts (20 of 30 s by default) are cut to one of 5 s."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, "-m", "tsd", *SWEEP, "--executor", "ray", "--address", address,
+             "--out-dir", str(tmp_path / "runs")],
+            capture_output=True, text=True, cwd=REPO, check=False, timeout=120,
+        )  # fmt: skip
+    assert time.monotonic() - started < 45
+    assert out.returncode == 2, out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: address: cannot join the Ray cluster at {address}")
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "runs").exists()

@@ -4,17 +4,22 @@ the run and shut down after it, or on a running cluster joined by its address.
 The cells run exactly as on the local pool (`call_cell`), so rows and failure texts are the
 same; only where they run differs. A local instance gets no dashboard and a small object store
 (rows are small).
-Joining an address is bounded in time: the address is first reached with a plain TCP
-connection (a closed port fails at once, a silent host after `CONNECT_TIMEOUT_S`), then Ray's
-own connection attempts are shortened to the same timeout, so a wrong address is an error
-within about 20 s, never a hang. A process that already has Ray initialised (a notebook, a
-test) keeps its connection: the executor uses it and leaves it up.
+
+Joining an address is bounded in time, checked when the executor is made (before a command
+writes anything): the address is first reached with a plain TCP connection (a closed port
+fails at once, a silent host after `CONNECT_TIMEOUT_S`), then a child process joins it once
+with Ray's connection attempts shortened, killed after `JOIN_TIMEOUT_S`; so a wrong address is
+an error within seconds, never a hang (Ray alone retries for minutes). A process that already
+has Ray initialised (a notebook, a test) keeps its connection: the executor uses it and leaves
+it up.
 """
 
 import itertools
 import logging
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -32,12 +37,19 @@ except ImportError as exc:
     ) from None
 
 CONNECT_TIMEOUT_S = 5
+JOIN_TIMEOUT_S = 30
 OBJECT_STORE_BYTES = 128 * 1024**2
-# While joining a cluster only: one connection attempt of CONNECT_TIMEOUT_S, not 20 of 30 s.
+# The trial join: Ray reads these when it is imported, so they are set for the child only:
+# one connection attempt of CONNECT_TIMEOUT_S instead of 20 of 30 s (a user's values win).
 JOIN_ENV = {
     "RAY_py_gcs_connect_timeout_s": str(CONNECT_TIMEOUT_S),
     "RAY_gcs_server_port_wait_time_s": "1",
 }
+JOIN_PROBE = "import sys, ray; ray.init(address=sys.argv[1], logging_level='ERROR'); ray.shutdown()"
+AUTH_HINT = (
+    " (a cluster with token authentication, Ray's default, needs RAY_AUTH_MODE=token and its "
+    "token in ~/.ray/auth_token or RAY_AUTH_TOKEN)"
+)
 
 
 class RayExecutor:
@@ -45,8 +57,8 @@ class RayExecutor:
     cluster at `address` (`HOST:PORT` or `auto`) or on a local instance started for the run."""
 
     def __init__(self, *, workers: int | None = None, address: str | None = None) -> None:
-        if address is not None and address != "auto":
-            _check_reachable(address)
+        if address is not None:
+            _check_joinable(address)
         self.workers = workers
         self.address = address
 
@@ -87,58 +99,59 @@ def _session(address: str | None, workers: int | None) -> Iterator[None]:
         yield
         return
     if address is None:
+        # "local": a new instance even where `ray start` left one running on this machine.
         ray.init(
+            address="local",
             num_cpus=workers or os.cpu_count() or 1,
             include_dashboard=False,
             object_store_memory=OBJECT_STORE_BYTES,
             logging_level=logging.WARNING,
         )
     else:
-        _join(address)
+        try:
+            ray.init(address=address, logging_level=logging.WARNING)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            ray.shutdown()
+            raise BackendUnavailableError(f"address: cannot join {address}: {exc}") from None
     try:
         yield
     finally:
         ray.shutdown()
 
 
-def _check_reachable(address: str) -> None:
-    """Reach `HOST:PORT` with a plain TCP connection, or raise `BackendUnavailableError`
-    (at once for a closed port, after `CONNECT_TIMEOUT_S` for a silent host)."""
-    host, port = _host_and_port(address)
-    try:
-        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        raise BackendUnavailableError(
-            f"address: no Ray cluster answers at {address} ({exc}); start one with "
-            "`ray start --head` and pass the address it prints"
-        ) from None
-
-
-def _join(address: str) -> None:
-    """Connect to the cluster at `address` (checked reachable when the executor was made),
-    or raise `BackendUnavailableError` within about three times `CONNECT_TIMEOUT_S`."""
-    with _environment_defaults(JOIN_ENV):
+def _check_joinable(address: str) -> None:
+    """Join `address` once from a child process, or raise `BackendUnavailableError` within
+    about `JOIN_TIMEOUT_S` (at once for a closed port)."""
+    if address != "auto":
+        host, port = _host_and_port(address)
         try:
-            ray.init(address=address, logging_level=logging.WARNING)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            ray.shutdown()
+            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+        except OSError as exc:
             raise BackendUnavailableError(
-                f"address: cannot join the Ray cluster at {address}: {exc} (a cluster with "
-                "token authentication, Ray's default, needs RAY_AUTH_MODE=token and its token "
-                "in ~/.ray/auth_token or RAY_AUTH_TOKEN)"
+                f"address: no Ray cluster answers at {address} ({exc}); start one with "
+                "`ray start --head` and pass the address it prints"
             ) from None
-
-
-@contextmanager
-def _environment_defaults(values: dict[str, str]) -> Iterator[None]:
-    """Environment variables set (where unset) for the duration of the block only."""
-    added = [name for name in values if name not in os.environ]
-    os.environ.update({name: values[name] for name in added})
     try:
-        yield
-    finally:
-        for name in added:
-            del os.environ[name]
+        probe = subprocess.run(
+            [sys.executable, "-c", JOIN_PROBE, address],
+            env={**JOIN_ENV, **os.environ},
+            capture_output=True,
+            text=True,
+            timeout=JOIN_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BackendUnavailableError(
+            f"address: the Ray cluster at {address} did not let a driver join within "
+            f"{JOIN_TIMEOUT_S} s"
+        ) from None
+    if probe.returncode != 0:
+        lines = [line for line in probe.stderr.splitlines() if line.strip()]
+        reason = lines[-1].strip() if lines else f"exit status {probe.returncode}"
+        hint = AUTH_HINT if "auth" in probe.stderr.lower() else ""
+        raise BackendUnavailableError(
+            f"address: cannot join the Ray cluster at {address}: {reason}{hint}"
+        )
 
 
 def _host_and_port(address: str) -> tuple[str, int]:
