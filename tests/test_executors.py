@@ -40,11 +40,20 @@ def square_unless_three(params: dict[str, int]) -> dict[str, int]:
     return {"x": params["x"], "square": params["x"] ** 2}
 
 
-def square_late_cells_first(params: dict[str, int]) -> dict[str, int]:
-    """`square_unless_three`, after a wait that shrinks with x: on two or more workers the
-    cells finish out of order, so an executor that returned completion order would fail."""
+def square_late_cells_first(params: dict[str, int]) -> dict[str, Any]:
+    """`square_unless_three`, except that x = 5 returns a row that cannot be pickled, after a
+    wait that shrinks with x: on two or more workers the cells finish out of order, so an
+    executor that returned completion order would fail."""
     time.sleep(0.06 * (6 - params["x"]))
+    if params["x"] == 5:
+        return {"x": 5, "square": (x * x for x in range(5))}
     return square_unless_three(params)
+
+
+FAILURES = [
+    CellFailure(index=3, params={"x": 3}, error="ValueError: three is not allowed"),
+    CellFailure(index=5, params={"x": 5}, error="TypeError: cannot pickle 'generator' object"),
+]
 
 
 def process_id(params: dict[str, int]) -> dict[str, int]:
@@ -65,12 +74,12 @@ class RecordingExecutor:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_failed_cell_keeps_its_error_and_the_others_finish(workers: int) -> None:
+    """A cell that raises and a row that cannot travel back (even from the in-process worker,
+    which sends rows by value too) are failures; the other rows come back in cell order."""
     params = [{"x": x} for x in range(6)]
     outcome = make_executor("local", workers=workers).map(square_late_cells_first, params)
-    assert outcome.rows == [{"x": x, "square": x * x} for x in (0, 1, 2, 4, 5)]
-    assert outcome.failures == [
-        CellFailure(index=3, params={"x": 3}, error="ValueError: three is not allowed")
-    ]
+    assert outcome.rows == [{"x": x, "square": x * x} for x in (0, 1, 2, 4)]
+    assert outcome.failures == FAILURES
     assert str(outcome.failures[0]) == "cell 3 {'x': 3}: ValueError: three is not allowed"
     assert outcome.failures[0].to_dict() == {
         "index": 3, "params": {"x": 3}, "error": "ValueError: three is not allowed"

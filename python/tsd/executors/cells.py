@@ -1,6 +1,7 @@
 """What every executor shares: a cell run so that its error comes back as text, the failure
 record, and the outcome assembled in cell order whatever order the cells finished in."""
 
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,17 @@ def call_cell(cell: Cell, params: Row) -> CellResult:
         return CellResult(row=cell(params))
     except Exception as exc:  # a failed cell is reported, the sweep goes on
         return CellResult(error=error_text(exc))
+
+
+def by_value(result: CellResult) -> CellResult:
+    """`result` as it arrives from another process (pickled and back), so a cell run in the
+    caller's process gives what a worker would: a row that cannot travel is a failure there
+    too, and no row shares objects with the cell's caches."""
+    try:
+        copy: CellResult = pickle.loads(pickle.dumps(result))
+    except Exception as exc:  # the row cannot travel: the cell fails, as on a worker
+        return CellResult(error=error_text(exc))
+    return copy
 
 
 class Collector:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from tsd.errors import InvalidArgumentError
-from tsd.executors.cells import Cell, Collector, Row, SweepOutcome, call_cell
+from tsd.executors.cells import Cell, Collector, Row, SweepOutcome, by_value, call_cell
 from tsd.executors.progress import cell_progress
 
 
@@ -37,7 +37,7 @@ class LocalExecutor:
         with cell_progress(len(params)) as advance:
             if self.workers == 1:
                 for index, p in enumerate(params):
-                    collector.add(index, call_cell(cell, p))
+                    collector.add(index, by_value(call_cell(cell, p)))
                     advance()
                 return collector.outcome()
             with ProcessPoolExecutor(

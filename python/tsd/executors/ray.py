@@ -29,7 +29,7 @@ from tsd.executors.progress import cell_progress
 
 try:
     import ray
-    from ray.exceptions import RayError
+    from ray.exceptions import RayError, RayTaskError
 except ImportError as exc:
     raise BackendUnavailableError(
         f"executor ray: ray is not installed ({exc}); "
@@ -81,7 +81,9 @@ class RayExecutor:
                 index = running.pop(ready)
                 try:
                     collector.add(index, ray.get(ready))
-                except RayError as exc:  # the worker died or the task could not be run
+                except RayTaskError as exc:  # the cell ran, but its row could not travel back
+                    collector.add_error(index, exc.cause)
+                except RayError as exc:  # the worker died, or the task could not be run
                     collector.add_error(index, exc)
                 advance()
                 submit(1)
