@@ -56,6 +56,13 @@ FAILURES = [
 ]
 
 
+def exit_on_two(params: dict[str, int]) -> dict[str, int]:
+    """A cell whose worker process dies (as if killed for memory) on x = 2."""
+    if params["x"] == 2:
+        os._exit(3)
+    return {"x": params["x"]}
+
+
 def process_id(params: dict[str, int]) -> dict[str, int]:
     """A cell that says which process ran it."""
     return {"x": params["x"], "pid": os.getpid()}
@@ -84,6 +91,15 @@ def test_a_failed_cell_keeps_its_error_and_the_others_finish(workers: int) -> No
     assert outcome.failures[0].to_dict() == {
         "index": 3, "params": {"x": 3}, "error": "ValueError: three is not allowed"
     }  # fmt: skip
+
+
+def test_a_dead_worker_fails_only_its_own_cell() -> None:
+    """The pool breaks for every unfinished cell; they run again one at a time."""
+    outcome = make_executor("local", workers=2).map(exit_on_two, [{"x": x} for x in range(6)])
+    assert outcome.rows == [{"x": x} for x in (0, 1, 3, 4, 5)]
+    (failure,) = outcome.failures
+    assert (failure.index, failure.params) == (2, {"x": 2})
+    assert failure.error.startswith("BrokenProcessPool: A process in the process pool was")
 
 
 def test_one_worker_runs_in_process_and_two_do_not() -> None:

@@ -1,5 +1,9 @@
 """The default executor: a process pool on this machine (one worker runs the cells in-process).
 
+A worker that dies (killed for memory, a crash in native code) breaks the pool for every cell
+it had not finished; those cells run again one at a time, so only the cell that kills its
+worker fails (with `BrokenProcessPool`) and the others finish.
+
 Workers start from a fork server, not by forking the caller: a caller that has run JAX (the
 thrml backend) is multithreaded, and forking it can deadlock. Workers ignore SIGINT: Ctrl-C
 reaches the whole process group, and only the caller should answer it (with one line).
@@ -8,8 +12,9 @@ reaches the whole process group, and only the caller should answer it (with one 
 import multiprocessing
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from tsd.errors import InvalidArgumentError
 from tsd.executors.cells import Cell, Collector, Row, SweepOutcome, by_value, call_cell
@@ -39,17 +44,67 @@ class LocalExecutor:
                 for index, p in enumerate(params):
                     collector.add(index, by_value(call_cell(cell, p)))
                     advance()
-                return collector.outcome()
-            with ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_ignore_interrupts,
-            ) as pool:
-                futures = {pool.submit(call_cell, cell, p): i for i, p in enumerate(params)}
-                for future in as_completed(futures):
-                    try:
-                        collector.add(futures[future], future.result())
-                    except Exception as exc:  # the worker died or the row could not travel
-                        collector.add_error(futures[future], exc)
-                    advance()
+            else:
+                lost = _run_on_pool(cell, params, self.workers, collector, advance)
+                _run_one_at_a_time(cell, params, lost, collector, advance)
         return collector.outcome()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` fork-server processes that leave Ctrl-C to the caller."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_ignore_interrupts,
+    )
+
+
+def _run_on_pool(
+    cell: Cell,
+    params: Sequence[Row],
+    workers: int,
+    collector: Collector,
+    advance: Callable[[], None],
+) -> list[int]:
+    """Every cell on one pool; returns the cells lost because a worker died, which breaks the
+    pool for every cell it had not finished."""
+    lost: list[int] = []
+    with _pool(workers) as pool:
+        futures = {pool.submit(call_cell, cell, p): i for i, p in enumerate(params)}
+        for future in as_completed(futures):
+            try:
+                collector.add(futures[future], future.result())
+            except BrokenProcessPool:
+                lost.append(futures[future])
+                continue
+            except Exception as exc:  # the row could not travel back
+                collector.add_error(futures[future], exc)
+            advance()
+    return sorted(lost)
+
+
+def _run_one_at_a_time(
+    cell: Cell,
+    params: Sequence[Row],
+    indices: Sequence[int],
+    collector: Collector,
+    advance: Callable[[], None],
+) -> None:
+    """The cells a dead worker took down, again, one at a time on a one-worker pool (a new one
+    after each death), so only a cell that itself kills its worker fails."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for index in indices:
+            pool = pool or _pool(1)
+            try:
+                collector.add(index, pool.submit(call_cell, cell, params[index]).result())
+            except BrokenProcessPool as exc:
+                collector.add_error(index, exc)
+                pool.shutdown()
+                pool = None
+            except Exception as exc:  # the row could not travel back
+                collector.add_error(index, exc)
+            advance()
+    finally:
+        if pool is not None:
+            pool.shutdown()
