@@ -1,5 +1,6 @@
-"""What every executor shares: a cell run so that its error comes back as text, the failure
-record, and the outcome assembled in cell order whatever order the cells finished in."""
+"""What every executor shares: a cell run so that its error comes back as text, a result sent
+by value, the failure record, and the outcome assembled in cell order whatever order the
+cells finished in."""
 
 import pickle
 from collections.abc import Callable, Sequence
@@ -12,8 +13,9 @@ Cell = Callable[[Row], Row]
 
 @dataclass(frozen=True)
 class CellFailure:
-    """A cell that raised: its position in the sweep, its parameters and the error's text
-    (`TypeName: message`), the same whichever executor ran it."""
+    """A cell that failed (it raised, its row could not travel back, or its worker died): its
+    position in the sweep, its parameters and the error's text (`TypeName: message`), the
+    same whichever executor ran it (but for a dead worker, named by the executor)."""
 
     index: int
     params: Row
