@@ -36,8 +36,6 @@ def test_the_frontier_writes_a_complete_run(
         part = budgeted.filter(pl.col("method") == method)
         assert part["budget"].to_list() == [32, 64], method
         assert (part["max_bytes"] <= part["budget"]).all()
-        # A larger budget never lowers the best acceptance of a fixed search.
-        assert part["acceptance"][1] >= part["acceptance"][0] - 1e-12
     targets = frame.filter(pl.col("method") == "adaptive-target")
     assert targets["target"].to_list() == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
     assert frame["acceptance"].is_between(0, 1).all()

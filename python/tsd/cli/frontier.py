@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--prompts-file", type=Path, default=DEFAULT_PROMPTS, help="smollm2 world's prompts"
     )
     parser.add_argument(
+        "--prompts", type=positive_int, default=24, help="smollm2 world: prompts answered"
+    )
+    parser.add_argument(
         "--block", type=positive_int, default=4, help="L behind bytes per emitted token"
     )
     parser.add_argument("--workers", type=positive_int, default=2, help="sweep processes")
@@ -79,7 +82,7 @@ def execute(args: argparse.Namespace) -> int:
             )
         else:
             world = smollm2_world(args.draft, args.prompts_file, args.contexts, args.seed,
-                                  progress=note)  # fmt: skip
+                                  args.prompts, progress=note)  # fmt: skip
         for line in world.notes:
             note(line)
         result = run_frontier(world, config)

@@ -13,7 +13,8 @@ Floats = NDArray[np.float64]
 
 
 class ClippedSums:
-    """Σ_y min(p(y), e) for any per-row level e, from each row of p sorted once."""
+    """Σ_y min(p(y), e) for any per-row level e, from each row of p sorted once (one binary
+    search per row and level, no pass over the vocabulary)."""
 
     def __init__(self, p: Floats) -> None:
         self.sorted = np.sort(p, axis=1)
@@ -22,7 +23,13 @@ class ClippedSums:
 
     def __call__(self, level: Floats) -> Floats:
         """Per row: the mass below `level` plus `level` for every entry at or above it."""
-        below = (self.sorted < level[:, None]).sum(axis=1)
+        below = np.array(
+            [
+                np.searchsorted(row, e, side="left")
+                for row, e in zip(self.sorted, level, strict=True)
+            ],
+            dtype=np.int64,
+        )
         rows = np.arange(self.sorted.shape[0])
         above = self.sorted.shape[1] - below
         return np.asarray(self.prefix[rows, below] + level * above, dtype=np.float64)

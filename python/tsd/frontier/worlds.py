@@ -28,7 +28,7 @@ NGRAM_HISTORY = 16
 LM_HISTORY = 64
 LM_MIN_HISTORY = 8
 # Answer tokens sampled per MT-Bench prompt for the SmolLM2 contexts.
-LM_ANSWER_TOKENS = 96
+LM_ANSWER_TOKENS = 64
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,12 @@ def smollm2_world(
     prompts_file: Path,
     contexts: int,
     seed: int,
+    prompts: int = 24,
     corpus: Path | None = None,
     progress: Callable[[str], None] = print,
 ) -> World:
-    """SmolLM2-135M and the draft `draft_spec`, on contexts cut from the target's answers."""
+    """SmolLM2-135M and the draft `draft_spec`, on contexts cut from the target's answers to
+    the first `prompts` questions of `prompts_file` (sampled once, then cached)."""
     try:
         import torch  # noqa: PLC0415  (the hf extra is optional)
     except ImportError:
@@ -115,7 +117,7 @@ def smollm2_world(
     from tsd.models.hf.samples import target_samples  # noqa: PLC0415
 
     count = check_int("contexts", contexts, 1)
-    texts = tuple(p.text for p in load_prompts(prompts_file))
+    texts = tuple(p.text for p in load_prompts(prompts_file)[: check_int("prompts", prompts, 1)])
     with torch.inference_mode():
         target = load_model("smollm2-135m", progress=progress)
         context = DraftContext(
