@@ -2,6 +2,7 @@
 on enumerable vocabularies, the auto-ε argument, the optimiser against brute force, the
 anchors on closed-form cases, the adaptive proposer's picks, and the worlds."""
 
+import sys
 from itertools import product
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from tsd.frontier.grid import Grid, evaluate
 from tsd.frontier.lattice import index_bits, lattice_counts
 from tsd.frontier.optimiser import best_within
 from tsd.frontier.run import check_budgets, smallest_payload
-from tsd.frontier.worlds import ngram_world, paired
+from tsd.frontier.worlds import ngram_world, paired, smollm2_world
 from tsd.psi import PsiTopK, craft_psi_from_p, encoded_size
 
 
@@ -237,3 +238,10 @@ def test_the_ngram_world_is_deterministic_and_normalised(tmp_path: Path) -> None
     assert fallback.notes
     with pytest.raises(errors.VocabularyMismatchError, match="one vocabulary"):
         paired("x", world.p, world.d[:, :-1], "", ())
+
+
+def test_the_smollm2_world_needs_the_hf_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without torch the world says which extra to install, before loading anything.
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(errors.BackendUnavailableError, match=r"hf extra"):
+        smollm2_world("early-exit:8", Path("unused.jsonl"), 4, seed=1)
