@@ -71,9 +71,10 @@ pub fn quantise_scores(scores: &[f64]) -> (Vec<u8>, f32) {
     quantise_scores_bits(scores, MAX_CODE_BITS)
 }
 
-/// Quantises scores to `bits`-bit codes (1..=8) over their own finite range, 2^bits − 1 steps
-/// with the same rounding as 8 bits; returns (codes, scale).
+/// Quantises scores to `bits`-bit codes over their own finite range, 2^bits − 1 steps with
+/// the same rounding as 8 bits; returns (codes, scale). `bits` is clamped to 1..=8.
 pub fn quantise_scores_bits(scores: &[f64], bits: u8) -> (Vec<u8>, f32) {
+    let bits = bits.clamp(1, MAX_CODE_BITS);
     quantise_rows_levels(scores, scores.len(), (1u32 << bits) - 1)
 }
 
