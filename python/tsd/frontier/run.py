@@ -28,7 +28,6 @@ from tsd.sweeps import run_cells
 
 Row = dict[str, Any]
 ANCHORS = ("qsv", "k-sqs", "c-sqs")
-METHODS = ("tsd", *ANCHORS, "adaptive-budget", "adaptive-target")
 # Settings whose code entropy is measured (those that fit the vocabulary).
 ENTROPY_KS = (8, 32, 64)
 ENTROPY_BITS = (3, 4, 6, 8)
