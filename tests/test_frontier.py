@@ -103,6 +103,22 @@ def test_a_draft_that_misplaces_tail_mass_moves_the_optimum() -> None:
     assert doubled == pytest.approx(0.7, abs=1e-6)
 
 
+def test_one_bit_codes_move_the_optimum_below_auto() -> None:
+    # d = p; at b = 1 the top three (0.4, 0.3, 0.1) get codes 1, 1, 0 with a step of ln 4, so q
+    # on the ids is (1 − 4ε)·(4, 4, 1)/9: the second id is over-weighted, and taking mass from
+    # the tail pays. Closed forms: 4/9 + 0.3 + 0.17 at auto (ε = 0.05), 0.85·5/9 + 0.3 + 0.1425
+    # at ε = 0.0375; with 8-bit codes auto wins again.
+    p = np.array([[0.4, 0.3, 0.1, 0.08, 0.05, 0.04, 0.03]])
+    rows = evaluate(p, p, Grid((3,), (1, 8), (1.0,), (0.75, 1.0)).knobs(7))
+    (narrow_low, narrow_auto), (wide_low, wide_auto) = [
+        [float(row["accept"][0]) for row in rows if row["settings"]["bits"] == b] for b in (1, 8)
+    ]
+    assert narrow_auto == pytest.approx(4 / 9 + 0.3 + 0.17, abs=1e-6)
+    assert narrow_low == pytest.approx(0.85 * 5 / 9 + 0.3 + 0.1425, abs=1e-6)
+    assert narrow_low > narrow_auto
+    assert wide_auto > wide_low
+
+
 def brute_force_best(p: np.ndarray, d: np.ndarray, grid: Grid, budget: float) -> tuple[float, dict]:
     """Every setting crafted payload by payload, enumerated, the best mean that fits."""
     best: tuple[float, float, dict] = (-1.0, 0.0, {})
