@@ -53,4 +53,6 @@ def test_a_worker_error_reaches_the_parent_with_its_class_and_message() -> None:
 def test_a_failed_sweep_cell_reports_the_original_error() -> None:
     outcome = run_cells(bad_tau_cell, [{"tau": 0.5}, {"tau": 0.0}], workers=1)
     assert outcome.rows == [{"tau": 0.5}]
-    assert outcome.failures == ["cell {'tau': 0.0}: PsiTauError: tau must be finite and > 0, got 0"]
+    assert [str(failure) for failure in outcome.failures] == [
+        "cell 1 {'tau': 0.0}: PsiTauError: tau must be finite and > 0, got 0"
+    ]

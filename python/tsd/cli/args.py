@@ -4,6 +4,7 @@ import argparse
 import math
 from pathlib import Path
 
+from tsd.executors import EXECUTORS, Executor, make_executor
 from tsd.tsu import BACKENDS
 
 
@@ -88,6 +89,38 @@ def add_tsu_flag(parser: argparse.ArgumentParser) -> None:
         default="sim",
         help="TSU backend: the simulated TSU, or Extropic's thrml "
         "(the thermo-speculative[thrml] extra)",
+    )
+
+
+def add_executor_arguments(parser: argparse.ArgumentParser, *, workers: bool = True) -> None:
+    """`--executor {local,ray}`, `--address ADDR` (ray only) and, with `workers`, `--workers N`:
+    where a command's independent cells run (read back by `executor_from_args`)."""
+    group = parser.add_argument_group("executor (where the cells run)")
+    group.add_argument(
+        "--executor",
+        choices=tuple(EXECUTORS),
+        default="local",
+        help="local: a process pool on this machine; ray: Ray tasks "
+        "(the thermo-speculative[ray] extra), on a local instance or the cluster at --address",
+    )
+    group.add_argument(
+        "--address",
+        help="ray only: the running cluster to join, HOST:PORT (as `ray start --head` prints) "
+        "or 'auto' (default: start a local instance for the run)",
+    )
+    if workers:
+        group.add_argument(
+            "--workers",
+            type=positive_int,
+            help="cells running at once (default: every core; for ray, every CPU of the cluster)",
+        )
+
+
+def executor_from_args(args: argparse.Namespace) -> Executor:
+    """The executor the flags of `add_executor_arguments` ask for; a bad combination (an
+    address with the local executor, ray not installed) is a `TsdError` naming the flag."""
+    return make_executor(
+        args.executor, workers=getattr(args, "workers", None), address=args.address
     )
 
 

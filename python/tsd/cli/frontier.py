@@ -16,7 +16,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tsd.cli.args import add_out_dir_flag, non_negative_int, positive_float, positive_int
+from tsd.cli.args import (
+    add_executor_arguments,
+    add_out_dir_flag,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from tsd.frontier.defaults import DEFAULT_BUDGETS
 
 if TYPE_CHECKING:
@@ -54,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--block", type=positive_int, default=4, help="L behind bytes per emitted token"
     )
-    parser.add_argument("--workers", type=positive_int, default=2, help="sweep processes")
     parser.add_argument("--seed", type=non_negative_int, default=7, help="context sampling seed")
+    add_executor_arguments(parser)
     add_out_dir_flag(parser)
 
 
@@ -66,6 +72,7 @@ def execute(args: argparse.Namespace) -> int:
     import polars as pl
 
     from tsd import telemetry
+    from tsd.cli.args import executor_from_args
     from tsd.cli.output import publish, write_tables
     from tsd.console import print_rows_table
     from tsd.frontier.run import FrontierConfig, run_frontier
@@ -74,7 +81,8 @@ def execute(args: argparse.Namespace) -> int:
     def note(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    config = FrontierConfig(budgets=tuple(args.budgets), block=args.block, workers=args.workers)
+    executor = executor_from_args(args)
+    config = FrontierConfig(budgets=tuple(args.budgets), block=args.block, executor=executor)
     with telemetry.staged_run_dir(args.out_dir) as stage:
         if args.world == "ngram":
             world = ngram_world(

@@ -8,12 +8,18 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tsd.cli.args import add_out_dir_flag, non_negative_int, positive_float, positive_int
+from tsd.cli.args import (
+    add_executor_arguments,
+    add_out_dir_flag,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 
 if TYPE_CHECKING:
     import polars as pl
 
-SUMMARY = "M1 at a fixed context over a (K, τ) grid, with heat maps"
+SUMMARY = "M1 at a fixed context over a (K, τ) grid, with heat maps, on a process pool or Ray"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,14 +42,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--context", type=non_negative_int, help="the fixed context (default: most probable)"
     )
     add_out_dir_flag(parser)
+    add_executor_arguments(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
-    """Run every (K, τ, seed) cell on a process pool, write rows and heat maps, print means."""
+    """Run every (K, τ, seed) cell on the chosen executor, write rows and heat maps, print
+    means."""
     import numpy as np
     import polars as pl
 
     from tsd import telemetry
+    from tsd.cli.args import executor_from_args
     from tsd.cli.output import publish, write_tables
     from tsd.console import print_error, print_rows_table
     from tsd.errors import InvalidArgumentError
@@ -51,6 +60,7 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.plots import heatmaps
     from tsd.sweeps import run_cells
 
+    executor = executor_from_args(args)
     corpus = None if args.corpus is None else str(args.corpus)
     target = cached_target(corpus, args.vocab, args.c, args.target_seed)
     context = default_context(target) if args.context is None else args.context
@@ -67,9 +77,9 @@ def execute(args: argparse.Namespace) -> int:
         for seed in args.seeds
     ]
     with telemetry.staged_run_dir(args.out_dir) as stage:
-        outcome = run_cells(grid_cell, params)
+        outcome = run_cells(grid_cell, params, executor=executor)
         for failure in outcome.failures:
-            print_error(failure)
+            print_error(str(failure))
         if not outcome.rows:
             return 1
         # The run tables' types (context, K and byte counts u32; seed and steps u64).
@@ -93,8 +103,9 @@ def execute(args: argparse.Namespace) -> int:
             stage.path / "m1_sweep_heatmap.png",
             lambda tmp: heatmaps(args.Ks, args.taus, panels, title, tmp),
         )
+        failures = [failure.to_dict() for failure in outcome.failures]
         summary = {"sweep": "m1_sweep", "config": {**base, "Ks": args.Ks, "taus": args.taus,
-                   "seeds": args.seeds}, "failures": outcome.failures}  # fmt: skip
+                   "seeds": args.seeds}, "failures": failures}  # fmt: skip
         run_dir = publish(stage, summary, args)
     print(f"csv_path={run_dir / 'm1_sweep.csv'}")
     print(f"sweep_path={run_dir / 'm1_sweep.parquet'}")

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from tsd.cli.args import (
+    add_executor_arguments,
     add_out_dir_flag,
     add_run_flags,
     non_negative_int,
@@ -27,16 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_flags(parser)
     parser.set_defaults(steps=20_000)
     add_out_dir_flag(parser)
+    add_executor_arguments(parser)
 
 
-SUMMARY = "M1 across seeds, on a process pool"
+SUMMARY = "M1 across seeds, on a process pool or Ray"
 
 
 def execute(args: argparse.Namespace) -> int:
-    """Run one M1 per seed on a process pool, write the rows and print them."""
+    """Run one M1 per seed on the chosen executor, write the rows and print them."""
     import polars as pl
 
     from tsd._checks import check_int
+    from tsd.cli.args import executor_from_args
     from tsd.cli.output import publish, write_tables
     from tsd.console import print_error, print_rows_table
     from tsd.experiments.m1 import make_m1_target
@@ -54,10 +57,12 @@ def execute(args: argparse.Namespace) -> int:
         check_int("K", args.K, 1, make_m1_target(args.corpus, args.vocab, args.c, 0).vocab)
     else:
         check_int("K", args.K, 1, args.vocab)
+    executor = executor_from_args(args)
     with staged_run_dir(args.out_dir) as stage:
-        outcome = run_cells(seed_cell, [{**config, "seed": seed} for seed in args.seeds])
+        params = [{**config, "seed": seed} for seed in args.seeds]
+        outcome = run_cells(seed_cell, params, executor=executor)
         for failure in outcome.failures:
-            print_error(failure)
+            print_error(str(failure))
         if not outcome.rows:
             return 1
         # The run tables' types: a seed is a u64, a count of passes a u32 (not polars' Int64).
@@ -65,8 +70,9 @@ def execute(args: argparse.Namespace) -> int:
             {"seed": pl.UInt64, "fixed_context_passes": pl.UInt32}
         )
         write_tables(stage, {"m1_seeds": frame}, ("parquet", "csv"))
+        failures = [failure.to_dict() for failure in outcome.failures]
         summary = {"sweep": "m1_seeds", "config": config, "seeds": args.seeds,
-                   "failures": outcome.failures}  # fmt: skip
+                   "failures": failures}  # fmt: skip
         run_dir = publish(stage, summary, args)
     print(f"sweep_path={run_dir / 'm1_seeds.parquet'}")
     print(f"csv_path={run_dir / 'm1_seeds.csv'}")

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd.errors import InvalidArgumentError
+from tsd.executors import Executor
 from tsd.frontier.adaptive import best_proxy_within, cheapest_reaching
 from tsd.frontier.anchors import anchor_rows, dense_bytes, sparse_bytes
 from tsd.frontier.defaults import (
@@ -37,7 +38,8 @@ ENTROPY_BITS = (3, 4, 6, 8)
 class FrontierConfig:
     """What to search: budgets in bytes per draft token, tsd's grid (None: `default_grid`),
     the anchors' resolutions ℓ, K values and C-SQS bounds δ, the adaptive proposer's proxy
-    targets, and L, the draft tokens per target call behind bytes per emitted token."""
+    targets, L, the draft tokens per target call behind bytes per emitted token, and where the
+    cells run (None: the local process pool on every core)."""
 
     budgets: tuple[float, ...] = DEFAULT_BUDGETS
     grid: Grid | None = None
@@ -45,7 +47,7 @@ class FrontierConfig:
     deltas: tuple[float, ...] = DEFAULT_DELTAS
     targets: tuple[float, ...] = DEFAULT_TARGETS
     block: int = 4
-    workers: int | None = None
+    executor: Executor | None = None
 
 
 @dataclass(frozen=True)
@@ -179,9 +181,11 @@ def run_frontier(world: World, config: FrontierConfig) -> FrontierResult:
     """Check the budgets, evaluate every cell, then the frontier rows; failed cells are
     reported, not fatal, unless no cell succeeded."""
     check_budgets(config.budgets, world.vocab)
-    outcome = run_cells(evaluate_cell, plan(world, config), config.workers)
+    cells = plan(world, config)
+    outcome = run_cells(evaluate_cell, cells, executor=config.executor)
+    # A cell's parameters hold the world's arrays: name it by its method instead.
+    failures = [f"cell {f.index} ({cells[f.index]['method']}): {f.error}" for f in outcome.failures]
     evaluated = [row for cell in outcome.rows for row in cell["rows"]]
     if not evaluated:
-        raise InvalidArgumentError("frontier: every cell failed: " + "; ".join(outcome.failures))
-    return FrontierResult(frontier_rows(evaluated, config), measure_entropy(world),
-                          outcome.failures)  # fmt: skip
+        raise InvalidArgumentError("frontier: every cell failed: " + "; ".join(failures))
+    return FrontierResult(frontier_rows(evaluated, config), measure_entropy(world), failures)
