@@ -1,9 +1,10 @@
 """Write seed corpora for the ψ decoder fuzz targets from the golden vectors.
 
-The golden vectors (tests/data/golden_psi.json) are top-K payloads (kind 1). Each also seeds
-chain payloads (kind 2) of L = 1 and L = 2: the chain layout repeats the top-K fields per
-position, so a golden payload is turned into a chain by rewriting its header, repeating its
-position block (K + 1 code rows after position 0) and resealing the CRC-32. Only the standard
+The golden vectors (tests/data/golden_psi.json) are top-K payloads (kind 1, and kind 3 with
+packed codes). Each kind 1 payload also seeds chain payloads (kind 2) of L = 1 and L = 2: the
+chain layout repeats the top-K fields per position, so a golden payload is turned into a chain
+by rewriting its header, repeating its position block (K + 1 code rows after position 0) and
+resealing the CRC-32. Only the standard
 library is used, so seeding needs no build.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "data" / "golden_psi.json"
 KIND_CHAIN = 2
+KIND_TOP_K_PACKED = 3
 SCALARS = 12
 CHECKSUM = 4
 # Chains of L = 2 carry K (K + 1) codes for position 1; larger K would inflate every input.
@@ -71,6 +73,8 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
         payload = bytes.fromhex(case["psi_hex"])
         k, _ = read_varint(payload, read_varint(payload, 2)[1])
         topk.append((case["name"], payload))
+        if payload[1] == KIND_TOP_K_PACKED:
+            continue
         chains.append((f"{case['name']}_L1", chain_from_topk(payload, 1)))
         if k <= MAX_K_FOR_TWO_POSITIONS:
             chains.append((f"{case['name']}_L2", chain_from_topk(payload, 2)))

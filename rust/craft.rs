@@ -2,8 +2,9 @@
 //!
 //! Ids: the K most probable tokens (ties to the lower id), sorted; for a top-K payload only
 //! tokens with p > 0, so fewer than K when p has fewer non-zero entries. Scores: ln p,
-//! quantised to 8-bit codes over the payload's own finite score range, so scale =
-//! (max − min) / 255 and score ≈ min + code · scale (the min drops out of the softmax). A chain
+//! quantised to b-bit codes (8 unless asked otherwise) over the payload's own finite score
+//! range, so scale = (max − min) / (2^b − 1) and score ≈ min + code · scale (the min drops
+//! out of the softmax). A chain
 //! position needs K ids even where p has fewer non-zero entries: an id with p = 0 in a row gets
 //! code 0 there, [`ZERO_GAP`] nats below the row's least likely id. ε is given, or "auto":
 //! (1 − Σ top-K p) / max(V − K, 1), and 0 when K = V.
@@ -12,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::error::{ArgumentError, TsdError};
 use crate::psi::chain::code_rows;
-use crate::psi::{PsiChain, PsiTopK, MAX_VOCAB};
+use crate::psi::{PsiChain, PsiTopK, MAX_CODE_BITS, MAX_VOCAB};
 use crate::verify::NORMALISATION_TOLERANCE;
 
 /// How to choose the tail probability ε.
@@ -67,7 +68,14 @@ pub fn top_k_ids(p: &[f64], k: usize) -> Vec<u32> {
 /// Quantises scores to 8-bit codes over their own finite range; returns (codes, scale).
 /// Non-finite scores (ln 0) get code 0, [`ZERO_GAP`] below the finite ones.
 pub fn quantise_scores(scores: &[f64]) -> (Vec<u8>, f32) {
-    quantise_rows(scores, scores.len())
+    quantise_scores_bits(scores, MAX_CODE_BITS)
+}
+
+/// Quantises scores to `bits`-bit codes over their own finite range, 2^bits − 1 steps with
+/// the same rounding as 8 bits; returns (codes, scale). `bits` is clamped to 1..=8.
+pub fn quantise_scores_bits(scores: &[f64], bits: u8) -> (Vec<u8>, f32) {
+    let bits = bits.clamp(1, MAX_CODE_BITS);
+    quantise_rows_levels(scores, scores.len(), (1u32 << bits) - 1)
 }
 
 /// How far below a row's least likely id an id with p = 0 is placed, in nats at τ = 1, when
@@ -81,6 +89,12 @@ pub const ZERO_GAP: f64 = 30.0;
 /// finite ones are lifted [`ZERO_GAP`] above it, so an id with p = 0 never shares a code with
 /// one that has mass. Returns (codes, scale).
 pub fn quantise_rows(scores: &[f64], width: usize) -> (Vec<u8>, f32) {
+    quantise_rows_levels(scores, width, (1u32 << MAX_CODE_BITS) - 1)
+}
+
+/// [`quantise_rows`] over `levels` steps (the top code) instead of 255.
+fn quantise_rows_levels(scores: &[f64], width: usize, levels: u32) -> (Vec<u8>, f32) {
+    let top = f64::from(levels);
     let ranges: Vec<(f64, f64)> = scores
         .chunks(width.max(1))
         .map(|row| {
@@ -105,7 +119,7 @@ pub fn quantise_rows(scores: &[f64], width: usize) -> (Vec<u8>, f32) {
     if widest + gap <= 0.0 {
         return (vec![0; scores.len()], 0.0);
     }
-    let scale = ((widest + gap) / 255.0) as f32;
+    let scale = ((widest + gap) / top) as f32;
     let step = f64::from(scale);
     let lift = (gap / step).floor();
     let codes = scores
@@ -114,8 +128,8 @@ pub fn quantise_rows(scores: &[f64], width: usize) -> (Vec<u8>, f32) {
         .flat_map(|(row, &(min, _))| {
             row.iter().map(move |&s| {
                 if s.is_finite() {
-                    // The code lies in [0, 255 + rounding]; `as u8` saturates the rounding.
-                    (lift + ((s - min) / step).round()) as u8
+                    // The code lies in [0, levels + rounding]; `min` clamps the rounding.
+                    (lift + ((s - min) / step).round()).min(top) as u8
                 } else {
                     0
                 }
@@ -169,14 +183,45 @@ fn choose_eps(p: &[f64], ids: &[u32], eps: EpsChoice) -> f32 {
 /// mass), so when p has fewer than `k` non-zero entries the payload names just those, and the
 /// tokens with p = 0 stay in the tail with ε each (0 under "auto", whose tail is then empty).
 pub fn craft_topk(p: &[f64], k: usize, tau: f32, eps: EpsChoice) -> Result<PsiTopK, TsdError> {
+    craft_topk_bits(p, k, tau, eps, MAX_CODE_BITS)
+}
+
+/// [`craft_topk`] with `bits`-bit score codes (1..=8): the same ids and ε, ln p quantised
+/// over 2^bits − 1 steps instead of 255.
+pub fn craft_topk_bits(
+    p: &[f64],
+    k: usize,
+    tau: f32,
+    eps: EpsChoice,
+    bits: u8,
+) -> Result<PsiTopK, TsdError> {
     check_probabilities(p)?;
     check_k(k, p.len())?;
+    check_bits(bits)?;
     let support = p.iter().filter(|&&x| x > 0.0).count();
     let ids = top_k_ids(p, k.min(support));
     let scores: Vec<f64> = ids.iter().map(|&id| libm::log(p[id as usize])).collect();
-    let (codes, scale) = quantise_scores(&scores);
+    let (codes, scale) = quantise_scores_bits(&scores, bits);
     let eps = choose_eps(p, &ids, eps);
-    Ok(PsiTopK::new(p.len() as u32, ids, codes, scale, tau, eps)?)
+    Ok(PsiTopK::with_code_bits(
+        p.len() as u32,
+        ids,
+        codes,
+        scale,
+        tau,
+        eps,
+        bits,
+    )?)
+}
+
+fn check_bits(bits: u8) -> Result<(), ArgumentError> {
+    if !(1..=MAX_CODE_BITS).contains(&bits) {
+        return Err(ArgumentError::new(
+            "bits",
+            format!("must be in 1..={MAX_CODE_BITS}, got {bits}"),
+        ));
+    }
+    Ok(())
 }
 
 /// One crafted chain position: K ids, one row of K codes per conditional, their shared step
@@ -230,16 +275,19 @@ pub fn craft_chain_position(
     })
 }
 
-/// Crafts one top-K ψ per row of `rows` (whole rows of `width` probabilities), in parallel.
+/// Crafts one top-K ψ with `bits`-bit codes per row of `rows` (whole rows of `width`
+/// probabilities), in parallel.
 pub fn craft_rows(
     rows: &[f64],
     width: usize,
     k: usize,
     tau: f32,
     eps: EpsChoice,
+    bits: u8,
 ) -> Result<Vec<PsiTopK>, TsdError> {
+    check_bits(bits)?;
     rows.par_chunks(width.max(1))
-        .map(|row| craft_topk(row, k, tau, eps))
+        .map(|row| craft_topk_bits(row, k, tau, eps, bits))
         .collect()
 }
 
@@ -391,6 +439,24 @@ mod tests {
     }
 
     #[test]
+    fn narrow_codes_use_the_same_rule_over_fewer_levels() {
+        let scores = [-3.0, -1.0, -2.0, -2.7, -1.4];
+        for bits in 1..=8u8 {
+            let top = (1u32 << bits) - 1;
+            let (codes, scale) = quantise_scores_bits(&scores, bits);
+            assert!((f64::from(scale) - 2.0 / f64::from(top)).abs() < 1e-6);
+            assert_eq!((u32::from(codes[0]), u32::from(codes[1])), (0, top));
+            for (&score, &code) in scores.iter().zip(&codes) {
+                let decoded = -3.0 + f64::from(code) * f64::from(scale);
+                assert!((decoded - score).abs() <= f64::from(scale) / 2.0 + 1e-6);
+            }
+        }
+        assert_eq!(quantise_scores_bits(&scores, 8), quantise_scores(&scores));
+        // One bit: each score goes to the nearer end of the range (a tie rounds up).
+        assert_eq!(quantise_scores_bits(&scores, 1).0, vec![0, 1, 1, 0, 1]);
+    }
+
+    #[test]
     fn zero_probability_scores_sit_the_gap_below_every_real_one() {
         let scores = [-3.0, -1.0, f64::NEG_INFINITY, -2.0];
         let (codes, scale) = quantise_scores(&scores);
@@ -522,6 +588,12 @@ mod tests {
     #[test]
     fn bad_arguments_name_their_field() {
         let err = |r: Result<PsiTopK, TsdError>| r.unwrap_err();
+        match err(craft_topk_bits(&[0.5, 0.5], 1, 1.0, EpsChoice::Auto, 9)) {
+            TsdError::Argument(e) => assert_eq!(e.field, "bits"),
+            other => panic!("{other:?}"),
+        }
+        let narrow = craft_topk_bits(&[0.5, 0.3, 0.2], 3, 1.0, EpsChoice::Auto, 2).unwrap();
+        assert_eq!((narrow.code_bits(), narrow.codes()), (2, &[3u8, 1, 0][..]));
         match err(craft_topk(&[0.5, 0.4], 1, 1.0, EpsChoice::Auto)) {
             TsdError::Argument(a) => assert_eq!(a.field, "p"),
             other => panic!("{other:?}"),

@@ -12,7 +12,7 @@ pub enum PsiDecodeError {
     Truncated { expected: usize, got: usize },
     #[error("psi version {found} is not supported (this build reads version {supported})")]
     UnsupportedVersion { found: u8, supported: u8 },
-    #[error("psi kind {found} is unknown (known kinds: 1 = top-K, 2 = chain)")]
+    #[error("psi kind {found} is unknown (known kinds: 1 = top-K, 2 = chain, 3 = top-K with packed codes)")]
     UnknownKind { found: u8 },
     #[error("psi payload is kind {found} ({}), but this decoder reads kind {expected} ({})", kind_name(*.found), kind_name(*.expected))]
     UnexpectedKind { found: u8, expected: u8 },
@@ -45,6 +45,10 @@ pub enum PsiValidationError {
         position: usize,
         vocab: u32,
     },
+    #[error("code_bits must be in 1..={max}, got {bits}")]
+    InvalidCodeBits { bits: u8, max: u8 },
+    #[error("code {code} at position {position} does not fit in code_bits = {bits} (codes must be < 2^{bits})")]
+    CodeOutOfRange { code: u8, position: usize, bits: u8 },
     #[error("tau must be finite and > 0, got {tau}")]
     InvalidTau { tau: f32 },
     #[error("scale must be finite and >= 0, got {scale}")]
@@ -71,6 +75,7 @@ fn kind_name(kind: u8) -> &'static str {
     match kind {
         1 => "top-K",
         2 => "chain",
+        3 => "top-K, packed codes",
         _ => "unknown",
     }
 }

@@ -20,11 +20,11 @@ OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden_psi.js
 def cases() -> list[tuple[str, PsiTopK]]:
     rng = np.random.Generator(np.random.PCG64(20261125))
 
-    def spread(vocab: int, k: int) -> PsiTopK:
+    def spread(vocab: int, k: int, bits: int = 8) -> PsiTopK:
         ids = np.sort(rng.choice(vocab, size=k, replace=False))
-        codes = rng.integers(0, 256, size=k)
+        codes = rng.integers(0, 1 << bits, size=k)
         eps = float(rng.uniform(0, 0.9)) / max(vocab - k, 1)
-        return PsiTopK(vocab, ids.tolist(), codes.tolist(), 0.0173, 0.85, eps)
+        return PsiTopK(vocab, ids.tolist(), codes.tolist(), 0.0173, 0.85, eps, bits)
 
     return [
         ("tiny", PsiTopK(6, [0, 2, 5], [0, 100, 255], 0.02, 0.8, 0.05)),
@@ -34,6 +34,12 @@ def cases() -> list[tuple[str, PsiTopK]]:
         ("v500_k32", spread(500, 32)),
         ("v1000_k64", spread(1000, 64)),
         ("v2pow20_k128", spread(1 << 20, 128)),
+        # Kind 3: packed codes narrower than 8 bits (cases after the kind 1 ones, so those
+        # draw the same random numbers as before).
+        ("packed_b1", PsiTopK(6, [0, 2, 5], [0, 1, 1], 0.5, 0.8, 0.05, 1)),
+        ("packed_b3_v1000_k61", spread(1000, 61, 3)),
+        ("packed_b4_v500_k32", spread(500, 32, 4)),
+        ("packed_b7_v2pow20_k100", spread(1 << 20, 100, 7)),
     ]
 
 

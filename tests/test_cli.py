@@ -140,6 +140,8 @@ SMOKE = {
                    "--long-steps", "2000", "--skip-cargo"],
     "bench lm": ["bench", "lm", "--experiment", "toy", "--method", "baseline", "speculative",
                  "--draft", "early-exit:1", "--max-new-tokens", "4"],
+    "frontier": ["frontier", "--corpus", str(REPO / "README.md"), "--contexts", "6",
+                 "--target-order", "3", "--budgets", "64", "--workers", "1"],
     "presets list": ["presets", "list"],
     "presets validate": ["presets", "validate"],
 }  # fmt: skip

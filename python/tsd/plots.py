@@ -140,3 +140,25 @@ def training_curves(
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     return path
+
+
+def acceptance_vs_bytes(
+    series: Mapping[str, tuple[NDArray[np.float64], NDArray[np.float64]]],
+    title: str,
+    path: Path,
+) -> Path:
+    """Expected acceptance against ψ bytes per emitted token (log scale), one line per
+    method, its points in budget (or target) order."""
+    fig = Figure(figsize=(7.5, 4.8))
+    ax = fig.subplots()
+    for label, (spent, accept) in series.items():
+        ax.plot(spent, accept, marker="o", markersize=3, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("ψ bytes per emitted token")
+    ax.set_ylabel("expected acceptance Σ min(p, q)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path

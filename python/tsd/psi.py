@@ -44,17 +44,21 @@ def parse_eps(eps: object) -> EpsSpec:
     return value
 
 
-def craft_psi_from_p(p: ArrayLike, K: int, tau: float = 1.0, eps: EpsSpec = "auto") -> PsiTopK:
-    """Craft ψ from probabilities `p`: the top-K ids, their ln p as 8-bit codes, τ and ε.
+def craft_psi_from_p(
+    p: ArrayLike, K: int, tau: float = 1.0, eps: EpsSpec = "auto", bits: int = 8
+) -> PsiTopK:
+    """Craft ψ from probabilities `p`: the top-K ids, their ln p as `bits`-bit codes (1..=8),
+    τ and ε.
 
     `eps="auto"` sets ε = (1 − Σ_{top K} p) / max(V − K, 1), so q matches p's tail mass.
     """
     probabilities = as_vector("p", p)
     k = check_int("K", K, 1, probabilities.size)
     temperature = check_float("tau", tau, positive=True)
+    width = check_int("bits", bits, 1, 8)
     spec = parse_eps(eps)
     eps_value = None if spec == "auto" else spec
-    return _core.craft_psi_rows(probabilities[None, :], k, temperature, eps_value)[0]
+    return _core.craft_psi_rows(probabilities[None, :], k, temperature, eps_value, width)[0]
 
 
 def topk_mass(p: ArrayLike, psi: PsiTopK) -> float:
@@ -72,10 +76,12 @@ def psi_size_bytes(psi: PsiTopK) -> int:
     return psi.size_bytes
 
 
-def encoded_size(vocab: int, K: int) -> int:
-    """Encoded size in bytes of any top-K payload with this vocab and K."""
+def encoded_size(vocab: int, K: int, bits: int = 8) -> int:
+    """Encoded size in bytes of any top-K payload with this vocab, K and code width: kind 1
+    at 8 bits, kind 3 (bit-packed codes) below."""
     v = check_int("vocab", vocab, 1, _core.MAX_VOCAB)
-    return _core.psi_encoded_len(v, check_int("K", K, 1, v))
+    k = check_int("K", K, 1, v)
+    return _core.psi_encoded_len(v, k, check_int("bits", bits, 1, 8))
 
 
 def to_bytes(psi: PsiTopK | PsiChain) -> bytes:

@@ -10,7 +10,7 @@
 //! the drawn x_{i−1} selects.
 
 use crate::error::{ArgumentError, PsiValidationError};
-use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK};
+use crate::psi::{validate_header, validate_ids, validate_scalars, PsiTopK, MAX_CODE_BITS};
 
 /// Longest chain a payload may describe (matches the longest block the verifier takes).
 pub const MAX_CHAIN_LEN: usize = 32;
@@ -204,6 +204,7 @@ impl PsiChain {
             self.scales[position],
             self.tau,
             self.eps[position],
+            MAX_CODE_BITS,
         )
     }
 

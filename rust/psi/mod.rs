@@ -6,8 +6,8 @@ pub mod chain;
 pub mod topk;
 
 pub use chain::{PsiChain, MAX_CHAIN_LEN};
-pub(crate) use topk::{validate_header, validate_ids, validate_scalars};
-pub use topk::{PsiTopK, MAX_VOCAB};
+pub(crate) use topk::{validate_codes, validate_header, validate_ids, validate_scalars};
+pub use topk::{PsiTopK, MAX_CODE_BITS, MAX_VOCAB};
 
 /// A payload of any kind, as [`crate::wire::decode_any`] returns it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! The top-K proposal payload ψ and its validation.
 //!
-//! ψ carries K distinct token ids (sorted ascending), one 8-bit score code per id, the score
-//! step `scale` (score = code · scale, in nats; softmax is shift-invariant so no offset is
+//! ψ carries K distinct token ids (sorted ascending), one b-bit score code per id (b =
+//! `code_bits` in 1..=8, 8 by default; a code is below 2^b), the score step `scale` (score = code · scale, in nats; softmax is shift-invariant so no offset is
 //! needed), a temperature τ and a per-token tail probability ε for the V − K other tokens.
 //! Fields are stored at wire precision (f32, u8) so that a payload round-trips bit for bit.
 
@@ -9,6 +9,9 @@ use crate::error::PsiValidationError;
 
 /// Largest vocabulary a payload may describe (2^24 tokens).
 pub const MAX_VOCAB: u32 = 1 << 24;
+
+/// Widest score code, in bits (one byte per code on the wire, kind 1).
+pub const MAX_CODE_BITS: u8 = 8;
 
 /// A validated top-K payload. Construct with [`PsiTopK::new`]; fields are read-only.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,10 +22,11 @@ pub struct PsiTopK {
     scale: f32,
     tau: f32,
     eps: f32,
+    code_bits: u8,
 }
 
 impl PsiTopK {
-    /// Validates every field and builds the payload.
+    /// Validates every field and builds a payload with 8-bit codes.
     pub fn new(
         vocab: u32,
         ids: Vec<u32>,
@@ -31,6 +35,21 @@ impl PsiTopK {
         tau: f32,
         eps: f32,
     ) -> Result<Self, PsiValidationError> {
+        Self::with_code_bits(vocab, ids, codes, scale, tau, eps, MAX_CODE_BITS)
+    }
+
+    /// Validates every field and builds a payload whose codes are `code_bits` wide (1..=8):
+    /// every code must be below 2^code_bits. F(ψ) reads only code · scale, so the width
+    /// changes the bytes on the wire, never the distribution a given set of codes describes.
+    pub fn with_code_bits(
+        vocab: u32,
+        ids: Vec<u32>,
+        codes: Vec<u8>,
+        scale: f32,
+        tau: f32,
+        eps: f32,
+        code_bits: u8,
+    ) -> Result<Self, PsiValidationError> {
         validate_header(u64::from(vocab), ids.len() as u64)?;
         if ids.len() != codes.len() {
             return Err(PsiValidationError::LengthMismatch {
@@ -38,6 +57,7 @@ impl PsiTopK {
                 codes: codes.len(),
             });
         }
+        validate_codes(code_bits, &codes)?;
         validate_scalars(vocab, ids.len(), scale, tau, eps)?;
         validate_ids(vocab, &ids)?;
         Ok(Self {
@@ -47,6 +67,7 @@ impl PsiTopK {
             scale,
             tau,
             eps,
+            code_bits,
         })
     }
 
@@ -58,6 +79,7 @@ impl PsiTopK {
         scale: f32,
         tau: f32,
         eps: f32,
+        code_bits: u8,
     ) -> Self {
         Self {
             vocab,
@@ -66,6 +88,7 @@ impl PsiTopK {
             scale,
             tau,
             eps,
+            code_bits,
         }
     }
 
@@ -89,6 +112,10 @@ impl PsiTopK {
     }
     pub fn eps(&self) -> f32 {
         self.eps
+    }
+    /// Width of each score code in bits (1..=8).
+    pub fn code_bits(&self) -> u8 {
+        self.code_bits
     }
     /// Number of tokens outside the top-K set, each of probability ε.
     pub fn tail_count(&self) -> u32 {
@@ -119,6 +146,25 @@ pub(crate) fn validate_header(vocab: u64, k: u64) -> Result<(), PsiValidationErr
         return Err(PsiValidationError::KExceedsVocab {
             k,
             vocab: vocab as u32,
+        });
+    }
+    Ok(())
+}
+
+/// Checks the code width (1..=8 bits) and that every code fits in it.
+pub(crate) fn validate_codes(code_bits: u8, codes: &[u8]) -> Result<(), PsiValidationError> {
+    if !(1..=MAX_CODE_BITS).contains(&code_bits) {
+        return Err(PsiValidationError::InvalidCodeBits {
+            bits: code_bits,
+            max: MAX_CODE_BITS,
+        });
+    }
+    let limit = 1u16 << code_bits;
+    if let Some(position) = codes.iter().position(|&c| u16::from(c) >= limit) {
+        return Err(PsiValidationError::CodeOutOfRange {
+            code: codes[position],
+            position,
+            bits: code_bits,
         });
     }
     Ok(())
@@ -246,6 +292,34 @@ mod tests {
             PsiTopK::new(10, vec![1], vec![0, 0], 0.1, 1.0, 0.0),
             Err(PsiValidationError::LengthMismatch { ids: 1, codes: 2 })
         ));
+    }
+
+    #[test]
+    fn codes_must_fit_their_width() {
+        let make = |codes: Vec<u8>, bits| {
+            PsiTopK::with_code_bits(10, vec![1, 2], codes, 0.1, 1.0, 0.0, bits)
+        };
+        assert_eq!(make(vec![0, 15], 4).unwrap().code_bits(), 4);
+        assert_eq!(
+            make(vec![0, 16], 4),
+            Err(PsiValidationError::CodeOutOfRange {
+                code: 16,
+                position: 1,
+                bits: 4
+            })
+        );
+        assert_eq!(make(vec![1, 0], 1).unwrap().codes(), &[1, 0]);
+        assert!(matches!(
+            make(vec![2, 0], 1),
+            Err(PsiValidationError::CodeOutOfRange { position: 0, .. })
+        ));
+        for bits in [0, 9, 255] {
+            assert_eq!(
+                make(vec![0, 0], bits),
+                Err(PsiValidationError::InvalidCodeBits { bits, max: 8 })
+            );
+        }
+        assert_eq!(psi(10, vec![1], 1.0, 0.0).unwrap().code_bits(), 8);
     }
 
     #[test]

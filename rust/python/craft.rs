@@ -12,19 +12,21 @@ use super::psi::chain::PyPsiChain;
 use super::psi::topk::PyPsiTopK;
 use crate::craft::{self, ChainColumns, EpsChoice};
 
-/// Crafts one top-K ψ per row of `p` (shape (B, V)); `eps=None` selects "auto".
+/// Crafts one top-K ψ per row of `p` (shape (B, V)) with `bits`-bit score codes (1..=8);
+/// `eps=None` selects "auto".
 #[pyfunction]
-#[pyo3(signature = (p, k, tau, eps))]
+#[pyo3(signature = (p, k, tau, eps, bits=8))]
 pub fn craft_psi_rows(
     py: Python<'_>,
     p: PyReadonlyArray2<'_, f64>,
     k: usize,
     tau: f64,
     eps: Option<f64>,
+    bits: u8,
 ) -> PyResult<Vec<PyPsiTopK>> {
     let (values, width) = rows(&p);
     let choice = eps.map_or(EpsChoice::Auto, EpsChoice::Fixed);
-    let crafted = py.detach(|| craft::craft_rows(&values, width, k, tau as f32, choice))?;
+    let crafted = py.detach(|| craft::craft_rows(&values, width, k, tau as f32, choice, bits))?;
     Ok(crafted
         .into_iter()
         .map(|inner| PyPsiTopK { inner })

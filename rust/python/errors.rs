@@ -49,7 +49,8 @@ exception_table! {
     PsiDuplicateIdError(PsiValidationError): "An id appears twice.";
     PsiIdsNotSortedError(PsiValidationError): "ids are not ascending.";
     PsiIdOutOfRangeError(PsiValidationError): "An id is >= vocab.";
-    PsiCodeError(PsiValidationError): "A score code is outside 0..=255.";
+    PsiCodeError(PsiValidationError): "A score code does not fit in its width (0..=255, or below 2^code_bits).";
+    PsiCodeBitsError(PsiValidationError): "code_bits is outside 1..=8.";
     PsiTauError(PsiValidationError): "tau is not finite and > 0.";
     PsiScaleError(PsiValidationError): "scale is not finite and >= 0.";
     PsiEpsError(PsiValidationError): "eps is negative, non-finite, or leaves no mass for the ids.";
@@ -97,6 +98,10 @@ fn validation_class(err: &core_error::PsiValidationError, message: String) -> Py
         core_error::PsiValidationError::IdOutOfRange { .. } => {
             PsiIdOutOfRangeError::new_err(message)
         }
+        core_error::PsiValidationError::InvalidCodeBits { .. } => {
+            PsiCodeBitsError::new_err(message)
+        }
+        core_error::PsiValidationError::CodeOutOfRange { .. } => PsiCodeError::new_err(message),
         core_error::PsiValidationError::InvalidTau { .. } => PsiTauError::new_err(message),
         core_error::PsiValidationError::InvalidScale { .. } => PsiScaleError::new_err(message),
         core_error::PsiValidationError::InvalidEps { .. } => PsiEpsError::new_err(message),

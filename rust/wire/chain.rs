@@ -77,7 +77,7 @@ fn at_position(position: usize) -> impl Fn(TsdError) -> TsdError {
 /// Decodes and validates a chain payload, in the top-K decoder's order: structure, then the
 /// checksum, then meaning (each position's errors name the position).
 pub fn decode(bytes: &[u8]) -> Result<PsiChain, TsdError> {
-    check_envelope(bytes, KIND_CHAIN)?;
+    check_envelope(bytes, &[KIND_CHAIN])?;
     let mut at = 2;
     let (vocab, used) = read_count(bytes, at, "vocab")?;
     at += used;

@@ -20,6 +20,8 @@ pub const VERSION: u8 = 1;
 pub const KIND_TOP_K: u8 = 1;
 /// Payload kind tag of the chain payload ([`chain`]).
 pub const KIND_CHAIN: u8 = 2;
+/// Payload kind tag of the top-K payload with bit-packed codes narrower than 8 bits ([`topk`]).
+pub const KIND_TOP_K_PACKED: u8 = 3;
 /// A vocab of at most 2^24 takes at most 4 varint bytes; so does K <= vocab.
 const MAX_VARINT_BYTES: usize = 4;
 pub(crate) const CHECKSUM_BYTES: usize = 4;
@@ -46,7 +48,7 @@ pub fn encode_any(payload: &Payload) -> Vec<u8> {
 /// Exact encoded size in bytes of `payload`.
 pub fn encoded_len_any(payload: &Payload) -> usize {
     match payload {
-        Payload::TopK(psi) => topk::encoded_len(psi.vocab(), psi.k()),
+        Payload::TopK(psi) => topk::encoded_len_bits(psi.vocab(), psi.k(), psi.code_bits()),
         Payload::Chain(chain) => chain::encoded_len(chain.vocab(), chain.len(), chain.k()),
     }
 }
@@ -93,8 +95,8 @@ pub(crate) fn f32_at(bytes: &[u8], at: usize) -> f32 {
     f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-/// Checks the version byte and that the kind byte is `kind`.
-pub(crate) fn check_envelope(bytes: &[u8], kind: u8) -> Result<(), TsdError> {
+/// Checks the version byte and that the kind byte is one of `kinds`; returns the kind.
+pub(crate) fn check_envelope(bytes: &[u8], kinds: &[u8]) -> Result<u8, TsdError> {
     let got = bytes.len();
     let version = *bytes
         .first()
@@ -110,10 +112,10 @@ pub(crate) fn check_envelope(bytes: &[u8], kind: u8) -> Result<(), TsdError> {
         .get(1)
         .ok_or_else(|| truncated(MIN_ENCODED_LEN as u64, got))?;
     match found {
-        _ if found == kind => Ok(()),
-        KIND_TOP_K | KIND_CHAIN => Err(PsiDecodeError::UnexpectedKind {
+        _ if kinds.contains(&found) => Ok(found),
+        KIND_TOP_K | KIND_CHAIN | KIND_TOP_K_PACKED => Err(PsiDecodeError::UnexpectedKind {
             found,
-            expected: kind,
+            expected: kinds[0],
         }
         .into()),
         _ => Err(PsiDecodeError::UnknownKind { found }.into()),

@@ -55,6 +55,34 @@ def encode(
     return body + struct.pack("<I", zlib.crc32(body))
 
 
+def pack_codes(codes: Sequence[int], bits: int) -> bytes:
+    """Codes of `bits` bits each, least significant bit first, zero-padded to a byte."""
+    stream = [(code >> b) & 1 for code in codes for b in range(bits)]
+    stream.extend([0] * (-len(stream) % 8))
+    return bytes(sum(stream[i + b] << b for b in range(8)) for i in range(0, len(stream), 8))
+
+
+def encode_packed(
+    vocab: int,
+    ids: Sequence[int],
+    codes: Sequence[int],
+    scale: float,
+    tau: float,
+    eps: float,
+    bits: int,
+    *,
+    pad: int = 0,
+) -> bytes:
+    """A top-K payload with packed codes (kind 3); `pad` is OR-ed into the last codes byte."""
+    body = bytes([1, 3]) + varint(vocab) + varint(len(ids)) + bytes([bits])
+    body += struct.pack("<fff", tau, scale, eps)
+    packed = bytearray(pack_codes(codes, bits))
+    if packed:
+        packed[-1] |= pad
+    body += elias_fano(vocab, ids) + bytes(packed)
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
 def encode_chain(
     vocab: int,
     ids: Sequence[Sequence[int]],

@@ -10,9 +10,9 @@ use pyo3::types::{PyBytes, PyTuple};
 use pyo3::PyTypeInfo;
 
 use super::convert::{bytes_like, integer, integers};
-use super::errors::{PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
+use super::errors::{PsiCodeBitsError, PsiCodeError, PsiIdOutOfRangeError, PsiVocabError};
 use crate::error::TsdError;
-use crate::psi::{validate_header, Payload, MAX_VOCAB};
+use crate::psi::{validate_header, Payload, MAX_CODE_BITS, MAX_VOCAB};
 use crate::wire;
 
 /// `__reduce__` for a payload class: its `from_bytes` and the payload's encoding, so a payload
@@ -57,6 +57,18 @@ pub(crate) fn codes_from(codes: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<
     })
 }
 
+/// `code_bits` as a u8 in 1..=8, or `PsiCodeBitsError` naming the value.
+pub(crate) fn code_bits_from(bits: i64) -> PyResult<u8> {
+    u8::try_from(bits)
+        .ok()
+        .filter(|b| (1..=MAX_CODE_BITS).contains(b))
+        .ok_or_else(|| {
+            PsiCodeBitsError::new_err(format!(
+                "code_bits must be in 1..={MAX_CODE_BITS}, got {bits}"
+            ))
+        })
+}
+
 /// Decodes and validates a payload of any kind: a `PsiTopK` or a `PsiChain`.
 #[pyfunction]
 pub fn decode_any(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
@@ -66,9 +78,12 @@ pub fn decode_any(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>
     })
 }
 
-/// Exact encoded size in bytes of a top-K payload with this vocab and K (both validated).
+/// Exact encoded size in bytes of a top-K payload with this vocab, K and code width (all
+/// validated).
 #[pyfunction]
-pub fn psi_encoded_len(vocab: u64, k: u64) -> PyResult<usize> {
+#[pyo3(signature = (vocab, k, bits=8))]
+pub fn psi_encoded_len(vocab: u64, k: u64, bits: i64) -> PyResult<usize> {
     validate_header(vocab, k).map_err(TsdError::from)?;
-    Ok(wire::topk::encoded_len(vocab as u32, k as usize))
+    let bits = code_bits_from(bits)?;
+    Ok(wire::topk::encoded_len_bits(vocab as u32, k as usize, bits))
 }

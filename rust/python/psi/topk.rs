@@ -4,14 +4,15 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use super::{codes_from, ids_from, reduce_by_bytes, vocab_from};
+use super::{code_bits_from, codes_from, ids_from, reduce_by_bytes, vocab_from};
 use crate::fmap::{dense_logq, logq_for_ids};
 use crate::psi::PsiTopK;
 use crate::python::convert::{bytes_like, real, token_ids};
 use crate::wire::topk as wire;
 
-/// Top-K proposal payload ψ: sorted token ids, 8-bit score codes, score step `scale`,
-/// temperature `tau` and per-token tail probability `eps` over `vocab` tokens.
+/// Top-K proposal payload ψ: sorted token ids, score codes of `code_bits` bits (8 by
+/// default), score step `scale`, temperature `tau` and per-token tail probability `eps` over
+/// `vocab` tokens.
 #[pyclass(name = "PsiTopK", module = "tsd", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyPsiTopK {
@@ -21,7 +22,7 @@ pub struct PyPsiTopK {
 #[pymethods]
 impl PyPsiTopK {
     #[new]
-    #[pyo3(signature = (vocab, ids, codes, scale, tau, eps))]
+    #[pyo3(signature = (vocab, ids, codes, scale, tau, eps, code_bits=8))]
     fn new(
         vocab: &Bound<'_, PyAny>,
         ids: &Bound<'_, PyAny>,
@@ -29,14 +30,16 @@ impl PyPsiTopK {
         scale: &Bound<'_, PyAny>,
         tau: &Bound<'_, PyAny>,
         eps: &Bound<'_, PyAny>,
+        code_bits: i64,
     ) -> PyResult<Self> {
-        let inner = PsiTopK::new(
+        let inner = PsiTopK::with_code_bits(
             vocab_from(vocab)?,
             ids_from(ids, "ids")?,
             codes_from(codes, "codes")?,
             real(scale, "scale")? as f32,
             real(tau, "tau")? as f32,
             real(eps, "eps")? as f32,
+            code_bits_from(code_bits)?,
         )?;
         Ok(Self { inner })
     }
@@ -96,6 +99,11 @@ impl PyPsiTopK {
     fn eps(&self) -> f32 {
         self.inner.eps()
     }
+    /// Width of each score code in bits (1..=8): 8 travels as kind 1, fewer as kind 3.
+    #[getter]
+    fn code_bits(&self) -> u8 {
+        self.inner.code_bits()
+    }
     /// (V − K)·ε, the probability of drawing a token outside the ids.
     #[getter]
     fn tail_mass(&self) -> f64 {
@@ -104,7 +112,7 @@ impl PyPsiTopK {
     /// Encoded size in bytes.
     #[getter]
     fn size_bytes(&self) -> usize {
-        wire::encoded_len(self.inner.vocab(), self.inner.k())
+        wire::encoded_len_bits(self.inner.vocab(), self.inner.k(), self.inner.code_bits())
     }
 
     fn __reduce__<'py>(
@@ -115,9 +123,10 @@ impl PyPsiTopK {
 
     fn __repr__(&self) -> String {
         format!(
-            "PsiTopK(vocab={}, K={}, tau={}, eps={:e}, scale={}, size_bytes={})",
+            "PsiTopK(vocab={}, K={}, code_bits={}, tau={}, eps={:e}, scale={}, size_bytes={})",
             self.inner.vocab(),
             self.inner.k(),
+            self.inner.code_bits(),
             self.inner.tau(),
             self.inner.eps(),
             self.inner.scale(),
