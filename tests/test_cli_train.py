@@ -16,6 +16,7 @@ import polars as pl
 
 from tsd.cli import main
 from tsd.experiments.speculative import synthetic_text
+from tsd.train import cells
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +120,105 @@ def test_help_imports_no_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
+
+
+def sweep_runs(out: Path) -> dict[tuple[str, int], Path]:
+    """The run folders a sweep under `out` wrote, by (objective, seed), from its table."""
+    (table,) = out.glob("*/train_sweep.parquet")
+    frame = pl.read_parquet(table)
+    return {
+        (row["objective"], row["seed"]): Path(row["run_dir"]) for row in frame.iter_rows(named=True)
+    }
+
+
+def test_two_objectives_train_the_same_drafts_on_one_and_two_workers(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = ("draft/model.safetensors", "train_log.parquet")
+    written: dict[str, dict[tuple[str, int], list[bytes]]] = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"workers{workers}"
+        assert main(flags(corpus, out, "--objective", "fkl", "tv", "--workers", workers)) == 0
+        assert "sweep_path=" in capsys.readouterr().out
+        runs = sweep_runs(out)
+        assert sorted(runs) == [("fkl", 0), ("tv", 0)]
+        assert len({run.parent for run in runs.values()}) == 1
+        assert sorted(p.name for p in out.glob("checkpoint*.pt")) == [
+            "checkpoint-fkl-seed0.pt", "checkpoint-tv-seed0.pt",
+        ]  # fmt: skip
+        for (objective, _), run in runs.items():
+            summary = json.loads((run / "summary.json").read_text())
+            assert summary["objective"] == objective
+            assert summary["provenance"]["command"][:3] == ["tsd", "train", "draft"]
+        written[workers] = {
+            key: [(run / name).read_bytes() for name in files] for key, run in runs.items()
+        }
+    assert written["1"] == written["2"]
+    fkl, tv = written["1"][("fkl", 0)], written["1"][("tv", 0)]
+    assert fkl[0] != tv[0]
+
+
+def test_a_failed_run_is_recorded_and_the_command_exits_one(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run_training = cells.run_training
+
+    def failing_fkl(request: Any, **kwargs: Any) -> Any:
+        if request.objective == "fkl":
+            raise RuntimeError("planted failure")
+        return run_training(request, **kwargs)
+
+    monkeypatch.setattr(cells, "run_training", failing_fkl)
+    out = tmp_path / "runs"
+    assert main(flags(corpus, out, "--objective", "fkl", "tv", "--workers", "1")) == 1
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        next(line for line in err.splitlines() if line.startswith("error: cell 0 "))
+    ]
+    assert "RuntimeError: planted failure" in err
+    assert sorted(sweep_runs(out)) == [("tv", 0)]
+    (summary_file,) = out.glob("*/train_sweep.parquet")
+    summary = json.loads((summary_file.parent / "summary.json").read_text())
+    assert [(f["index"], f["params"]["objective"]) for f in summary["failures"]] == [(0, "fkl")]
+
+
+SWEEP_BAD: dict[str, tuple[list[str], str]] = {
+    "one checkpoint for two runs": (
+        ["--objective", "fkl", "tv", "--checkpoint", "c.pt"],
+        "error: checkpoint: one checkpoint file holds one run, and 2 objectives x 1 seeds make 2",
+    ),
+    "resuming two runs": (
+        ["--seed", "0", "1", "--resume", "c.pt"],
+        "error: resume: one checkpoint file holds one run, and 1 objectives x 2 seeds make 2",
+    ),
+    "an objective twice": (
+        ["--objective", "tv", "fkl", "tv"],
+        "error: objective: given more than once: tv",
+    ),
+    "a seed twice": (["--seed", "3", "3"], "error: seed: given more than once: 3"),
+    "lr above one in a sweep": (
+        ["--seed", "0", "1", "--lr", "2"],
+        "error: lr: must be in (0, 1), got 2.0",
+    ),
+    "an address for the local executor": (
+        ["--seed", "0", "1", "--address", "localhost:6379"],
+        "error: address:",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SWEEP_BAD))
+def test_a_bad_sweep_is_one_error_line_and_writes_nothing(
+    case: str, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra, message = SWEEP_BAD[case]
+    assert main(flags(corpus, tmp_path / "runs", *extra)) == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(message)
+    assert "Traceback" not in err
+    assert not (tmp_path / "runs").exists()

@@ -24,6 +24,7 @@ __all__ = [
     "WORLDS",
     "TrainOutcome",
     "TrainRequest",
+    "check_request",
     "run_training",
 ]
 
@@ -88,8 +89,9 @@ def _world(request: TrainRequest, progress: Callable[[str], None]) -> World:
     )  # fmt: skip
 
 
-def _check(request: TrainRequest) -> None:
-    """The cheap checks, before any model or corpus loads."""
+def check_request(request: TrainRequest) -> None:
+    """The cheap checks, before any model or corpus loads (a sweep makes them for every cell
+    before it runs any)."""
     if request.world not in WORLDS:
         raise InvalidArgumentError(
             f"world: must be one of {', '.join(WORLDS)}, got {request.world!r}"
@@ -129,7 +131,7 @@ def run_training(
 ) -> TrainOutcome:
     """Train as `request` says and publish the run folder under `request.out`; `publish`
     writes summary.json (the command line adds its provenance) and publishes the folder."""
-    _check(request)
+    check_request(request)
     resume: Checkpoint | None = None if request.resume is None else load_checkpoint(request.resume)
     world = _world(request, progress)
     for note in world.notes:
