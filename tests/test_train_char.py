@@ -13,13 +13,17 @@ import numpy as np
 import polars as pl
 import torch
 
-from tsd.errors import InvalidArgumentError, ModelError, VocabularyMismatchError
+from tsd.errors import (
+    InvalidArgumentError,
+    ModelError,
+    TrainingDivergedError,
+    VocabularyMismatchError,
+)
 from tsd.experiments.speculative import synthetic_text
 from tsd.models.hf import load_model
 from tsd.train import run
 from tsd.train.char_world import char_world
 from tsd.train.checkpoint import load_checkpoint
-from tsd.train.errors import TrainingDivergedError
 from tsd.train.rows import Batch, TeacherRows
 from tsd.train.run import TrainRequest, run_training
 from tsd.train.trainer import TrainSettings, train

@@ -32,6 +32,7 @@ from tsd._core import (
     PsiValidationError,
     PsiVersionError,
     PsiVocabError,
+    TrainingDivergedError,
     TsdError,
     VocabularyMismatchError,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "PsiValidationError",
     "PsiVersionError",
     "PsiVocabError",
+    "TrainingDivergedError",
     "TsdError",
     "VocabularyMismatchError",
 ]

@@ -59,6 +59,7 @@ exception_table! {
     BackendUnavailableError(TsdError): "A TSU backend, device or model extra whose dependencies are not installed.";
     ModelError(TsdError): "A language model that cannot be loaded or cannot serve the request (weights missing, a prompt past its context window).";
     VocabularyMismatchError(ModelError): "A draft whose tokenizer maps the vocabulary differently from the target's.";
+    TrainingDivergedError(TsdError): "A training loss or gradient became NaN or infinite; the last good checkpoint is kept.";
 }
 
 /// The exception class of a decode failure.

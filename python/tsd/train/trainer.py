@@ -14,10 +14,9 @@ import torch
 from transformers import PreTrainedModel
 
 from tsd._checks import check_float, check_int, check_seed
-from tsd.errors import InvalidArgumentError, ModelError
+from tsd.errors import InvalidArgumentError, ModelError, TrainingDivergedError
 from tsd.train.checkpoint import Checkpoint, check_matches
 from tsd.train.data import DataSource
-from tsd.train.errors import TrainingDivergedError
 from tsd.train.evaluate import HeldOut, evaluate
 from tsd.train.objectives import check_objective, objective
 from tsd.train.rows import Batch, student_logp
