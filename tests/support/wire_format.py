@@ -23,6 +23,12 @@ def low_bits(vocab: int, k: int) -> int:
     return ratio.bit_length() - 1 if ratio > 1 else 0
 
 
+def stream_bytes(bits: Sequence[int]) -> bytes:
+    """A little-endian bit stream (bit b is bit b mod 8 of byte b // 8), zero-padded to a byte."""
+    padded = [*bits, *[0] * (-len(bits) % 8)]
+    return bytes(sum(padded[i + b] << b for b in range(8)) for i in range(0, len(padded), 8))
+
+
 def elias_fano(vocab: int, ids: Sequence[int]) -> bytes:
     k = len(ids)
     low = low_bits(vocab, k)
@@ -34,8 +40,7 @@ def elias_fano(vocab: int, ids: Sequence[int]) -> bytes:
     for i, token in enumerate(ids):
         region[(token >> low) + i] = 1
     bits.extend(region)
-    bits.extend([0] * (-len(bits) % 8))
-    return bytes(sum(bits[i + b] << b for b in range(8)) for i in range(0, len(bits), 8))
+    return stream_bytes(bits)
 
 
 def encode(
@@ -57,9 +62,7 @@ def encode(
 
 def pack_codes(codes: Sequence[int], bits: int) -> bytes:
     """Codes of `bits` bits each, least significant bit first, zero-padded to a byte."""
-    stream = [(code >> b) & 1 for code in codes for b in range(bits)]
-    stream.extend([0] * (-len(stream) % 8))
-    return bytes(sum(stream[i + b] << b for b in range(8)) for i in range(0, len(stream), 8))
+    return stream_bytes([(code >> b) & 1 for code in codes for b in range(bits)])
 
 
 def encode_packed(
