@@ -103,14 +103,19 @@ def closed_port() -> int:
     return port
 
 
-def test_an_unreachable_address_is_one_error_within_seconds(tmp_path: Path) -> None:
-    address = f"127.0.0.1:{closed_port()}"
-    started = time.monotonic()
-    out = subprocess.run(
+def sweep_joining(address: str, tmp_path: Path) -> "subprocess.CompletedProcess[str]":
+    """`tsd sweep` told to join the Ray cluster at `address`, run as a new user would."""
+    return subprocess.run(
         [sys.executable, "-m", "tsd", *SWEEP, "--executor", "ray", "--address", address,
          "--out-dir", str(tmp_path / "runs")],
         capture_output=True, text=True, cwd=REPO, check=False, timeout=120,
     )  # fmt: skip
+
+
+def test_an_unreachable_address_is_one_error_within_seconds(tmp_path: Path) -> None:
+    address = f"127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    out = sweep_joining(address, tmp_path)
     assert time.monotonic() - started < 30
     assert out.returncode == 2, out.stderr
     (line,) = out.stderr.strip().splitlines()
@@ -128,11 +133,7 @@ def test_a_port_that_answers_but_is_not_ray_is_one_error_within_seconds(tmp_path
         silent.listen()
         address = f"127.0.0.1:{silent.getsockname()[1]}"
         started = time.monotonic()
-        out = subprocess.run(
-            [sys.executable, "-m", "tsd", *SWEEP, "--executor", "ray", "--address", address,
-             "--out-dir", str(tmp_path / "runs")],
-            capture_output=True, text=True, cwd=REPO, check=False, timeout=120,
-        )  # fmt: skip
+        out = sweep_joining(address, tmp_path)
     assert time.monotonic() - started < 45
     assert out.returncode == 2, out.stderr
     last = out.stderr.strip().splitlines()[-1]
