@@ -34,14 +34,14 @@ $(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
 run: build
 	$(VENV)/bin/tsd m1
 
-## test: Rust tests, pytest, then every lint and type gate
+## test: Rust tests, pytest (on up to 4 processes: pytest-xdist), then every lint and type gate
 test: build rust-test py-test lint
 
 rust-test:
 	cargo test --quiet
 
 py-test:
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n auto --maxprocesses 4
 
 lint:
 	cargo fmt --check
