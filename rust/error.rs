@@ -12,7 +12,7 @@ pub enum PsiDecodeError {
     Truncated { expected: usize, got: usize },
     #[error("psi version {found} is not supported (this build reads version {supported})")]
     UnsupportedVersion { found: u8, supported: u8 },
-    #[error("psi kind {found} is unknown (known kinds: 1 = top-K, 2 = chain, 3 = top-K with packed codes)")]
+    #[error("psi kind {found} is unknown (known kinds: 1 = top-K, 2 = chain, 3 = top-K with packed codes, 4 = Gaussian)")]
     UnknownKind { found: u8 },
     #[error("psi payload is kind {found} ({}), but this decoder reads kind {expected} ({})", kind_name(*.found), kind_name(*.expected))]
     UnexpectedKind { found: u8, expected: u8 },
@@ -63,6 +63,17 @@ pub enum PsiValidationError {
         expected: usize,
         got: usize,
     },
+    #[error("Gaussian dimension d must be in 1..={max}, got {d}")]
+    GaussDimension { d: u64, max: usize },
+    #[error("Gaussian {field} must be finite{extra}, got {value}", extra = if *.field == "step" { " and >= 0" } else { "" })]
+    GaussMean { field: &'static str, value: f64 },
+    #[error("log-variance {value} at position {position} is outside the grid [{min}, {max}] (clip it first)")]
+    LogVarianceOutOfRange {
+        value: f64,
+        position: usize,
+        min: f64,
+        max: f64,
+    },
     #[error("position {position}: {source}")]
     AtPosition {
         position: usize,
@@ -76,6 +87,7 @@ fn kind_name(kind: u8) -> &'static str {
         1 => "top-K",
         2 => "chain",
         3 => "top-K, packed codes",
+        4 => "Gaussian",
         _ => "unknown",
     }
 }
@@ -106,6 +118,16 @@ pub struct AllocationError {
     pub bytes: u128,
 }
 
+/// The exact residual sampler of a continuous verifier used its whole try budget: p and q
+/// overlap so closely that a rejection's residual has almost no mass (an error, not a
+/// biased draw).
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("residual sampler: no draw accepted in {tries} tries at step {step} (p and q nearly coincide; expected tries are 1 / (1 - acceptance))")]
+pub struct ResidualLimitError {
+    pub tries: u32,
+    pub step: u64,
+}
+
 /// Every error the core can return.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TsdError {
@@ -117,6 +139,8 @@ pub enum TsdError {
     Argument(#[from] ArgumentError),
     #[error(transparent)]
     Allocation(#[from] AllocationError),
+    #[error(transparent)]
+    ResidualLimit(#[from] ResidualLimitError),
 }
 
 pub type Result<T, E = TsdError> = std::result::Result<T, E>;

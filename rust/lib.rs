@@ -23,6 +23,9 @@ pub mod wire;
 #[cfg(feature = "python")]
 mod python;
 
-pub use error::{AllocationError, ArgumentError, PsiDecodeError, PsiValidationError, TsdError};
-pub use psi::{Payload, PsiChain, PsiTopK};
+pub use error::{
+    AllocationError, ArgumentError, PsiDecodeError, PsiValidationError, ResidualLimitError,
+    TsdError,
+};
+pub use psi::{Payload, PsiChain, PsiGauss, PsiTopK};
 pub use wire::decode_any;

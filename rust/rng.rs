@@ -44,8 +44,16 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// The two 64-bit words for (seed, stream, step).
 #[inline]
 pub fn words(seed: u64, stream: u32, step: u64) -> [u64; 2] {
+    words_lane(seed, stream, step, 0)
+}
+
+/// The two 64-bit words for (seed, stream, step) in `lane`, the counter's fourth word: a step
+/// that needs more than two words (a Gaussian's d normals, a residual's tries) reads lanes
+/// 0, 1, 2, ...; lane 0 is [`words`].
+#[inline]
+pub fn words_lane(seed: u64, stream: u32, step: u64, lane: u32) -> [u64; 2] {
     let out = philox4x32(
-        [step as u32, (step >> 32) as u32, stream, 0],
+        [step as u32, (step >> 32) as u32, stream, lane],
         [seed as u32, (seed >> 32) as u32],
     );
     [
@@ -161,6 +169,16 @@ mod tests {
         assert_ne!(a, words(7, STREAM_TSU, 1));
         assert_ne!(a, words(8, STREAM_TSU, 0));
         assert_eq!(a, words(7, STREAM_TSU, 0));
+    }
+
+    #[test]
+    fn lanes_are_distinct_blocks_and_lane_zero_is_the_step() {
+        assert_eq!(words_lane(7, STREAM_TSU, 3, 0), words(7, STREAM_TSU, 3));
+        assert_ne!(words_lane(7, STREAM_TSU, 3, 1), words(7, STREAM_TSU, 3));
+        assert_ne!(
+            words_lane(7, STREAM_TSU, 3, 1),
+            words_lane(7, STREAM_TSU, 4, 1)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! [`chain`] samples chain payloads ancestrally; `search` is the inverse-CDF search both use.
 
 pub mod chain;
+pub mod gauss;
 pub(crate) mod search;
 
 use rayon::prelude::*;

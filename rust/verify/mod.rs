@@ -13,6 +13,7 @@
 
 pub mod block;
 pub mod external;
+pub mod gauss;
 pub mod step;
 
 use crate::error::ArgumentError;

@@ -7,6 +7,7 @@
 
 mod bits;
 pub mod chain;
+pub mod gauss;
 mod ids;
 pub mod topk;
 
@@ -22,6 +23,8 @@ pub const KIND_TOP_K: u8 = 1;
 pub const KIND_CHAIN: u8 = 2;
 /// Payload kind tag of the top-K payload with bit-packed codes narrower than 8 bits ([`topk`]).
 pub const KIND_TOP_K_PACKED: u8 = 3;
+/// Payload kind tag of the quantised diagonal Gaussian ([`gauss`]).
+pub const KIND_GAUSS: u8 = 4;
 /// A vocab of at most 2^24 takes at most 4 varint bytes; so does K <= vocab.
 const MAX_VARINT_BYTES: usize = 4;
 pub(crate) const CHECKSUM_BYTES: usize = 4;
@@ -33,6 +36,7 @@ pub const MIN_ENCODED_LEN: usize = 2 + 1 + 1 + 12 + 1 + 1 + CHECKSUM_BYTES;
 pub fn decode_any(bytes: &[u8]) -> Result<Payload, TsdError> {
     match bytes.get(1) {
         Some(&KIND_CHAIN) => chain::decode(bytes).map(Payload::Chain),
+        Some(&KIND_GAUSS) => gauss::decode(bytes).map(Payload::Gauss),
         _ => topk::decode(bytes).map(Payload::TopK),
     }
 }
@@ -42,6 +46,7 @@ pub fn encode_any(payload: &Payload) -> Vec<u8> {
     match payload {
         Payload::TopK(psi) => topk::encode(psi),
         Payload::Chain(chain) => chain::encode(chain),
+        Payload::Gauss(gauss) => gauss::encode(gauss),
     }
 }
 
@@ -50,6 +55,7 @@ pub fn encoded_len_any(payload: &Payload) -> usize {
     match payload {
         Payload::TopK(psi) => topk::encoded_len_bits(psi.vocab(), psi.k(), psi.code_bits()),
         Payload::Chain(chain) => chain::encoded_len(chain.vocab(), chain.len(), chain.k()),
+        Payload::Gauss(gauss) => gauss::encoded_len(gauss.dim()),
     }
 }
 
@@ -113,11 +119,13 @@ pub(crate) fn check_envelope(bytes: &[u8], kinds: &[u8]) -> Result<u8, TsdError>
         .ok_or_else(|| truncated(MIN_ENCODED_LEN as u64, got))?;
     match found {
         _ if kinds.contains(&found) => Ok(found),
-        KIND_TOP_K | KIND_CHAIN | KIND_TOP_K_PACKED => Err(PsiDecodeError::UnexpectedKind {
-            found,
-            expected: kinds[0],
+        KIND_TOP_K | KIND_CHAIN | KIND_TOP_K_PACKED | KIND_GAUSS => {
+            Err(PsiDecodeError::UnexpectedKind {
+                found,
+                expected: kinds[0],
+            }
+            .into())
         }
-        .into()),
         _ => Err(PsiDecodeError::UnknownKind { found }.into()),
     }
 }
