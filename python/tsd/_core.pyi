@@ -7,13 +7,20 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ERROR_NAMES",
+    "GAUSS_LOGVAR_MAX",
+    "GAUSS_LOGVAR_MIN",
+    "GAUSS_LOGVAR_STEP",
+    "GAUSS_MAX_RESIDUAL_TRIES",
+    "GAUSS_TARGET_LANE",
     "LAST_STEP",
     "MAX_CHAIN_LEN",
     "MAX_CHI2_DOF",
+    "MAX_GAUSS_DIM",
     "MAX_NGRAM_ORDER",
     "MAX_STEPS_PER_CALL",
     "MAX_VOCAB",
     "PSI_KIND_CHAIN",
+    "PSI_KIND_GAUSS",
     "PSI_KIND_TOP_K",
     "PSI_VERSION",
     "RNG_STREAM_TSU",
@@ -31,15 +38,20 @@ __all__ = [
     "PsiCodeBitsError",
     "PsiCodeError",
     "PsiDecodeError",
+    "PsiDimensionError",
     "PsiDuplicateIdError",
     "PsiEmptyError",
     "PsiEpsError",
+    "PsiGaussian",
+    "PsiGaussianBatch",
     "PsiIdOutOfRangeError",
     "PsiIdsNotSortedError",
     "PsiKExceedsVocabError",
     "PsiKindError",
     "PsiLengthMismatchError",
+    "PsiLogVarianceError",
     "PsiMalformedError",
+    "PsiMeanError",
     "PsiScaleError",
     "PsiTauError",
     "PsiTopK",
@@ -48,6 +60,7 @@ __all__ = [
     "PsiValidationError",
     "PsiVersionError",
     "PsiVocabError",
+    "ResidualLimitError",
     "TrainingDivergedError",
     "TsdError",
     "VocabularyMismatchError",
@@ -59,8 +72,15 @@ __all__ = [
     "craft_chain_positions",
     "craft_psi_rows",
     "decode_any",
+    "gauss_draw",
+    "gauss_draw_target",
+    "gauss_encoded_len",
+    "gauss_log_density",
+    "gauss_verify_blocks",
+    "libm_map",
     "m0_run",
     "psi_encoded_len",
+    "rng_lane_words",
     "rng_words",
     "tsu_draw_chains",
     "tsu_draw_each",
@@ -78,6 +98,13 @@ MAX_CHAIN_LEN: int
 MAX_NGRAM_ORDER: int
 LAST_STEP: int
 MAX_STEPS_PER_CALL: int
+PSI_KIND_GAUSS: int
+MAX_GAUSS_DIM: int
+GAUSS_LOGVAR_STEP: float
+GAUSS_LOGVAR_MIN: float
+GAUSS_LOGVAR_MAX: float
+GAUSS_MAX_RESIDUAL_TRIES: int
+GAUSS_TARGET_LANE: int
 MAX_CHI2_DOF: int
 ERROR_NAMES: Final[tuple[str, ...]]
 RNG_STREAM_TSU: int
@@ -106,6 +133,10 @@ class PsiTauError(PsiValidationError): ...
 class PsiScaleError(PsiValidationError): ...
 class PsiEpsError(PsiValidationError): ...
 class PsiChainLengthError(PsiValidationError): ...
+class PsiDimensionError(PsiValidationError): ...
+class PsiMeanError(PsiValidationError): ...
+class PsiLogVarianceError(PsiValidationError): ...
+class ResidualLimitError(TsdError): ...
 class CorpusError(TsdError): ...
 class BackendUnavailableError(TsdError): ...
 class ModelError(TsdError): ...
@@ -306,7 +337,7 @@ def verify_external(
     follow: bool,
 ) -> _M1Columns: ...
 def psi_encoded_len(vocab: int, k: int, bits: int = 8) -> int: ...
-def decode_any(data: bytes | bytearray | memoryview) -> PsiTopK | PsiChain: ...
+def decode_any(data: bytes | bytearray | memoryview) -> PsiTopK | PsiChain | PsiGaussian: ...
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]: ...
 def chi2_sf(stat: float, dof: int) -> float: ...
 def tsu_draw_many(psi: PsiTopK, seed: int, start: int, count: int) -> _DrawColumns: ...
@@ -316,3 +347,94 @@ def accept_correct(
 def m0_run(
     logp: NDArray[np.float64], psi: PsiTopK, seed: int, start: int, steps: int
 ) -> _M0Columns: ...
+
+class _GaussDrawColumns(TypedDict):
+    values: NDArray[np.float64]
+    logq: NDArray[np.float64]
+
+class _GaussBlockColumns(TypedDict):
+    accepted: NDArray[np.uint32]
+    emitted: NDArray[np.float64]
+    emitted_len: NDArray[np.uint32]
+    tries: NDArray[np.uint32]
+
+@final
+class PsiGaussian:
+    """A quantised diagonal Gaussian ψ over d values."""
+
+    @staticmethod
+    def craft(means: NDArray[np.float64], logvars: NDArray[np.float64]) -> PsiGaussian: ...
+    @staticmethod
+    def from_bytes(data: bytes | bytearray | memoryview) -> PsiGaussian: ...
+    def to_bytes(self) -> bytes: ...
+    def log_density(self, values: NDArray[np.float64]) -> float: ...
+    @property
+    def d(self) -> int: ...
+    @property
+    def offset(self) -> float: ...
+    @property
+    def step(self) -> float: ...
+    @property
+    def mean_codes(self) -> NDArray[np.int16]: ...
+    @property
+    def logvar_codes(self) -> NDArray[np.int8]: ...
+    @property
+    def means(self) -> NDArray[np.float64]: ...
+    @property
+    def logvars(self) -> NDArray[np.float64]: ...
+    @property
+    def sigmas(self) -> NDArray[np.float64]: ...
+    @property
+    def size_bytes(self) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[object, tuple[bytes]]: ...
+
+@final
+class PsiGaussianBatch:
+    """N Gaussian payloads of one dimension d."""
+
+    @staticmethod
+    def craft(means: NDArray[np.float64], logvars: NDArray[np.float64]) -> PsiGaussianBatch: ...
+    @staticmethod
+    def from_payloads(payloads: list[PsiGaussian]) -> PsiGaussianBatch: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, key: int, /) -> PsiGaussian: ...
+    @property
+    def d(self) -> int: ...
+    @property
+    def means(self) -> NDArray[np.float64]: ...
+    @property
+    def logvars(self) -> NDArray[np.float64]: ...
+    @property
+    def sigmas(self) -> NDArray[np.float64]: ...
+    def to_bytes_list(self) -> list[bytes]: ...
+    @property
+    def size_bytes(self) -> int: ...
+
+def gauss_encoded_len(d: int) -> int: ...
+def gauss_draw(
+    payloads: PsiGaussianBatch, seed: int, steps: NDArray[np.uint64]
+) -> _GaussDrawColumns: ...
+def gauss_log_density(
+    payloads: PsiGaussianBatch, values: NDArray[np.float64]
+) -> NDArray[np.float64]: ...
+def gauss_verify_blocks(
+    payloads: PsiGaussianBatch,
+    drafts: NDArray[np.float64],
+    target_mean: NDArray[np.float64],
+    target_sigma: NDArray[np.float64],
+    seed: int,
+    starts: NDArray[np.uint64],
+    mode: str = "exact",
+    bias: float = 1.0,
+) -> _GaussBlockColumns: ...
+def gauss_draw_target(
+    target_mean: NDArray[np.float64],
+    target_sigma: NDArray[np.float64],
+    seed: int,
+    steps: NDArray[np.uint64],
+) -> NDArray[np.float64]: ...
+def rng_lane_words(
+    seed: int, stream: int, step: int, first_lane: int, count: int
+) -> NDArray[np.uint64]: ...
+def libm_map(name: str, values: NDArray[np.float64]) -> NDArray[np.float64]: ...

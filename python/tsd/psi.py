@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 
 from tsd import _core
 from tsd._checks import as_vector, check_float, check_int
-from tsd._core import PsiChain, PsiTopK
+from tsd._core import PsiChain, PsiGaussian, PsiTopK
 from tsd.errors import InvalidArgumentError
 
 EpsSpec = float | Literal["auto"]
@@ -19,6 +19,7 @@ EpsSpec = float | Literal["auto"]
 __all__ = [
     "EpsSpec",
     "PsiChain",
+    "PsiGaussian",
     "PsiTopK",
     "craft_psi_from_p",
     "encoded_size",
@@ -89,7 +90,7 @@ def to_bytes(psi: PsiTopK | PsiChain) -> bytes:
     return psi.to_bytes()
 
 
-def from_bytes(data: bytes | bytearray | memoryview) -> PsiTopK | PsiChain:
-    """Decode and validate a payload of either kind (the envelope's kind byte says which, read
+def from_bytes(data: bytes | bytearray | memoryview) -> PsiTopK | PsiChain | PsiGaussian:
+    """Decode and validate a payload of any kind (the envelope's kind byte says which, read
     by the core's one `decode_any`); raises a `PsiDecodeError` or `PsiValidationError`."""
     return _core.decode_any(data)

@@ -55,6 +55,10 @@ exception_table! {
     PsiScaleError(PsiValidationError): "scale is not finite and >= 0.";
     PsiEpsError(PsiValidationError): "eps is negative, non-finite, or leaves no mass for the ids.";
     PsiChainLengthError(PsiValidationError): "A chain payload's length L is out of range.";
+    PsiDimensionError(PsiValidationError): "A Gaussian payload's dimension d is out of range.";
+    PsiMeanError(PsiValidationError): "A Gaussian payload's means, offset or step are not finite (or the step is negative).";
+    PsiLogVarianceError(PsiValidationError): "A log-variance is outside the Gaussian payload's grid.";
+    ResidualLimitError(TsdError): "A continuous verifier's exact residual sampler used its whole try budget (p and q nearly coincide).";
     CorpusError(TsdError): "A corpus file that cannot be turned into a character model (missing, empty, ...).";
     BackendUnavailableError(TsdError): "A TSU backend, device or model extra whose dependencies are not installed.";
     ModelError(TsdError): "A language model that cannot be loaded or cannot serve the request (weights missing, a prompt past its context window).";
@@ -107,6 +111,13 @@ fn validation_class(err: &core_error::PsiValidationError, message: String) -> Py
         core_error::PsiValidationError::InvalidScale { .. } => PsiScaleError::new_err(message),
         core_error::PsiValidationError::InvalidEps { .. } => PsiEpsError::new_err(message),
         core_error::PsiValidationError::ChainLength { .. } => PsiChainLengthError::new_err(message),
+        core_error::PsiValidationError::GaussDimension { .. } => {
+            PsiDimensionError::new_err(message)
+        }
+        core_error::PsiValidationError::GaussMean { .. } => PsiMeanError::new_err(message),
+        core_error::PsiValidationError::LogVarianceOutOfRange { .. } => {
+            PsiLogVarianceError::new_err(message)
+        }
         core_error::PsiValidationError::LengthMismatch { .. }
         | core_error::PsiValidationError::ChainShape { .. } => {
             PsiLengthMismatchError::new_err(message)
@@ -121,6 +132,7 @@ impl From<core_error::TsdError> for PyErr {
             core_error::TsdError::PsiValidation(e) => validation_error(e),
             core_error::TsdError::Argument(e) => e.clone().into(),
             core_error::TsdError::Allocation(e) => PyMemoryError::new_err(e.to_string()),
+            core_error::TsdError::ResidualLimit(e) => ResidualLimitError::new_err(e.to_string()),
         }
     }
 }

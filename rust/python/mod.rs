@@ -7,6 +7,7 @@ mod arrays;
 mod convert;
 mod craft;
 mod errors;
+mod gauss;
 mod ngram;
 mod psi;
 mod rng;
@@ -24,7 +25,16 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<psi::topk::PyPsiTopK>()?;
     m.add_class::<psi::chain::PyPsiChain>()?;
+    m.add_class::<psi::gauss::PyPsiGaussian>()?;
+    m.add_class::<psi::gauss::PyPsiGaussianBatch>()?;
     m.add_function(wrap_pyfunction!(psi::decode_any, m)?)?;
+    m.add_function(wrap_pyfunction!(psi::gauss::gauss_encoded_len, m)?)?;
+    m.add_function(wrap_pyfunction!(gauss::gauss_draw, m)?)?;
+    m.add_function(wrap_pyfunction!(gauss::gauss_log_density, m)?)?;
+    m.add_function(wrap_pyfunction!(gauss::gauss_verify_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(gauss::gauss_draw_target, m)?)?;
+    m.add_function(wrap_pyfunction!(gauss::rng_lane_words, m)?)?;
+    m.add_function(wrap_pyfunction!(gauss::libm_map, m)?)?;
     m.add_function(wrap_pyfunction!(psi::psi_encoded_len, m)?)?;
     m.add_function(wrap_pyfunction!(craft::craft_psi_rows, m)?)?;
     m.add_function(wrap_pyfunction!(craft::craft_chain_positions, m)?)?;
@@ -49,6 +59,16 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PSI_KIND_CHAIN", crate::wire::KIND_CHAIN)?;
     m.add("MAX_VOCAB", crate::psi::MAX_VOCAB)?;
     m.add("MAX_CHAIN_LEN", crate::psi::MAX_CHAIN_LEN)?;
+    m.add("PSI_KIND_GAUSS", crate::wire::KIND_GAUSS)?;
+    m.add("MAX_GAUSS_DIM", crate::psi::MAX_GAUSS_DIM)?;
+    m.add("GAUSS_LOGVAR_STEP", crate::psi::gauss::LOGVAR_STEP)?;
+    m.add("GAUSS_LOGVAR_MIN", crate::psi::gauss::LOGVAR_MIN)?;
+    m.add("GAUSS_LOGVAR_MAX", crate::psi::gauss::LOGVAR_MAX)?;
+    m.add(
+        "GAUSS_MAX_RESIDUAL_TRIES",
+        crate::verify::gauss::MAX_RESIDUAL_TRIES,
+    )?;
+    m.add("GAUSS_TARGET_LANE", crate::verify::gauss::TARGET_LANE)?;
     m.add("MAX_NGRAM_ORDER", crate::ngram::MAX_ORDER)?;
     m.add("MAX_CHI2_DOF", crate::stats::MAX_CHI2_DOF)?;
     m.add("LAST_STEP", crate::limits::LAST_STEP)?;

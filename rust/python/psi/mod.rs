@@ -3,6 +3,7 @@
 //! the class of whatever kind the bytes hold.
 
 pub(crate) mod chain;
+pub(crate) mod gauss;
 pub(crate) mod topk;
 
 use pyo3::prelude::*;
@@ -69,12 +70,13 @@ pub(crate) fn code_bits_from(bits: i64) -> PyResult<u8> {
         })
 }
 
-/// Decodes and validates a payload of any kind: a `PsiTopK` or a `PsiChain`.
+/// Decodes and validates a payload of any kind: a `PsiTopK`, a `PsiChain` or a `PsiGaussian`.
 #[pyfunction]
 pub fn decode_any(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     Ok(match wire::decode_any(&bytes_like(data, "data")?)? {
         Payload::TopK(inner) => Py::new(py, topk::PyPsiTopK { inner })?.into_any(),
         Payload::Chain(inner) => Py::new(py, chain::PyPsiChain { inner })?.into_any(),
+        Payload::Gauss(inner) => Py::new(py, gauss::PyPsiGaussian { inner })?.into_any(),
     })
 }
 
