@@ -120,3 +120,15 @@ def test_dimension_mismatch_between_payloads_and_drafts_is_named() -> None:
         gaussian.log_density(gaussian.craft(np.zeros((2, 2)), np.zeros((2, 2))), np.zeros((2, 3)))
     with pytest.raises(errors.InvalidArgumentError, match="target_sigma"):
         gaussian.draw_target(np.zeros((1, 2)), np.zeros((1, 2)), 0, [0])
+
+
+def test_payload_count_must_match_the_drafted_rows() -> None:
+    with pytest.raises(errors.InvalidArgumentError, match="payloads"):
+        gaussian.verify(
+            gaussian.craft(np.zeros((3, 2)), np.zeros((3, 2))),
+            np.zeros((2, 2)),
+            np.zeros((2, 2)),
+            np.ones((2, 2)),
+            0,
+            [0, 1],
+        )

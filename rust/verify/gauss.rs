@@ -161,7 +161,7 @@ pub fn verify_blocks(
     let d = common_dim(psis)?;
     if k == 0 || psis.len() != starts.len() * k {
         return Err(ArgumentError::new(
-            "k",
+            "payloads",
             format!(
                 "{} payloads are not {} blocks of k = {k} steps (k >= 1)",
                 psis.len(),
