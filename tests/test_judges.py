@@ -72,6 +72,8 @@ def test_make_judge_names_and_lossy(head: JudgeHead) -> None:
     assert [j.name for j in judges] == ["autojudge@0.2", "kl@0.5", "topk@4"]
     assert [j.needs_features for j in judges] == [True, False, False]
     assert all(j.lossy for j in judges)
+    close = [make_judge("autojudge", t, head) for t in (0.0123456, 0.0123457)]
+    assert close[0].name != close[1].name
 
 
 @pytest.mark.parametrize(

@@ -104,8 +104,9 @@ class AutoJudge:
 
     @property
     def name(self) -> str:
-        """`autojudge@THRESHOLD` (four significant digits)."""
-        return f"autojudge@{self.threshold:.4g}"
+        """`autojudge@THRESHOLD`, the threshold written in full so distinct ones never share
+        a name."""
+        return f"autojudge@{float(self.threshold)!r}"
 
     def accept(self, mismatch: Mismatch) -> np.ndarray:
         """Accept the mismatches the head calls unimportant at this threshold."""
@@ -134,8 +135,8 @@ class KLJudge:
 
     @property
     def name(self) -> str:
-        """`kl@THRESHOLD`."""
-        return f"kl@{self.threshold:.4g}"
+        """`kl@THRESHOLD`, the threshold written in full."""
+        return f"kl@{float(self.threshold)!r}"
 
     def divergence(self, mismatch: Mismatch) -> np.ndarray:
         """KL(p_target ‖ p_draft) per mismatch, terms with p_target = 0 counting zero."""
