@@ -145,6 +145,15 @@ def test_too_few_labels_say_how_many_there_are_and_are_needed(
     assert f"at least {needed} of each class" in message
 
 
+def test_non_finite_features_are_refused() -> None:
+    labels = planted_labels()
+    features = labels.features.copy()
+    features[3, 2] = np.nan
+    features[7, 0] = np.inf
+    with pytest.raises(InvalidArgumentError, match="features: 2 non-finite values"):
+        fit_judge_head(replace(labels, features=features))
+
+
 def test_bad_C_values_are_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="C: give at least one"):
         fit_judge_head(planted_labels(), Cs=[])

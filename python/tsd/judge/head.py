@@ -168,6 +168,9 @@ def fit_judge_head(
     if min_labels < 1:
         raise InvalidArgumentError(f"min_labels: must be at least 1, got {min_labels}")
     _check_enough(labels, min_labels)
+    bad = int(np.count_nonzero(~np.isfinite(labels.features)))
+    if bad:
+        raise InvalidArgumentError(f"features: {bad} non-finite values in the labels")
     x_mine, y_mine = labels.split("mine")
     x_val, y_val = labels.split("val")
     mean, scale = _standardisation(x_mine.astype(np.float64))

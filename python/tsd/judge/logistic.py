@@ -52,9 +52,10 @@ def fit_logistic(
 
     `x` (n, d) float64, `y` (n,) in {0, 1}; `start` warm-starts from another fit. The
     objective is strictly convex in w and, with both classes present, in b, so the steps
-    converge quadratically; they stop when a Newton step no longer moves the parameters
-    beyond rounding, so the result is the unique optimum to machine precision (a warm start
-    changes only the last bits).
+    converge quadratically; they stop after the step taken once the objective is within its
+    own rounding of the optimum (or when a step no longer moves the parameters), so the
+    result is the unique optimum to machine precision (a warm start changes only the last
+    bits).
     """
     if not (np.isfinite(C) and C > 0):
         raise InvalidArgumentError(f"C: must be a positive finite number, got {C!r}")
@@ -71,8 +72,12 @@ def fit_logistic(
         direction = np.linalg.solve(hessian, gradient)
         if np.max(np.abs(direction)) <= STEP_TOLERANCE * (1.0 + np.max(np.abs(theta))):
             return LogisticFit(weights=theta[:-1].copy(), bias=float(theta[-1]), steps=step - 1)
-        slope = float(gradient @ direction)
+        slope = float(gradient @ direction)  # the squared Newton decrement, ≈ 2 (f − f*)
         rounding = ROUNDING * (1.0 + abs(value))  # the objective's own rounding noise
+        if slope <= rounding:
+            # Within rounding of the optimum: a full step is safe, and the last one needed.
+            final = theta - direction
+            return LogisticFit(weights=final[:-1].copy(), bias=float(final[-1]), steps=step)
         size = 1.0
         candidate = theta - direction
         new_value = _objective(x, y, candidate, C)
