@@ -133,7 +133,7 @@ def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
     )
     need = config.max_new_tokens + max(config.L) + 1
     _check_window(target, prompts, ids, need)
-    drafting = {"speculative", "hf-assisted"} & set(config.methods)
+    drafting = {"speculative", "hf-assisted", "autojudge"} & set(config.methods)
     context = DraftContext(
         target, _default(config.draft_corpus, SHAKESPEARE), config.dtype, config.device,
         quantize, progress, tuple(p.text for p in others), config.seed, config.use_chat_template,

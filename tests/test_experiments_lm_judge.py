@@ -1,0 +1,123 @@
+"""The autojudge method's rows on tiny random models and a toy task: the target alone and
+exact speculative decoding give the same tokens and accuracy (exact rows), judge rows are
+marked lossy with their accuracy against the target's, the counters add up, and the rows
+make the bench's frame, judge table and PNG."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pytest
+from numpy.typing import NDArray
+
+from tests.support.tiny_hf import tiny_llama, word_tokenizer
+from tsd.cli.bench_lm import _draw_judges, judge_table
+from tsd.experiments.lm_config import LMBenchConfig
+from tsd.experiments.lm_drafts import Draft, TimedDraft
+from tsd.experiments.lm_judge import JudgeSetup, run_judging
+from tsd.experiments.lm_rows import rows_frame
+from tsd.judge.judges import Mismatch
+from tsd.models.hf import HFModel, encode_prompts
+
+WORDS = ["red", "green", "blue", "cat", "dog", "sun", "moon", "one", "two", "three", "four"]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    family: str
+    text: str
+    answer: str
+
+
+class ColourTask:
+    """A toy task: correct when the answer's word appears in the text."""
+
+    name = "colours"
+    families = ("colour",)
+
+    def extract_answer(self, question: Question, text: str) -> str | None:
+        return question.answer if question.answer in text.split() else None
+
+    def is_correct(self, question: Question, text: str) -> bool:
+        return self.extract_answer(question, text) == question.answer
+
+
+class RuleJudge:
+    """A named toy judge: KL(p_target ‖ p_draft) below `value` (kind kl) or the draft token
+    within the target's top `value` (kind topk)."""
+
+    needs_features = False
+    lossy = True
+
+    def __init__(self, kind: str, value: float) -> None:
+        self.kind, self.value = kind, value
+        self.name = f"{kind}@{value:g}"
+
+    def accept(self, mismatch: Mismatch) -> NDArray[np.bool_]:
+        if self.kind == "kl":
+            p = np.exp(mismatch.target_logp)
+            return np.sum(p * (mismatch.target_logp - mismatch.draft_logp), axis=1) < self.value
+        rows = np.arange(len(mismatch.draft_tokens))
+        chosen = mismatch.target_logp[rows, mismatch.draft_tokens]
+        return np.sum(mismatch.target_logp > chosen[:, None], axis=1) < self.value
+
+
+@pytest.fixture(scope="module")
+def bench() -> tuple[LMBenchConfig, JudgeSetup, HFModel, Draft]:
+    tokenizer = word_tokenizer(WORDS)
+    vocab = len(tokenizer)
+    target = HFModel(tiny_llama(vocab, 4), tokenizer=tokenizer, name="tiny")
+    draft_model = HFModel(tiny_llama(vocab, 8), tokenizer=tokenizer, name="tiny-draft")
+    draft = Draft("hf:tiny-draft", TimedDraft(draft_model), draft_model.module, draft_model.clock)
+    questions = [
+        Question(f"c-{i}", "colour", f"{a} {b} cat", a)
+        for i, (a, b) in enumerate([("red", "dog"), ("blue", "sun"), ("green", "moon")])
+    ]
+    ids = encode_prompts(tokenizer, [q.text for q in questions], chat_template=True)
+    judges = [RuleJudge("kl", 0.5), RuleJudge("kl", 4.0), RuleJudge("topk", 3)]
+    setup = JudgeSetup(ColourTask(), questions, ids, judges)  # type: ignore[arg-type]
+    config = LMBenchConfig(
+        target="tiny", drafts=("hf:tiny-draft",), methods=("autojudge",), L=(3,), K=4,
+        max_new_tokens=8, batch_size=2, autojudge_checkpoint="unused", task="colours",
+    )  # fmt: skip
+    return config, setup, target, draft
+
+
+def test_autojudge_rows(bench, tmp_path) -> None:
+    config, setup, target, draft = bench
+    labels: list[str] = []
+    rows = run_judging(config, setup, target, [draft], labels.append)
+    assert [row["judge"] for row in rows] == ["target-only", "exact", "kl@0.5", "kl@4", "topk@3"]
+    assert labels == [f"autojudge hf:tiny-draft L=3 {row['judge']}" for row in rows]
+    alone, exact, *judged = rows
+    assert alone["mode"] == exact["mode"] == "exact"
+    assert all(row["mode"] == "lossy" for row in judged)
+    assert exact["outputs_sha256"] == alone["outputs_sha256"]
+    assert exact["accuracy"] == alone["accuracy"] == exact["target_accuracy"]
+    assert exact["accepted_per_cycle"] == exact["exact_accepted_per_cycle"]
+    assert exact["judge_accepts"] == 0
+    for row in judged:
+        assert row["target_accuracy"] == alone["accuracy"]
+        assert row["accuracy_delta"] == row["accuracy"] - alone["accuracy"]
+        assert row["accepted_per_cycle"] >= row["exact_accepted_per_cycle"]
+        assert row["judge_accepts"] + row["fallbacks"] <= row["mismatches"]
+        assert row["target_calls_per_token"] == row["num_drafts"] / row["tokens"]
+    loose = rows[3]
+    assert loose["judge_accepts"] > 0, "the loose KL judge must accept something to bite"
+    assert loose["outputs_sha256"] != alone["outputs_sha256"]
+    frame = rows_frame(rows)
+    table = judge_table(frame)
+    assert table["judge"].to_list() == [row["judge"] for row in rows]
+    png = tmp_path / "judge.png"
+    _draw_judges(png, table, "tiny", "colours")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert frame.filter(pl.col("mode") == "lossy").height == 3
+
+
+def test_autojudge_rows_are_deterministic(bench) -> None:
+    config, setup, target, draft = bench
+    first = run_judging(config, setup, target, [draft])
+    again = run_judging(config, setup, target, [draft])
+    keys = ("outputs_sha256", "accuracy", "accepted_per_cycle", "mismatches", "judge_accepts")
+    assert [[r[k] for k in keys] for r in first] == [[r[k] for k in keys] for r in again]
