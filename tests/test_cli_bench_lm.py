@@ -208,7 +208,7 @@ def test_presets_list_and_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert "smollm2-cpu: early-exit:24: 24 of smollm2-135m's 30 layers" in out
     assert "ngram: ngram:3: the target's own tokenizer, by construction" in out
     assert "ngram: ngram-self:3: the target's own tokenizer, by construction" in out
-    assert printed(out)["presets_ok"] == "3 experiments"
+    assert printed(out)["presets_ok"] == "4 experiments"
 
 
 def test_validate_refuses_a_pair_with_different_vocabularies(

@@ -3,6 +3,7 @@ exact speculative decoding give the same tokens and accuracy (exact rows), judge
 marked lossy with their accuracy against the target's, the counters add up, and the rows
 make the bench's frame, judge table and PNG."""
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,9 @@ import pytest
 from numpy.typing import NDArray
 
 from tests.support.tiny_hf import tiny_llama, word_tokenizer
+from tsd.cli import main
 from tsd.cli.bench_lm import _draw_judges, judge_table
+from tsd.errors import InvalidArgumentError
 from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_drafts import Draft, TimedDraft
 from tsd.experiments.lm_judge import JudgeSetup, run_judging
@@ -121,3 +124,31 @@ def test_autojudge_rows_are_deterministic(bench) -> None:
     again = run_judging(config, setup, target, [draft])
     keys = ("outputs_sha256", "accuracy", "accepted_per_cycle", "mismatches", "judge_accepts")
     assert [[r[k] for k in keys] for r in first] == [[r[k] for k in keys] for r in again]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"autojudge_thresholds": (0.2, 1.5)}, "autojudge_thresholds: must lie in [0, 1], got 1.5"),
+        ({"kl_thresholds": (-1.0,)}, "kl_thresholds: must be >= 0, got -1.0"),
+        ({"judge_topk": (0,)}, "judge_topk"),
+        ({"temperature": 0.7}, "temperature: autojudge decodes greedily"),
+        ({"top_k": 5}, "temperature: autojudge decodes greedily"),
+        ({"task_questions": 0}, "task_questions"),
+    ],
+)
+def test_bad_judge_settings_name_the_field(settings: dict, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=re.escape(message)):
+        LMBenchConfig(methods=("autojudge",), **settings)
+
+
+@pytest.mark.parametrize("method", ["autojudge", "all"])
+def test_autojudge_without_a_head_says_what_is_missing(
+    method: str, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench", "lm", "--experiment", "toy", "--method", method]
+    assert main([*argv, "--out-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: autojudge_checkpoint: --method autojudge (and all) needs a")
+    assert "--autojudge-checkpoint PATH" in err
+    assert list(tmp_path.iterdir()) == []

@@ -170,7 +170,6 @@ def execute(args: argparse.Namespace) -> int:
     from tsd import telemetry
     from tsd.cli.output import print_result_paths, publish, write_results
     from tsd.experiments.lm import plan, prepare, run_benchmark, warm_up, warm_up_cells
-    from tsd.experiments.lm_judge_setup import prepare_judging
     from tsd.experiments.lm_models import environment, torch_threads
     from tsd.experiments.lm_presets import load_presets
     from tsd.experiments.lm_rows import rows_frame
@@ -187,7 +186,7 @@ def execute(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with telemetry.staged_run_dir(args.out_dir) as stage, torch_threads(config.threads):
         setup = prepare(config, note)
-        judging = prepare_judging(config, setup.target) if "autojudge" in config.methods else None
+        judging = _prepare_judging(config, setup) if "autojudge" in config.methods else None
         if config.batch_size > 1 and "hf-assisted" in config.methods:
             note("note: hf-assisted runs one prompt at a time (transformers supports batch 1 only)")
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -227,6 +226,13 @@ def execute(args: argparse.Namespace) -> int:
     print_result_paths(run_dir, drawn)
     _print_tables(config, medians, judge_medians, run_dir)
     return 0
+
+
+def _prepare_judging(config: Any, setup: Any) -> Any:
+    """The judge head, judges and test questions (imported here: only autojudge needs them)."""
+    from tsd.experiments.lm_judge_setup import prepare_judging
+
+    return prepare_judging(config, setup.target)
 
 
 def _judge_rows(config: Any, judging: Any, setup: Any, progress: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,10 @@ from tsd.drafters import DRAFTERS
 from tsd.errors import InvalidArgumentError
 from tsd.tsu import BACKENDS
 
-__all__ = ["DEFAULT_METHODS", "DTYPE_NAMES", "METHODS", "LMBenchConfig", "config_from"]
+__all__ = [
+    "DEFAULT_METHODS", "DTYPE_NAMES", "METHODS", "LMBenchConfig", "config_from",
+    "require_judge_head",
+]  # fmt: skip
 
 # The exact methods run by default; `autojudge` (lossy judge decoding, tsd.experiments.lm_judge)
 # runs only when asked for (it needs a trained judge head).
@@ -125,14 +128,10 @@ def _check_numbers(config: LMBenchConfig) -> None:
 
 
 def _check_judging(config: LMBenchConfig) -> None:
-    """What `autojudge` needs: a judge head, the models' own T=1 laws (the greedy target is
-    their argmax; the KL judge reads them whole), thresholds in their domains."""
-    if config.autojudge_checkpoint is None:
-        raise InvalidArgumentError(
-            "autojudge_checkpoint: --method autojudge needs a trained judge head (the file "
-            "`tsd judge train` writes): give --autojudge-checkpoint PATH"
-        )
-    if not isinstance(config.autojudge_checkpoint, str) or not isinstance(config.task, str):
+    """What `autojudge` needs of its settings: the models' own T=1 laws (the greedy target is
+    their argmax; the KL judge reads them whole), thresholds in their domains. (The head
+    itself is asked for when the benchmark runs: `require_judge_head`.)"""
+    if not isinstance(config.autojudge_checkpoint, str | None) or not isinstance(config.task, str):
         raise InvalidArgumentError("autojudge_checkpoint, task: must be strings")
     if config.temperature != 1.0 or config.top_k is not None or config.top_p is not None:
         raise InvalidArgumentError(
@@ -149,6 +148,16 @@ def _check_judging(config: LMBenchConfig) -> None:
             raise InvalidArgumentError(f"kl_thresholds: must be >= 0, got {threshold}")
     for k in config.judge_topk:
         check_int("judge_topk", k, 1)
+
+
+def require_judge_head(config: LMBenchConfig) -> None:
+    """`autojudge` runs only with a trained judge head: say what is missing and how to get it."""
+    if "autojudge" in config.methods and config.autojudge_checkpoint is None:
+        raise InvalidArgumentError(
+            "autojudge_checkpoint: --method autojudge (and all) needs a trained judge head, the "
+            "judge_head.safetensors that `tsd judge train` writes: give --autojudge-checkpoint "
+            "PATH, or leave autojudge out of --method"
+        )
 
 
 def _check_choices(field: str, chosen: tuple[str, ...], known: tuple[str, ...]) -> None:
