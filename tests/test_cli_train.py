@@ -1,7 +1,6 @@
 """`tsd train draft`: a character run end to end (files, key=value lines, provenance), and bad
 input as one `error:` line with nothing written."""
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -103,12 +102,7 @@ def test_without_the_train_extra_the_command_says_what_to_install(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    find_spec = importlib.util.find_spec
-
-    def without_torch(name: str, package: str | None = None) -> Any:
-        return None if name == "torch" else find_spec(name, package)
-
-    monkeypatch.setattr(importlib.util, "find_spec", without_torch)
+    monkeypatch.setitem(sys.modules, "torch", None)
     assert main(flags(corpus, tmp_path / "runs")) == 2
     assert "train: needs torch; pip install 'thermo-speculative[train]'" in capsys.readouterr().err
 

@@ -259,5 +259,7 @@ def test_the_ngram_world_is_deterministic_and_normalised(tmp_path: Path) -> None
 def test_the_smollm2_world_needs_the_hf_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     # Without torch the world says which extra to install, before loading anything.
     monkeypatch.setitem(sys.modules, "torch", None)
-    with pytest.raises(errors.BackendUnavailableError, match=r"hf extra"):
+    with pytest.raises(
+        errors.BackendUnavailableError, match=r"world smollm2: needs torch; .*\[hf\]"
+    ):
         smollm2_world("early-exit:8", Path("unused.jsonl"), 4, seed=1)

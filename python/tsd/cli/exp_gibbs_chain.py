@@ -44,12 +44,8 @@ def execute(args: argparse.Namespace) -> int:
     from tsd.cli.output import publish
     from tsd.console import print_rows_table
     from tsd.experiments.gibbs_chain import make_chain, run_gibbs_experiment
-    from tsd.tsu import BackendUnavailableError
+    from tsd.tsu.thrml import sample_undirected_chain
 
-    try:
-        from tsd.tsu.thrml import sample_undirected_chain
-    except ImportError as exc:
-        raise BackendUnavailableError(str(exc)) from None
     chain = make_chain(args.vocab, args.L, args.K, args.coupling, args.tail_share, args.seed)
     stage = None if args.out_dir is None else telemetry.staged_run_dir(args.out_dir)
     with stage or nullcontext() as staged:

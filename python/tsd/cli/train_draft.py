@@ -91,16 +91,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     """Train one run in this process, or one cell per (objective, seed) on the executor. The
     executor flags are checked either way, before anything is written."""
-    import importlib.util
-
     from tsd.cli.args import executor_from_args
-    from tsd.errors import BackendUnavailableError, InvalidArgumentError
+    from tsd.errors import InvalidArgumentError
+    from tsd.extras import require_extra
 
-    missing = [name for name in TRAIN_EXTRA if importlib.util.find_spec(name) is None]
-    if missing:
-        raise BackendUnavailableError(
-            f"train: needs {', '.join(missing)}; pip install 'thermo-speculative[train]'"
-        )
+    require_extra("train", TRAIN_EXTRA, needed_by="train")
     for name in ("objective", "seed"):
         values = getattr(args, name)
         repeated = sorted({str(v) for v in values if values.count(v) > 1})

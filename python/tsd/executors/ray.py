@@ -26,15 +26,12 @@ from contextlib import contextmanager
 from tsd.errors import BackendUnavailableError, InvalidArgumentError
 from tsd.executors.cells import Cell, CellResult, Collector, Row, SweepOutcome, call_cell
 from tsd.executors.progress import cell_progress
+from tsd.extras import require_extra
 
-try:
-    import ray
-    from ray.exceptions import RayError, RayTaskError
-except ImportError as exc:
-    raise BackendUnavailableError(
-        f"executor ray: ray is not installed ({exc}); "
-        "install the extra: pip install 'thermo-speculative[ray]'"
-    ) from None
+require_extra("ray", ("ray",), needed_by="executor ray")
+
+import ray  # noqa: E402  (after the check, so a missing extra is one clear error)
+from ray.exceptions import RayError, RayTaskError  # noqa: E402
 
 CONNECT_TIMEOUT_S = 5
 JOIN_TIMEOUT_S = 30

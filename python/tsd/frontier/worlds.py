@@ -16,8 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tsd._checks import check_int
-from tsd.errors import BackendUnavailableError, VocabularyMismatchError
+from tsd.errors import VocabularyMismatchError
 from tsd.experiments.speculative import synthetic_text
+from tsd.extras import require_extra
 from tsd.models import CharVocab, NgramLM, read_corpus, split_corpus
 from tsd.prompts import load_prompts
 
@@ -106,12 +107,9 @@ def smollm2_world(
 ) -> World:
     """SmolLM2-135M and the draft `draft_spec`, on contexts cut from the target's answers to
     the first `prompts` questions of `prompts_file` (sampled once, then cached)."""
-    try:
-        import torch  # noqa: PLC0415  (the hf extra is optional)
-    except ImportError:
-        raise BackendUnavailableError(
-            "world: smollm2 needs the hf extra (pip install 'thermo-speculative[hf]')"
-        ) from None
+    require_extra("hf", ("torch", "transformers"), needed_by="world smollm2")
+    import torch  # noqa: PLC0415  (the hf extra is optional)
+
     from tsd.experiments.lm_drafts import DraftContext, build_draft  # noqa: PLC0415
     from tsd.models.hf import load_model  # noqa: PLC0415
     from tsd.models.hf.samples import target_samples  # noqa: PLC0415

@@ -30,22 +30,19 @@ from numpy.typing import NDArray
 
 from tsd._core import PsiChain, PsiTopK
 from tsd.errors import TsdError
+from tsd.extras import require_extra
 from tsd.tsu.batched import BatchedTSU
 
-try:
-    import jax
-    import jax.numpy as jnp
-    import thrml
-    from thrml.models.discrete_ebm import (
-        CategoricalEBMFactor,
-        CategoricalGibbsConditional,
-        DiscreteEBMInteraction,
-    )
-except ImportError as exc:  # the optional extra is not installed
-    raise ImportError(
-        "the thrml TSU backend needs the optional extra: pip install 'thermo-speculative[thrml]' "
-        f"(or `make build`, which installs it) — {exc}"
-    ) from exc
+require_extra("thrml", ("thrml", "jax"), needed_by="tsu thrml")
+
+import jax  # noqa: E402  (after the check, so a missing extra is one clear error)
+import jax.numpy as jnp  # noqa: E402
+import thrml  # noqa: E402
+from thrml.models.discrete_ebm import (  # noqa: E402
+    CategoricalEBMFactor,
+    CategoricalGibbsConditional,
+    DiscreteEBMInteraction,
+)
 
 U32 = 0xFFFF_FFFF
 # One sweep, observed at its end.
