@@ -31,6 +31,9 @@ SCHEMA = [
     "target_forward_s", "draft_model_s", "psi_tsu_verify_s", "other_s", "target_share",
     "draft_share", "psi_tsu_verify_share", "other_share", "overhead_per_round", "outputs_sha256",
     "target", "tsu", "temperature", "top_k", "top_p", "max_new_tokens", "dtype", "device", "seed",
+    "mode", "task", "judge", "judge_kind", "judge_value", "accuracy", "target_accuracy",
+    "accuracy_delta", "accepted_per_cycle", "exact_accepted_per_cycle", "accepted_ratio",
+    "judge_accept_rate", "target_fallback_rate", "mismatches", "judge_accepts", "fallbacks",
 ]  # fmt: skip
 
 
