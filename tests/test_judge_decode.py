@@ -15,7 +15,13 @@ from numpy.typing import NDArray
 from tests.support.tiny_hf import reference_logp, tiny_model
 from tsd.drafters import make_drafter
 from tsd.errors import InvalidArgumentError
-from tsd.judge.decode import GreedyDraftView, JudgeGeneration, judge_generate, judge_verdict
+from tsd.judge.decode import (
+    GreedyDraftView,
+    JudgeGeneration,
+    greedy_generate,
+    judge_generate,
+    judge_verdict,
+)
 from tsd.judge.judges import Mismatch
 from tsd.models.hf import HFModel, TargetLaw
 from tsd.speculative import baseline_generate
@@ -69,12 +75,22 @@ def models() -> tuple[HFModel, HFModel]:
     return tiny_model(VOCAB, 3), tiny_model(VOCAB, 11)
 
 
-def run(target: HFModel, draft: HFModel, judge: object, seed: int = 5) -> JudgeGeneration:
+def run(
+    target: HFModel, draft: HFModel, judge: object, seed: int = 5, stop: int | None = None
+) -> JudgeGeneration:
     fresh = HFModel(draft.module, law=T1)
     view = GreedyDraftView(fresh)
     drafter = make_drafter("token", view, make_tsu("sim", seed), L=L, K=4)
     prompts = [np.array(p, dtype=np.uint32) for p in PROMPTS]
-    return judge_generate(target, drafter, view, prompts, judge=judge, max_new_tokens=NEW)  # type: ignore[arg-type]
+    return judge_generate(
+        target,
+        drafter,
+        view,
+        prompts,
+        judge=judge,  # type: ignore[arg-type]
+        max_new_tokens=NEW,
+        stop_token=stop,
+    )
 
 
 def last_hidden(module: torch.nn.Module, history: list[int]) -> NDArray[np.float64]:
@@ -119,14 +135,30 @@ def test_exact_judge_decoding_is_the_targets_greedy_decoding(models) -> None:
     greedy = HFModel(target.module, law=TargetLaw(top_k=1))
     prompts = [np.array(p, dtype=np.uint32) for p in PROMPTS]
     expected = baseline_generate(greedy, prompts, max_new_tokens=NEW).outputs
-    for out, want in zip(got.outputs, expected, strict=True):
+    alone = greedy_generate(target, prompts, max_new_tokens=NEW)
+    for out, want, mine in zip(got.outputs, expected, alone, strict=True):
         np.testing.assert_array_equal(out, want)
+        np.testing.assert_array_equal(mine, want)
     stats = got.stats
     assert stats.accepted_tokens == stats.exact_accepted_tokens
     assert stats.judge_accepts == 0
     assert stats.mismatches > 0, "the draft must disagree somewhere for the test to bite"
     assert stats.tokens == NEW * len(PROMPTS)
     assert stats.target_calls_per_token == stats.rounds / stats.tokens
+
+
+def test_a_stop_token_ends_a_sequence_where_greedy_decoding_emits_it(models) -> None:
+    target, draft = models
+    full = run(target, draft, None).outputs
+    stop = int(full[0][NEW // 2])
+    prompts = [np.array(p, dtype=np.uint32) for p in PROMPTS]
+    stopped = run(target, draft, None, stop=stop).outputs
+    alone = greedy_generate(target, prompts, max_new_tokens=NEW, stop_token=stop)
+    for out, short, mine in zip(full, stopped, alone, strict=True):
+        ends = out.tolist().index(stop) + 1 if stop in out.tolist() else NEW
+        np.testing.assert_array_equal(short, out[:ends])
+        np.testing.assert_array_equal(mine, out[:ends])
+    assert len(stopped[0]) < NEW
 
 
 @pytest.mark.parametrize(("rule", "features"), [(hidden_rule, True), (kl_rule, False)])

@@ -114,6 +114,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--task-questions", type=positive_int, help="autojudge: questions of the test split"
     )
     parser.add_argument(
+        "--task-seed", type=non_negative_int, help="autojudge: tsd judge mine's --seed (splits)"
+    )
+    parser.add_argument(
         "--autojudge-checkpoint", type=Path, help="autojudge: the judge head (tsd judge train)"
     )
     parser.add_argument(
@@ -154,7 +157,7 @@ def overrides(args: argparse.Namespace, presets: Any) -> dict[str, Any]:
     for name in ("L", "K", "chain_K", "tsu", "prompt_chars", "max_samples", "max_new_tokens",
                  "use_chat_template", "temperature", "top_k", "top_p", "batch_size", "runs",
                  "dtype", "device", "quantize", "threads", "seed", "task", "task_questions",
-                 "autojudge_thresholds", "kl_thresholds", "judge_topk"):  # fmt: skip
+                 "task_seed", "autojudge_thresholds", "kl_thresholds", "judge_topk"):  # fmt: skip
         given[name] = getattr(args, name)
     return {name: value for name, value in given.items() if value is not None}
 

@@ -29,7 +29,9 @@ class LMBenchConfig:
     """One benchmark: the target and draft specs, the methods, drafters and draft lengths, the
     prompts, the sampling law and the run sizes, and for `autojudge` the task, the judge head
     and the judges' thresholds (empty `autojudge_thresholds`: the head's stored ones;
-    `task_questions` None: the whole test split). Field names are the preset keys."""
+    `task_questions` None: the whole test split; `task_seed`: the question order and split
+    seed, `tsd judge mine --seed`'s, so the test split is the one mining held out). Field
+    names are the preset keys."""
 
     target: str = "smollm2-135m"
     drafts: tuple[str, ...] = ("early-exit:10",)
@@ -57,6 +59,7 @@ class LMBenchConfig:
     draft_corpus: str | None = None
     seed: int = 7
     task: str = "arith-capitals"
+    task_seed: int = 0
     task_questions: int | None = None
     autojudge_checkpoint: str | None = None
     autojudge_thresholds: tuple[float, ...] = ()
@@ -138,6 +141,7 @@ def _check_judging(config: LMBenchConfig) -> None:
             "temperature: autojudge decodes greedily from the models' own T=1 laws; leave "
             "temperature at 1 and top_k, top_p unset"
         )
+    check_seed(config.task_seed)
     if config.task_questions is not None:
         check_int("task_questions", config.task_questions, 1)
     for threshold in config.autojudge_thresholds:

@@ -24,12 +24,10 @@ from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_drafts import Draft
 from tsd.experiments.lm_methods import run_seed
 from tsd.experiments.lm_rows import Row, judge_row
-from tsd.judge.decode import GreedyDraftView, JudgeStats, judge_generate
+from tsd.judge.decode import GreedyDraftView, JudgeStats, greedy_generate, judge_generate
 from tsd.judge.judges import Judge
 from tsd.models.hf import HFModel, TargetLaw
 from tsd.models.session import History
-from tsd.speculative import baseline_generate
-from tsd.timing import Phases
 from tsd.tsu import make_tsu
 
 if TYPE_CHECKING:
@@ -97,7 +95,8 @@ def run_judge_cell(
     count: int | None = None,
     max_new_tokens: int | None = None,
 ) -> tuple[list[np.ndarray], JudgeStats | None, float, float, float]:
-    """One cell over the first `count` questions (all by default): the outputs, the judge
+    """One cell over the first `count` questions (all by default), every sequence ending at
+    EOS (or `max_new_tokens`), as mining's answers do: the outputs, the judge
     counters (None for the target alone), the wall seconds, the target's forward seconds and
     the draft model's seconds."""
     n = len(setup.prompt_ids) if count is None else count
@@ -105,16 +104,16 @@ def run_judge_cell(
     ids = setup.prompt_ids[:n]
     batches = [ids[i : i + config.batch_size] for i in range(0, n, config.batch_size)]
     t1 = HFModel(target.module, law=TargetLaw(), tokenizer=target.tokenizer, name=target.name)
+    eos = getattr(target.tokenizer, "eos_token_id", None)
     if cell == TARGET_ONLY:
-        greedy = HFModel(target.module, law=TargetLaw(top_k=1), name=target.name)
         began = time.perf_counter()
         outputs = [
             out
             for batch in batches
-            for out in baseline_generate(greedy, batch, max_new_tokens=new).outputs
+            for out in greedy_generate(t1, batch, max_new_tokens=new, stop_token=eos)
         ]
         wall = time.perf_counter() - began
-        return outputs, None, wall, greedy.clock.seconds, 0.0
+        return outputs, None, wall, t1.clock.seconds, 0.0
     judge = None if cell == EXACT else next(j for j in setup.judges if j.name == cell)
     fresh = draft.fresh()
     view = GreedyDraftView(fresh.model)
@@ -124,7 +123,7 @@ def run_judge_cell(
         tsu = make_tsu(config.tsu, run_seed(config.seed, run, i))
         drafter = make_drafter("token", view, tsu, L=L, K=config.K)
         made = judge_generate(
-            t1, drafter, view, batch, judge=judge, max_new_tokens=new, phases=Phases()
+            t1, drafter, view, batch, judge=judge, max_new_tokens=new, stop_token=eos
         )
         outputs += made.outputs
         parts.append(made.stats)

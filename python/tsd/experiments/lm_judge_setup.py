@@ -25,9 +25,10 @@ def judges_for(config: LMBenchConfig, head: JudgeHead) -> list[Judge]:
 
 
 def prepare_judging(config: LMBenchConfig, target: HFModel) -> JudgeSetup:
-    """Load the judge head (refused if trained for another target or feature size), the task's
-    test split (`task_questions` of it, evenly spaced) and the prompts through the target's
-    tokenizer."""
+    """Load the judge head (refused if trained for another target or feature size, or, where
+    its metadata says, another task or split seed), the task's test split (`task_questions` of
+    it, evenly spaced; the families the head was mined on where it says) and the prompts
+    through the target's tokenizer."""
     assert config.autojudge_checkpoint is not None
     width = int(target.module.config.hidden_size)
     head = load_judge_head(config.autojudge_checkpoint, target=config.target, feature_size=width)
@@ -37,8 +38,16 @@ def prepare_judging(config: LMBenchConfig, target: HFModel) -> JudgeSetup:
             f"autojudge_checkpoint: the head reads {source!r} features; decoding computes the "
             "target's only (feature_source 'target')"
         )
+    for key, value in (("task", config.task), ("seed", config.task_seed)):
+        if key in head.meta and head.meta[key] != value:
+            raise InvalidArgumentError(
+                f"task_seed: the head was mined with {key} {head.meta[key]!r}, this run's "
+                f"{key} is {value!r}: its test split would not be held out"
+            )
     task = get_task(config.task)
-    test = split_questions(task.questions(config.seed), config.seed)["test"]
+    split = split_questions(task.questions(config.task_seed), config.task_seed)["test"]
+    kept = head.meta.get("families") or task.families
+    test = [q for q in split if q.family in kept]
     count = len(test) if config.task_questions is None else min(config.task_questions, len(test))
     questions = [test[i * len(test) // count] for i in range(count)]
     ids = encode_prompts(

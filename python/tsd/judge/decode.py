@@ -36,6 +36,7 @@ __all__ = [
     "JudgeGeneration",
     "JudgeStats",
     "Verdict",
+    "greedy_generate",
     "judge_generate",
     "judge_verdict",
 ]
@@ -228,6 +229,41 @@ def _judge_all(
     return answers
 
 
+def _until_stop(tokens: list[int], stop_token: int | None) -> list[int]:
+    """`tokens` up to and including the first `stop_token`."""
+    if stop_token is None or stop_token not in tokens:
+        return tokens
+    return tokens[: tokens.index(stop_token) + 1]
+
+
+def greedy_generate(
+    target: HFModel,
+    prompts: Sequence[History],
+    *,
+    max_new_tokens: int,
+    stop_token: int | None = None,
+) -> list[NDArray[np.uint32]]:
+    """The target alone decoding greedily (the argmax of its rows), one target call per token
+    for the sequences still going; a sequence that emits `stop_token` ends there, kept."""
+    n_new = check_int("max_new_tokens", max_new_tokens, 1)
+    checked = check_prompts(prompts, target.vocab_size)
+    session = target.start(checked)
+    outputs: list[list[int]] = [[] for _ in checked]
+    active = list(range(len(checked)))
+    scores = session.extend(active, [[] for _ in active])
+    while active:
+        tokens = scores.rows(scores.offsets[1:] - 1).argmax(axis=1)
+        still = []
+        for b, token in zip(active, tokens.tolist(), strict=True):
+            outputs[b].append(token)
+            if len(outputs[b]) < n_new and token != stop_token:
+                still.append(b)
+        if still:
+            scores = session.extend(still, [outputs[b][-1:] for b in still])
+        active = still
+    return [np.array(out, dtype=np.uint32) for out in outputs]
+
+
 def judge_generate(
     target: HFModel,
     drafter: Drafter,
@@ -236,10 +272,12 @@ def judge_generate(
     *,
     judge: Judge | None,
     max_new_tokens: int,
+    stop_token: int | None = None,
     phases: Phases | None = None,
 ) -> JudgeGeneration:
     """Generate `max_new_tokens` greedy tokens after each prompt with `judge` deciding the
-    mismatches (None: exact, every mismatch rejected). `target` gives its T=1 law (the greedy
+    mismatches (None: exact, every mismatch rejected); a sequence that emits `stop_token` (such
+    as EOS) ends there, the token kept. `target` gives its T=1 law (the greedy
     token is its argmax; a judge reads the full rows); `drafter` drafts through `view`, the
     draft model's greedy view. `phases`, where given, collects seconds spent drafting
     (`draft`), in the target (`target`) and judging (`judge`)."""
@@ -280,7 +318,7 @@ def judge_generate(
         for j, b in enumerate(active):
             verdict = judge_verdict(drafts.tokens[j], greedy[j], judged[j])
             room = n_new - (len(sequences[b]) - prompt_lengths[b])
-            kept = verdict.emitted[:room]
+            kept = _until_stop(verdict.emitted[:room], stop_token)
             sequences[b].extend(kept)
             counters[b] += np.uint64(block + 1)
             # The session holds the L drafts: keep the accepted ones, append the rest emitted.
@@ -288,7 +326,7 @@ def judge_generate(
             rolled_back.append(block - drafted_kept)
             appended.append(kept[drafted_kept:])
             tally.add(block, verdict, len(kept))
-            if len(sequences[b]) - prompt_lengths[b] < n_new:
+            if len(sequences[b]) - prompt_lengths[b] < n_new and stop_token not in kept:
                 still_active.append(b)
         with clock.measure("target"):
             session.rollback(active, rolled_back)
