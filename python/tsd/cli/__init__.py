@@ -22,6 +22,7 @@ from tsd.cli import (
     exp_gibbs_chain,
     frontier,
     grid,
+    judge_train,
     m0,
     m1,
     presets_list,
@@ -50,10 +51,12 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("presets", "list"): presets_list,
     ("presets", "validate"): presets_validate,
     ("train", "draft"): train_draft,
+    ("judge", "train"): judge_train,
 }
 GROUPS = {
     "bench": "benchmarks",
     "exp": "experiments",
+    "judge": "lossy judge decoding (AutoJudge)",
     "presets": "LM benchmark presets",
     "train": "training drafts",
 }

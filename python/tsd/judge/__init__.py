@@ -1,3 +1,4 @@
-"""Lossy judge decoding (AutoJudge and training-free judges): a judge may accept a draft token
-the greedy target would not have emitted. Importing this package imports no torch; the
-torch-using modules (`tsd.judge.decode`) are imported where used."""
+"""Lossy judge decoding (AutoJudge, Garipov et al. 2025): at a mismatch between the draft's
+token and the greedy target's, a judge may accept the draft token when it judges the
+difference unimportant to the answer. Numpy-only modules; the torch-using ones are imported
+where used."""
