@@ -19,6 +19,7 @@ from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_drafts import Draft, TimedDraft
 from tsd.experiments.lm_judge import JudgeSetup, run_judging
 from tsd.experiments.lm_rows import rows_frame
+from tsd.judge.head import FORMAT, JudgeHead, save_judge_head
 from tsd.judge.judges import Mismatch
 from tsd.models.hf import HFModel, encode_prompts
 
@@ -154,3 +155,29 @@ def test_autojudge_without_a_head_says_what_is_missing(
     assert err.startswith("error: autojudge_checkpoint: --method autojudge (and all) needs a")
     assert "--autojudge-checkpoint PATH" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_lm_autojudge_end_to_end(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command on the toy target with a hand-made head: rows, PNG and the printed table."""
+    pytest.importorskip("tsd.judge.task", reason="judge-data's task module is not merged yet")
+    rng = np.random.default_rng(0)
+    head = JudgeHead(
+        mean=np.zeros(32), scale=np.ones(32), weights=rng.normal(size=32), bias=0.0, C=1.0,
+        thresholds=(0.3, 0.7), meta={"format": FORMAT, "target": "tiny-random:0",
+                                     "feature_size": 32, "feature_source": "target"},
+    )  # fmt: skip
+    checkpoint = save_judge_head(head, tmp_path / "head.safetensors")
+    argv = [
+        "bench", "lm", "--experiment", "toy", "--method", "autojudge", "--draft", "early-exit:1",
+        "--autojudge-checkpoint", str(checkpoint), "--task-questions", "2", "--max-new-tokens",
+        "4", "--kl-thresholds", "1", "--judge-topk", "2", "--out-dir", str(tmp_path / "runs"),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    frame = pl.read_parquet(next((tmp_path / "runs").glob("*/results.parquet")))
+    judges = ["target-only", "exact", "autojudge@0.3", "autojudge@0.7", "kl@1.0", "topk@2"]
+    assert frame["judge"].to_list() == judges
+    assert frame["mode"].to_list() == ["exact", "exact"] + ["lossy"] * 4
+    assert (next((tmp_path / "runs").glob("*/judge.png"))).read_bytes()[:4] == b"\x89PNG"
+    assert "lossy" in out
+    assert "judge_plot_path=" in out
