@@ -22,6 +22,7 @@ from tsd.cli import (
     exp_gibbs_chain,
     frontier,
     grid,
+    judge_mine,
     m0,
     m1,
     presets_list,
@@ -50,12 +51,14 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("presets", "list"): presets_list,
     ("presets", "validate"): presets_validate,
     ("train", "draft"): train_draft,
+    ("judge", "mine"): judge_mine,
 }
 GROUPS = {
     "bench": "benchmarks",
     "exp": "experiments",
     "presets": "LM benchmark presets",
     "train": "training drafts",
+    "judge": "lossy judge decoding (AutoJudge)",
 }
 
 
