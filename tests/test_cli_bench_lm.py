@@ -31,6 +31,9 @@ SCHEMA = [
     "target_forward_s", "draft_model_s", "psi_tsu_verify_s", "other_s", "target_share",
     "draft_share", "psi_tsu_verify_share", "other_share", "overhead_per_round", "outputs_sha256",
     "target", "tsu", "temperature", "top_k", "top_p", "max_new_tokens", "dtype", "device", "seed",
+    "mode", "task", "judge", "judge_kind", "judge_value", "accuracy", "target_accuracy",
+    "accuracy_delta", "accepted_per_cycle", "exact_accepted_per_cycle", "accepted_ratio",
+    "judge_accept_rate", "target_fallback_rate", "mismatches", "judge_accepts", "fallbacks",
 ]  # fmt: skip
 
 
@@ -208,7 +211,7 @@ def test_presets_list_and_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert "smollm2-cpu: early-exit:24: 24 of smollm2-135m's 30 layers" in out
     assert "ngram: ngram:3: the target's own tokenizer, by construction" in out
     assert "ngram: ngram-self:3: the target's own tokenizer, by construction" in out
-    assert printed(out)["presets_ok"] == "3 experiments"
+    assert printed(out)["presets_ok"] == "4 experiments"
 
 
 def test_validate_refuses_a_pair_with_different_vocabularies(

@@ -137,7 +137,9 @@ def test_hf_references_resolve_to_preset_models() -> None:
 def test_configuration_checks_name_the_field() -> None:
     with pytest.raises(InvalidArgumentError, match="hf-assisted needs a transformers draft"):
         check_draft_specs(LMBenchConfig(drafts=("ngram:3",), methods=("hf-assisted",)))
-    with pytest.raises(InvalidArgumentError, match="drafts: speculative and hf-assisted need"):
+    with pytest.raises(
+        InvalidArgumentError, match="drafts: speculative, hf-assisted and autojudge need"
+    ):
         LMBenchConfig(drafts=())
     with pytest.raises(InvalidArgumentError, match=r"L: must be in \[1, "):
         LMBenchConfig(L=(0,))

@@ -162,3 +162,32 @@ def acceptance_vs_bytes(
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     return path
+
+
+def accuracy_vs_acceptance(
+    curves: Mapping[str, tuple[NDArray[np.float64], NDArray[np.float64]]],
+    exact: tuple[float, float] | None,
+    target_accuracy: float,
+    title: str,
+    path: Path,
+) -> Path:
+    """Task accuracy against accepted draft tokens per target call: one curve per judge kind
+    (its thresholds, LOSSY), exact speculative decoding as a point and the target alone's
+    accuracy as a line."""
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    ax.axhline(target_accuracy, color="grey", linestyle="--", linewidth=1, label="target alone")
+    for label, (accepted, accuracy) in curves.items():
+        order = np.argsort(accepted, kind="stable")
+        ax.plot(accepted[order], accuracy[order], marker="o", label=f"{label} (lossy)")
+    if exact is not None:
+        ax.plot([exact[0]], [exact[1]], marker="*", markersize=14, linestyle="none",
+                color="black", label="exact speculative")  # fmt: skip
+    ax.set_xlabel("accepted draft tokens per target call")
+    ax.set_ylabel("task accuracy (test split)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    return path

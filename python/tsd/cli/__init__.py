@@ -22,6 +22,7 @@ from tsd.cli import (
     exp_gibbs_chain,
     frontier,
     grid,
+    judge_mine,
     judge_train,
     m0,
     m1,
@@ -51,6 +52,7 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("presets", "list"): presets_list,
     ("presets", "validate"): presets_validate,
     ("train", "draft"): train_draft,
+    ("judge", "mine"): judge_mine,
     ("judge", "train"): judge_train,
 }
 GROUPS = {

@@ -14,7 +14,7 @@ from typing import cast
 
 from tsd.errors import ModelError
 from tsd.experiments.lm_assisted import measure_hf_assisted
-from tsd.experiments.lm_config import LMBenchConfig
+from tsd.experiments.lm_config import LMBenchConfig, require_judge_head
 from tsd.experiments.lm_drafts import Draft, DraftContext, build_draft, check_draft_specs
 from tsd.experiments.lm_methods import Measurement, measure_baseline, measure_speculative
 from tsd.experiments.lm_models import load_bench_model
@@ -114,8 +114,9 @@ def _check_window(
 
 
 def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
-    """Check the draft specs and read the prompts, then load the target, encode the prompts
-    (each must fit its context window) and build the drafts."""
+    """Check that autojudge has its head and the draft specs, read the prompts, then load the
+    target, encode the prompts (each must fit its context window) and build the drafts."""
+    require_judge_head(config)
     check_draft_specs(config)
     prompts, others = _prompts(config, progress)
     quantize = cast(Quantization | None, config.quantize)
@@ -133,7 +134,7 @@ def prepare(config: LMBenchConfig, progress: Callable[[str], None]) -> Setup:
     )
     need = config.max_new_tokens + max(config.L) + 1
     _check_window(target, prompts, ids, need)
-    drafting = {"speculative", "hf-assisted"} & set(config.methods)
+    drafting = {"speculative", "hf-assisted", "autojudge"} & set(config.methods)
     context = DraftContext(
         target, _default(config.draft_corpus, SHAKESPEARE), config.dtype, config.device,
         quantize, progress, tuple(p.text for p in others), config.seed, config.use_chat_template,

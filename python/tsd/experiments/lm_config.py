@@ -11,9 +11,15 @@ from tsd.drafters import DRAFTERS
 from tsd.errors import InvalidArgumentError
 from tsd.tsu import BACKENDS
 
-__all__ = ["DTYPE_NAMES", "METHODS", "LMBenchConfig", "config_from"]
+__all__ = [
+    "DEFAULT_METHODS", "DTYPE_NAMES", "METHODS", "LMBenchConfig", "config_from",
+    "require_judge_head",
+]  # fmt: skip
 
-METHODS = ("baseline", "speculative", "hf-assisted")
+# The exact methods run by default; `autojudge` (lossy judge decoding, tsd.experiments.lm_judge)
+# runs only when asked for (it needs a trained judge head).
+DEFAULT_METHODS = ("baseline", "speculative", "hf-assisted")
+METHODS = (*DEFAULT_METHODS, "autojudge")
 # tsd.models.hf.DTYPES, spelled out so that checking a configuration imports no torch.
 DTYPE_NAMES = ("float32", "bfloat16", "float16")
 
@@ -21,11 +27,15 @@ DTYPE_NAMES = ("float32", "bfloat16", "float16")
 @dataclass(frozen=True)
 class LMBenchConfig:
     """One benchmark: the target and draft specs, the methods, drafters and draft lengths, the
-    prompts, the sampling law and the run sizes. Field names are the preset keys."""
+    prompts, the sampling law and the run sizes, and for `autojudge` the task, the judge head
+    and the judges' thresholds (empty `autojudge_thresholds`: the head's stored ones;
+    `task_questions` None: the whole test split; `task_seed`: the question order and split
+    seed, `tsd judge mine --seed`'s, so the test split is the one mining held out). Field
+    names are the preset keys."""
 
     target: str = "smollm2-135m"
     drafts: tuple[str, ...] = ("early-exit:10",)
-    methods: tuple[str, ...] = METHODS
+    methods: tuple[str, ...] = DEFAULT_METHODS
     drafters: tuple[str, ...] = ("token",)
     L: tuple[int, ...] = (1, 2, 4)
     K: int = 64
@@ -48,6 +58,13 @@ class LMBenchConfig:
     quantize: str | None = None
     draft_corpus: str | None = None
     seed: int = 7
+    task: str = "arith-capitals"
+    task_seed: int = 0
+    task_questions: int | None = None
+    autojudge_checkpoint: str | None = None
+    autojudge_thresholds: tuple[float, ...] = ()
+    kl_thresholds: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
+    judge_topk: tuple[int, ...] = (2, 4, 8)
 
     def __post_init__(self) -> None:
         _check_kinds(self)
@@ -58,8 +75,12 @@ class LMBenchConfig:
         if self.quantize is not None:
             _check_choices("quantize", (self.quantize,), ("4bit", "8bit"))
         _check_numbers(self)
-        if ("speculative" in self.methods or "hf-assisted" in self.methods) and not self.drafts:
-            raise InvalidArgumentError("drafts: speculative and hf-assisted need a draft")
+        if set(self.methods) - {"baseline"} and not self.drafts:
+            raise InvalidArgumentError(
+                "drafts: speculative, hf-assisted and autojudge need a draft"
+            )
+        if "autojudge" in self.methods:
+            _check_judging(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as JSON-ready values."""
@@ -109,6 +130,40 @@ def _check_numbers(config: LMBenchConfig) -> None:
         raise InvalidArgumentError(f"top_p: must be in (0, 1], got {config.top_p}")
 
 
+def _check_judging(config: LMBenchConfig) -> None:
+    """What `autojudge` needs of its settings: the models' own T=1 laws (the greedy target is
+    their argmax; the KL judge reads them whole), thresholds in their domains. (The head
+    itself is asked for when the benchmark runs: `require_judge_head`.)"""
+    if not isinstance(config.autojudge_checkpoint, str | None) or not isinstance(config.task, str):
+        raise InvalidArgumentError("autojudge_checkpoint, task: must be strings")
+    if config.temperature != 1.0 or config.top_k is not None or config.top_p is not None:
+        raise InvalidArgumentError(
+            "temperature: autojudge decodes greedily from the models' own T=1 laws; leave "
+            "temperature at 1 and top_k, top_p unset"
+        )
+    check_seed(config.task_seed)
+    if config.task_questions is not None:
+        check_int("task_questions", config.task_questions, 1)
+    for threshold in config.autojudge_thresholds:
+        if not 0.0 <= check_float("autojudge_thresholds", threshold) <= 1.0:
+            raise InvalidArgumentError(f"autojudge_thresholds: must lie in [0, 1], got {threshold}")
+    for threshold in config.kl_thresholds:
+        if not check_float("kl_thresholds", threshold) >= 0.0:
+            raise InvalidArgumentError(f"kl_thresholds: must be >= 0, got {threshold}")
+    for k in config.judge_topk:
+        check_int("judge_topk", k, 1)
+
+
+def require_judge_head(config: LMBenchConfig) -> None:
+    """`autojudge` runs only with a trained judge head: say what is missing and how to get it."""
+    if "autojudge" in config.methods and config.autojudge_checkpoint is None:
+        raise InvalidArgumentError(
+            "autojudge_checkpoint: --method autojudge (and all) needs a trained judge head, the "
+            "judge_head.safetensors that `tsd judge train` writes: give --autojudge-checkpoint "
+            "PATH, or leave autojudge out of --method"
+        )
+
+
 def _check_choices(field: str, chosen: tuple[str, ...], known: tuple[str, ...]) -> None:
     if not chosen:
         raise InvalidArgumentError(f"{field}: needs at least one of {', '.join(known)}")
@@ -119,7 +174,9 @@ def _check_choices(field: str, chosen: tuple[str, ...], known: tuple[str, ...]) 
 
 
 FIELDS = {f.name for f in fields(LMBenchConfig)}
-SEQUENCE_FIELDS = ("drafts", "methods", "drafters", "L")
+SEQUENCE_FIELDS = (
+    "drafts", "methods", "drafters", "L", "autojudge_thresholds", "kl_thresholds", "judge_topk",
+)  # fmt: skip
 
 
 def config_from(values: Mapping[str, Any], where: str) -> LMBenchConfig:

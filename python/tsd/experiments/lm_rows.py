@@ -3,6 +3,7 @@ columns documented in docs/BENCH_LM.md."""
 
 import hashlib
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,8 +14,10 @@ from tsd.experiments.lm_methods import Measurement
 
 if TYPE_CHECKING:
     from tsd.experiments.lm import Cell
+    from tsd.judge.decode import JudgeStats
+    from tsd.judge.judges import Judge
 
-__all__ = ["SCHEMA", "Row", "measurement_row", "rows_frame"]
+__all__ = ["JUDGE_COLUMNS", "SCHEMA", "Row", "judge_row", "measurement_row", "rows_frame"]
 
 Row = dict[str, Any]
 _INT, _FLOAT, _STR = pl.Int64(), pl.Float64(), pl.String()
@@ -32,7 +35,14 @@ SCHEMA: dict[str, pl.DataType] = {
     "overhead_per_round": _FLOAT, "outputs_sha256": _STR, "target": _STR, "tsu": _STR,
     "temperature": _FLOAT, "top_k": _INT, "top_p": _FLOAT, "max_new_tokens": _INT,
     "dtype": _STR, "device": _STR, "seed": pl.UInt64(),
+    "mode": _STR, "task": _STR, "judge": _STR, "judge_kind": _STR, "judge_value": _FLOAT,
+    "accuracy": _FLOAT, "target_accuracy": _FLOAT, "accuracy_delta": _FLOAT,
+    "accepted_per_cycle": _FLOAT, "exact_accepted_per_cycle": _FLOAT,
+    "accepted_ratio": _FLOAT, "judge_accept_rate": _FLOAT, "target_fallback_rate": _FLOAT,
+    "mismatches": _INT, "judge_accepts": _INT, "fallbacks": _INT,
 }  # fmt: skip
+# The columns only autojudge rows fill (`mode` aside, which every row has).
+JUDGE_COLUMNS = tuple(SCHEMA)[tuple(SCHEMA).index("task") :]
 
 
 def rows_frame(rows: list[Row]) -> pl.DataFrame:
@@ -130,4 +140,102 @@ def measurement_row(
         "dtype": config.dtype,
         "device": config.device,
         "seed": config.seed,
+        "mode": "exact",
+        **dict.fromkeys(JUDGE_COLUMNS),
     }
+
+
+def _judge_kind(cell: str, judges: Sequence["Judge"]) -> tuple[str, float | None]:
+    """The judge's kind and its threshold (or k) from its name `KIND@VALUE`, or the cell's
+    name with no value for the target alone and exact decoding."""
+    if not any(judge.name == cell for judge in judges):
+        return cell, None
+    kind, _, value = cell.partition("@")
+    return kind, float(value)
+
+
+def judge_row(
+    config: LMBenchConfig,
+    *,
+    run: int,
+    draft: str | None,
+    L: int | None,
+    cell: str,
+    judges: Sequence["Judge"],
+    questions: int,
+    stats: "JudgeStats | None",
+    wall_s: float,
+    tokens: int,
+    target_forward_s: float,
+    draft_model_s: float,
+    accuracy: float,
+    target_accuracy: float,
+    outputs_sha256: str,
+) -> Row:
+    """One autojudge row (`cell`: `target-only`, `exact` or a judge's name): `mode` is `lossy`
+    for a judge's row, `exact` otherwise."""
+    kind, value = _judge_kind(cell, judges)
+    counts = stats.to_dict() if stats is not None else {}
+    exact_per_cycle = counts.get("exact_accepted_per_cycle")
+    per_cycle = counts.get("accepted_per_cycle")
+    calls = stats.rounds if stats is not None else tokens
+    row: Row = dict.fromkeys(SCHEMA)
+    row.update(
+        {
+            "run": run,
+            "method": "autojudge",
+            "draft": draft,
+            "drafter": None if L is None else "token",
+            "L": L,
+            "K": None if L is None else config.K,
+            "batch_size": config.batch_size,
+            "prompts": questions,
+            "tokens": tokens,
+            "wall_s": wall_s,
+            "tokens_per_sec": tokens / wall_s,
+            "num_drafts": counts.get("rounds"),
+            "num_draft_tokens": counts.get("draft_tokens"),
+            "num_accepted_tokens": counts.get("accepted_tokens"),
+            "acceptance_rate": None
+            if stats is None
+            else _finite(stats.accepted_tokens / stats.draft_tokens),
+            "mean_acceptance_length": None if per_cycle is None else _finite(per_cycle),
+            "rejections": counts.get("fallbacks"),
+            "target_calls": calls,
+            "target_calls_per_token": calls / tokens,
+            "target_forward_s": target_forward_s,
+            "draft_model_s": draft_model_s,
+            "target_share": target_forward_s / wall_s,
+            "draft_share": draft_model_s / wall_s,
+            "outputs_sha256": outputs_sha256,
+            "target": config.target,
+            "tsu": None if L is None else config.tsu,
+            "temperature": 1.0,
+            "top_k": 1,
+            "max_new_tokens": config.max_new_tokens,
+            "dtype": config.dtype,
+            "device": config.device,
+            "seed": config.seed,
+            "mode": "exact" if kind in ("target-only", "exact") else "lossy",
+            "task": config.task,
+            "judge": cell,
+            "judge_kind": kind,
+            "judge_value": value,
+            "accuracy": accuracy,
+            "target_accuracy": target_accuracy,
+            "accuracy_delta": accuracy - target_accuracy,
+            "accepted_per_cycle": None if per_cycle is None else _finite(per_cycle),
+            "exact_accepted_per_cycle": None
+            if exact_per_cycle is None
+            else _finite(exact_per_cycle),
+            "accepted_ratio": None
+            if stats is None or not stats.exact_accepted_tokens
+            else (stats.accepted_tokens / stats.exact_accepted_tokens),
+            "judge_accept_rate": None if stats is None else _finite(stats.judge_accept_rate),
+            "target_fallback_rate": None if stats is None else _finite(stats.target_fallback_rate),
+            "mismatches": counts.get("mismatches"),
+            "judge_accepts": counts.get("judge_accepts"),
+            "fallbacks": counts.get("fallbacks"),
+        }
+    )
+    return row

@@ -80,23 +80,35 @@ class HFModel:
         allowed: torch.Tensor,
         cache: "DynamicCache",
         keep: int,
-    ) -> NDArray[np.float64]:
+        *,
+        hidden: bool = False,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float32] | None]:
         """One forward of `ids` (B, W) at `positions` through `cache`, query q of row b seeing
-        the slots allowed[b, 0, q]; ln p under the law at the last `keep` columns, (B, keep, V)."""
+        the slots allowed[b, 0, q]; ln p under the law at the last `keep` columns, (B, keep, V),
+        and with `hidden` the decoder's last hidden state there (after its final norm, what
+        the head reads), (B, keep, d) float32, else None. The hidden path runs the decoder
+        body and the head as two calls (the causal LM's own split), so the plain path is
+        untouched."""
         began = time.perf_counter()
+        states = None
         with torch.inference_mode():
             mask = torch.zeros(allowed.shape, dtype=self.dtype, device=self.device)
             mask.masked_fill_(~allowed, torch.finfo(self.dtype).min)
-            out = self.module(
-                input_ids=ids,
-                attention_mask=mask,
-                position_ids=positions,
-                cache=cache,
-                use_cache=True,
-                logits_to_keep=keep,
-            )
-            logp = self.law.log_probs(out.logits[:, -keep:]).cpu().numpy()
+            inputs = {
+                "input_ids": ids,
+                "attention_mask": mask,
+                "position_ids": positions,
+                "cache": cache,
+                "use_cache": True,
+            }
+            if hidden:
+                last = self.module.model(**inputs).last_hidden_state[:, -keep:]
+                logits = self.module.get_output_embeddings()(last)
+                states = last.float().cpu().numpy()
+            else:
+                logits = self.module(**inputs, logits_to_keep=keep).logits
+            logp = self.law.log_probs(logits[:, -keep:]).cpu().numpy()
         self.clock.seconds += time.perf_counter() - began
         self.clock.calls += 1
         self.clock.positions += int(ids.numel())
-        return logp
+        return logp, states

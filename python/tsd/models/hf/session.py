@@ -17,6 +17,10 @@ own: the correction rides with the next block. Each forward keeps every fed sequ
 after its last token (`_end_rows`), so the next `extend` of a fully cached sequence feeds only
 its new tokens (a draft step feeds one token, not two); a rollback into the cache drops that
 row, and the last kept token is fed again to open the position after it.
+
+`extend(..., hidden=True)` also keeps the decoder's last hidden state (after the final norm) at
+each position that follows an appended token, i.e. with that token fed as input: what a judge
+reads at a draft token (`KVScores.hidden`). The plain path computes none.
 """
 
 from collections.abc import Sequence
@@ -66,6 +70,7 @@ class KVScores:
         self._version = version
         self._offsets = offsets
         self._logp: NDArray[np.float64] | None = None
+        self._hidden: NDArray[np.float32] | None = None
 
     @property
     def offsets(self) -> NDArray[np.int64]:
@@ -73,7 +78,7 @@ class KVScores:
 
     def _table(self) -> NDArray[np.float64]:
         if self._logp is None:
-            self._logp = self._session._score(self._version)
+            self._logp, self._hidden = self._session._score(self._version)
         return self._logp
 
     def _positions(self, positions: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -95,6 +100,22 @@ class KVScores:
         if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self._session.vocab_size):
             raise InvalidArgumentError(f"tokens: ids must be in [0, {self._session.vocab_size})")
         return self._table()[index, ids]
+
+    def hidden(self, positions: NDArray[np.int64]) -> NDArray[np.float32]:
+        """The last hidden state (after the final norm) of the step that opened each position,
+        (len(positions), d) float32: at a position after an appended token, the state with
+        that token as input. Needs `extend(..., hidden=True)`; a sequence's first opened
+        position has one only where the forward fed its previous token (not a stored row)."""
+        index = self._positions(positions)
+        self._table()
+        if self._hidden is None:
+            raise InvalidArgumentError("hidden: this extend was not asked for hidden states")
+        states = self._hidden[index]
+        if np.isnan(states[:, 0]).any():
+            raise InvalidArgumentError(
+                "positions: hidden states are kept only at positions after an appended token"
+            )
+        return states
 
 
 class KVSession:
@@ -122,6 +143,7 @@ class KVSession:
         self._stored: list[NDArray[np.float64] | None] = [None] * len(checked)
         # Per sequence: ln p after its last cached token, with the cached length it belongs to.
         self._end_rows: list[tuple[NDArray[np.float64], int] | None] = [None] * len(checked)
+        self._hidden_wanted = False
 
     @property
     def vocab_size(self) -> int:
@@ -136,8 +158,14 @@ class KVSession:
         return np.array(self._tokens[sequence], dtype=np.uint32)
 
     def extend(
-        self, sequences: Sequence[int], blocks: Sequence[Sequence[int] | History]
+        self,
+        sequences: Sequence[int],
+        blocks: Sequence[Sequence[int] | History],
+        *,
+        hidden: bool = False,
     ) -> KVScores:
+        """Append blocks[j] to sequence sequences[j] and open its len(blocks[j]) + 1 positions;
+        with `hidden`, the scores also hold hidden states (`KVScores.hidden`)."""
         if len(sequences) != len(blocks):
             raise InvalidArgumentError(
                 f"blocks: {len(sequences)} sequences need as many blocks, got {len(blocks)}"
@@ -173,6 +201,7 @@ class KVSession:
         self._opened = opened
         self._stored = stored
         self._order = listed
+        self._hidden_wanted = hidden
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         return KVScores(self, self._version, offsets)
 
@@ -206,9 +235,10 @@ class KVSession:
         for _ in range(count):
             self._valid[b, self._slots[b].pop()] = False
 
-    def _score(self, version: int) -> NDArray[np.float64]:
+    def _score(self, version: int) -> tuple[NDArray[np.float64], NDArray[np.float32] | None]:
         """Feed every token not yet cached in one forward; the target law's log-probabilities
-        at the positions the latest extend opened, in its order."""
+        at the positions the latest extend opened, in its order, and, where that extend asked,
+        the hidden states there (NaN rows where a stored end row stands in for a forward)."""
         if version != self._version:
             raise InvalidArgumentError(
                 "scores: read after the session changed; read an extend's scores before the "
@@ -218,21 +248,34 @@ class KVSession:
         # first where the row after its cached end is stored.
         need = [n - int(row is not None) for n, row in zip(self._opened, self._stored, strict=True)]
         pending = [len(t) - len(s) for t, s in zip(self._tokens, self._slots, strict=True)]
-        logp = self._feed(pending, max(need)) if max(pending) else None
-        rows = []
+        wanted = self._hidden_wanted
+        logp, states = self._feed(pending, max(need), wanted) if max(pending) else (None, None)
+        width = int(self._model.module.config.hidden_size)
+        rows, hidden = [], []
         for b in self._order:
             stored = self._stored[b]
             if stored is not None:
                 rows.append(stored[None])
+                hidden.append(np.full((1, width), np.nan, dtype=np.float32))
             if need[b] and logp is not None:
                 rows.append(logp[b, logp.shape[1] - need[b] :])
+                if states is not None:
+                    hidden.append(states[b, states.shape[1] - need[b] :])
         self._compact()
-        return np.concatenate(rows, axis=0) if rows else np.empty((0, self.vocab_size))
+        table = np.concatenate(rows, axis=0) if rows else np.empty((0, self.vocab_size))
+        if not wanted:
+            return table, None
+        if not hidden:
+            return table, np.empty((0, width), np.float32)
+        return table, np.concatenate(hidden, axis=0)
 
-    def _feed(self, pending: list[int], need: int) -> NDArray[np.float64]:
+    def _feed(
+        self, pending: list[int], need: int, hidden: bool
+    ) -> tuple[NDArray[np.float64], NDArray[np.float32] | None]:
         """One forward of every sequence's uncached tokens, right-aligned in a window as wide
-        as the most pending; ln p at the window's last max(need, 1) columns, (B, ·, V). Each fed
-        sequence's last column becomes its stored end row."""
+        as the most pending; ln p at the window's last max(need, 1) columns, (B, ·, V), and
+        with `hidden` the last hidden states there. Each fed sequence's last column becomes
+        its stored end row."""
         width = max(pending)
         batch = self.batch_size
         device = self._model.device
@@ -257,14 +300,19 @@ class KVSession:
         query = start + torch.arange(width, device=device)
         causal = slot[None, :] <= query[:, None]
         allowed = (causal[None] & valid[:, None, :]) | (slot[None, :] == query[:, None])[None]
-        logp = self._model.forward_block(
-            ids.to(device), positions.to(device), allowed[:, None], self._cache, max(need, 1)
+        logp, states = self._model.forward_block(
+            ids.to(device),
+            positions.to(device),
+            allowed[:, None],
+            self._cache,
+            max(need, 1),
+            hidden=hidden,
         )
         self._valid = valid
         for b, n in enumerate(pending):
             if n:
                 self._end_rows[b] = (logp[b, -1], len(self._slots[b]))
-        return logp
+        return logp, states
 
     def _trim(self) -> None:
         """Crop slots at the end that no sequence holds."""
