@@ -159,7 +159,6 @@ def test_autojudge_without_a_head_says_what_is_missing(
 
 def test_bench_lm_autojudge_end_to_end(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     """The command on the toy target with a hand-made head: rows, PNG and the printed table."""
-    pytest.importorskip("tsd.judge.task", reason="judge-data's task module is not merged yet")
     rng = np.random.default_rng(0)
     head = JudgeHead(
         mean=np.zeros(32), scale=np.ones(32), weights=rng.normal(size=32), bias=0.0, C=1.0,
@@ -181,3 +180,24 @@ def test_bench_lm_autojudge_end_to_end(tmp_path, capsys: pytest.CaptureFixture[s
     assert (next((tmp_path / "runs").glob("*/judge.png"))).read_bytes()[:4] == b"\x89PNG"
     assert "lossy" in out
     assert "judge_plot_path=" in out
+
+
+def test_a_head_mined_with_another_seed_is_refused(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The test split is rebuilt from the task seed: a head mined with another seed would be
+    judged on questions it may have been fitted on."""
+    head = JudgeHead(
+        mean=np.zeros(32), scale=np.ones(32), weights=np.ones(32), bias=0.0, C=1.0,
+        thresholds=(0.5,), meta={"format": FORMAT, "target": "tiny-random:0", "feature_size": 32,
+                                 "feature_source": "target", "seed": 5},
+    )  # fmt: skip
+    checkpoint = save_judge_head(head, tmp_path / "head.safetensors")
+    argv = [
+        "bench", "lm", "--experiment", "toy", "--method", "autojudge", "--draft", "early-exit:1",
+        "--autojudge-checkpoint", str(checkpoint), "--out-dir", str(tmp_path / "runs"),
+    ]  # fmt: skip
+    assert main(argv) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("error: task_seed: the head was mined with seed 5, this run's task_seed")
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").iterdir()) == []

@@ -108,6 +108,8 @@ def test_C_is_chosen_by_validation_auc_and_thresholds_are_its_quantiles() -> Non
     assert head.meta["val_important"] == int(y_val.sum())
     mean_loss = log_loss(head.logits(x_mine), y_mine.astype(float)) / 600
     assert head.meta["autojudge_train_loss"] == pytest.approx(mean_loss, rel=1e-12)
+    # The benchmark rebuilds the held-out split from these.
+    assert (head.meta["task"], head.meta["seed"], head.meta["families"]) == ("toy", 3, ["add"])
 
 
 def test_the_threshold_table_counts_accepts_and_recall() -> None:

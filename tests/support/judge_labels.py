@@ -35,5 +35,5 @@ def planted_labels(
         families=["add"] * n,
         splits=splits,
         meta={"target": TARGET, "draft": "early-exit:2", "feature_source": "target",
-              "feature_size": d, "task": "toy"},
+              "feature_size": d, "task": "toy", "seed": 3, "families": ["add"]},
     )  # fmt: skip

@@ -38,11 +38,14 @@ def prepare_judging(config: LMBenchConfig, target: HFModel) -> JudgeSetup:
             f"autojudge_checkpoint: the head reads {source!r} features; decoding computes the "
             "target's only (feature_source 'target')"
         )
-    for key, value in (("task", config.task), ("seed", config.task_seed)):
-        if key in head.meta and head.meta[key] != value:
+    for key, field, value in (
+        ("task", "task", config.task),
+        ("seed", "task_seed", config.task_seed),
+    ):
+        if head.meta.get(key) is not None and head.meta[key] != value:
             raise InvalidArgumentError(
-                f"task_seed: the head was mined with {key} {head.meta[key]!r}, this run's "
-                f"{key} is {value!r}: its test split would not be held out"
+                f"{field}: the head was mined with {key} {head.meta[key]!r}, this run's "
+                f"{field} is {value!r}: its test split would not be held out"
             )
     task = get_task(config.task)
     split = split_questions(task.questions(config.task_seed), config.task_seed)["test"]

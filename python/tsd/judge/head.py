@@ -191,7 +191,11 @@ def fit_judge_head(
     train_loss = log_loss(z_mine @ best.weights + best.bias, target) / y_mine.size
     meta = {
         "format": FORMAT,
-        **{key: labels.meta.get(key) for key in ("target", "draft", "feature_source", "task")},
+        # The mining seed and kept families let the benchmark rebuild the held-out test split.
+        **{
+            key: labels.meta.get(key)
+            for key in ("target", "draft", "feature_source", "task", "seed", "families")
+        },
         "feature_size": int(x_mine.shape[1]),
         "autojudge_train_samples": int(y_mine.size),
         "autojudge_train_loss": float(train_loss),
