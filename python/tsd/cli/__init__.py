@@ -28,6 +28,7 @@ from tsd.cli import (
     presets_validate,
     sweep,
     train_draft,
+    ts_train,
 )
 from tsd.cli.args import HelpFormatter
 from tsd.cli.provenance import Invocation
@@ -50,12 +51,14 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("presets", "list"): presets_list,
     ("presets", "validate"): presets_validate,
     ("train", "draft"): train_draft,
+    ("ts", "train"): ts_train,
 }
 GROUPS = {
     "bench": "benchmarks",
     "exp": "experiments",
     "presets": "LM benchmark presets",
     "train": "training drafts",
+    "ts": "continuous drafts on time series",
 }
 
 
