@@ -1,5 +1,8 @@
 """Write seed corpora for the ψ decoder fuzz targets from the golden vectors.
 
+The Gaussian golden payloads (tests/data/golden_gauss.json, kind 4) seed `decode_gauss` as
+they are.
+
 The golden vectors (tests/data/golden_psi.json) are top-K payloads (kind 1, and kind 3 with
 packed codes). Each kind 1 payload also seeds chain payloads (kind 2) of L = 1 and L = 2: the
 chain layout repeats the top-K fields per position, so a golden payload is turned into a chain
@@ -15,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "data" / "golden_psi.json"
+GOLDEN_GAUSS = ROOT / "tests" / "data" / "golden_gauss.json"
 KIND_CHAIN = 2
 KIND_TOP_K_PACKED = 3
 SCALARS = 12
@@ -78,7 +82,16 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
         chains.append((f"{case['name']}_L1", chain_from_topk(payload, 1)))
         if k <= MAX_K_FOR_TWO_POSITIONS:
             chains.append((f"{case['name']}_L2", chain_from_topk(payload, 2)))
-    return {"decode_topk": topk, "decode_chain": chains, "decode_any": topk + chains}
+    gauss = [
+        (case["name"], bytes.fromhex(case["psi_hex"]))
+        for case in json.loads(GOLDEN_GAUSS.read_text())["cases"]
+    ]
+    return {
+        "decode_topk": topk,
+        "decode_chain": chains,
+        "decode_gauss": gauss,
+        "decode_any": topk + chains + gauss,
+    }
 
 
 def main() -> None:

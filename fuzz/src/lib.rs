@@ -2,8 +2,10 @@
 //! decoded payload validates and re-encodes to exactly the bytes it came from; anything else
 //! is a decode or validation error (never an argument error, never a panic).
 
-use tsd::wire::{chain, topk, KIND_CHAIN, KIND_TOP_K, VERSION};
-use tsd::{decode_any, Payload, PsiChain, PsiTopK, TsdError};
+use tsd::wire::{
+    chain, gauss, topk, KIND_CHAIN, KIND_GAUSS, KIND_TOP_K, KIND_TOP_K_PACKED, VERSION,
+};
+use tsd::{decode_any, Payload, PsiChain, PsiGauss, PsiTopK, TsdError};
 
 /// Bytes of the trailing CRC-32 of every ψ payload.
 const CHECKSUM_BYTES: usize = 4;
@@ -62,58 +64,84 @@ pub fn check_chain(bytes: &[u8]) -> Result<PsiChain, TsdError> {
     decoded
 }
 
-/// Runs both decoders and [`decode_any`] on `bytes` and asserts that the kind byte alone picks
-/// the one that may succeed: the other reports the kind, when the envelope itself is bad both
+/// Decodes `bytes` as a Gaussian payload and asserts the decoder's contract on the result.
+pub fn check_gauss(bytes: &[u8]) -> Result<PsiGauss, TsdError> {
+    let decoded = gauss::decode(bytes);
+    match &decoded {
+        Ok(psi) => {
+            let rebuilt = PsiGauss::new(
+                psi.offset(),
+                psi.step(),
+                psi.mean_codes().to_vec(),
+                psi.logvar_codes().to_vec(),
+            );
+            assert_eq!(rebuilt.as_ref(), Ok(psi), "a decoded Gaussian payload validates");
+            assert_eq!(
+                gauss::encode(psi),
+                bytes,
+                "a decoded Gaussian payload re-encodes to its bytes"
+            );
+        }
+        Err(err) => assert_wire_error(err),
+    }
+    decoded
+}
+
+/// The kinds each decoder reads, in the order [`check_any`] runs them: top-K, chain, Gaussian.
+const DECODER_KINDS: [&[u8]; 3] = [
+    &[KIND_TOP_K, KIND_TOP_K_PACKED],
+    &[KIND_CHAIN],
+    &[KIND_GAUSS],
+];
+
+/// Runs every decoder and [`decode_any`] on `bytes` and asserts that the kind byte alone picks
+/// the one that may succeed: the others report the kind, when the envelope itself is bad all
 /// report the same error, and `decode_any` returns what the picked decoder returns. Returns the
 /// kind that decoded, if any.
 pub fn check_any(bytes: &[u8]) -> Option<u8> {
     let topk = check_topk(bytes);
     let chain = check_chain(bytes);
+    let gauss = check_gauss(bytes);
     let kind = (bytes.first() == Some(&VERSION))
         .then(|| bytes.get(1).copied())
         .flatten();
-    assert_any_agrees(&decode_any(bytes), &topk, &chain, kind);
-    match (topk, chain) {
-        (Ok(_), Ok(_)) => panic!("both decoders accepted the same bytes"),
-        (Ok(_), Err(err)) => {
-            assert_eq!(
-                kind,
-                Some(KIND_TOP_K),
-                "the top-K decoder accepted another kind"
-            );
-            assert_kind_error(&err, KIND_TOP_K);
-            Some(KIND_TOP_K)
-        }
-        (Err(err), Ok(_)) => {
-            assert_eq!(
-                kind,
-                Some(KIND_CHAIN),
-                "the chain decoder accepted another kind"
-            );
-            assert_kind_error(&err, KIND_CHAIN);
-            Some(KIND_CHAIN)
-        }
-        (Err(topk_err), Err(chain_err)) => {
-            match kind {
-                Some(KIND_TOP_K) => assert_kind_error(&chain_err, KIND_TOP_K),
-                Some(KIND_CHAIN) => assert_kind_error(&topk_err, KIND_CHAIN),
-                _ => assert_eq!(
-                    topk_err.to_string(),
-                    chain_err.to_string(),
-                    "both decoders report a bad envelope alike"
-                ),
+    assert_any_agrees(&decode_any(bytes), &topk, &chain, &gauss, kind);
+    let results = [topk.map(drop), chain.map(drop), gauss.map(drop)];
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    assert!(accepted <= 1, "two decoders accepted the same bytes");
+    let owner = kind.and_then(|k| DECODER_KINDS.iter().position(|kinds| kinds.contains(&k)));
+    match (owner, kind) {
+        (Some(owner), Some(found)) => {
+            for (decoder, result) in results.iter().enumerate() {
+                if decoder != owner {
+                    let err = result.as_ref().expect_err("only the picked decoder may accept");
+                    assert_kind_error(err, found);
+                }
             }
+            results[owner].is_ok().then_some(found)
+        }
+        _ => {
+            assert_eq!(accepted, 0, "a decoder accepted a bad envelope");
+            let messages: Vec<String> = results
+                .iter()
+                .map(|r| r.as_ref().unwrap_err().to_string())
+                .collect();
+            assert!(
+                messages.windows(2).all(|pair| pair[0] == pair[1]),
+                "every decoder reports a bad envelope alike: {messages:?}"
+            );
             None
         }
     }
 }
 
-/// `decode_any` returns the payload or the error of the decoder that `kind` picks (either, when
-/// the envelope is bad: both then report the same error).
+/// `decode_any` returns the payload or the error of the decoder that `kind` picks (any, when
+/// the envelope is bad: all then report the same error).
 fn assert_any_agrees(
     any: &Result<Payload, TsdError>,
     topk: &Result<PsiTopK, TsdError>,
     chain: &Result<PsiChain, TsdError>,
+    gauss: &Result<PsiGauss, TsdError>,
     kind: Option<u8>,
 ) {
     match any {
@@ -121,11 +149,14 @@ fn assert_any_agrees(
         Ok(Payload::Chain(got)) => {
             assert_eq!(chain.as_ref(), Ok(got), "decode_any agrees on kind 2")
         }
+        Ok(Payload::Gauss(got)) => {
+            assert_eq!(gauss.as_ref(), Ok(got), "decode_any agrees on kind 4")
+        }
         Err(err) => {
-            let picked = if kind == Some(KIND_CHAIN) {
-                chain.as_ref().err()
-            } else {
-                topk.as_ref().err()
+            let picked = match kind {
+                Some(KIND_CHAIN) => chain.as_ref().err(),
+                Some(KIND_GAUSS) => gauss.as_ref().err(),
+                _ => topk.as_ref().err(),
             };
             assert_eq!(
                 picked.map(ToString::to_string),

@@ -4,7 +4,7 @@ A proposer crafts a compact payload ψ, a TSU draws tokens from q = F(ψ) with t
 log q, and a verifier accepts or corrects each draw so the emitted tokens follow the target p.
 """
 
-from tsd._core import PsiChain, PsiTopK, __version__
+from tsd._core import PsiChain, PsiGaussian, PsiGaussianBatch, PsiTopK, __version__
 from tsd.errors import (
     InvalidArgumentError,
     PsiDecodeError,
@@ -16,6 +16,8 @@ __all__ = [
     "InvalidArgumentError",
     "PsiChain",
     "PsiDecodeError",
+    "PsiGaussian",
+    "PsiGaussianBatch",
     "PsiTopK",
     "PsiValidationError",
     "TsdError",

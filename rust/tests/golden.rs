@@ -1,10 +1,12 @@
-//! Golden vectors: ψ wire bytes and log q bit patterns pinned in tests/data/golden_psi.json.
+//! Golden vectors: ψ wire bytes and log q bit patterns pinned in tests/data/golden_psi.json, and
+//! Gaussian payloads, draws and log densities in tests/data/golden_gauss.json.
 //! Any platform, compiler or refactor that changes one bit of either fails here.
 
 use serde_json::Value;
 use tsd::fmap::logq_for_ids;
 use tsd::rng;
 use tsd::tsu::{Sampler, SimTsu};
+use tsd::wire::gauss;
 use tsd::wire::topk::{decode, encode};
 
 fn hex_to_bytes(hex: &str) -> Vec<u8> {
@@ -77,4 +79,42 @@ fn rng_words_are_pinned() {
         rng::words(u64::MAX, rng::STREAM_VERIFY, 1 << 40),
         [0x06f4_a45d_270e_04f1, 0x96a3_39d4_5091_df36]
     );
+}
+
+fn gauss_cases() -> Vec<Value> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden_gauss.json");
+    let text = std::fs::read_to_string(path).expect("golden vectors are committed");
+    let document: Value = serde_json::from_str(&text).unwrap();
+    document["cases"].as_array().unwrap().clone()
+}
+
+fn bits(values: &Value) -> Vec<u64> {
+    values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| u64::from_str_radix(b.as_str().unwrap(), 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn gaussian_bytes_draws_and_log_densities_are_pinned() {
+    for case in gauss_cases() {
+        let bytes = hex_to_bytes(case["psi_hex"].as_str().unwrap());
+        let psi = gauss::decode(&bytes).unwrap();
+        assert_eq!(gauss::encode(&psi), bytes, "case {}", case["name"]);
+        let steps: Vec<u64> = case["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_u64().unwrap())
+            .collect();
+        let payloads = vec![&psi; steps.len()];
+        let seed = case["seed"].as_u64().unwrap();
+        let draws = tsd::tsu::gauss::draw_each(&payloads, seed, &steps).unwrap();
+        let values: Vec<u64> = draws.values.iter().map(|v| v.to_bits()).collect();
+        let logq: Vec<u64> = draws.logq.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(values, bits(&case["values_bits"]), "case {}", case["name"]);
+        assert_eq!(logq, bits(&case["logq_bits"]), "case {}", case["name"]);
+    }
 }

@@ -97,9 +97,14 @@ impl Diagonal {
     /// The exact log density at `x` (length d), in the documented order.
     pub fn log_density(&self, x: &[f64]) -> f64 {
         let mut total = 0.0;
-        for i in 0..self.mean.len() {
-            let z = x[i] - self.mean[i];
-            total += z * z * self.precision[i] + self.logvar[i];
+        let terms = x
+            .iter()
+            .zip(&self.mean)
+            .zip(&self.precision)
+            .zip(&self.logvar);
+        for (((&xi, &mean), &precision), &logvar) in terms {
+            let z = xi - mean;
+            total += z * z * precision + logvar;
         }
         -0.5 * (total + self.mean.len() as f64 * LN_TWO_PI)
     }

@@ -143,6 +143,9 @@ pub struct TargetRows<'a> {
     pub sigma: &'a [f64],
 }
 
+/// One block's accepted prefix length, emitted values and residual tries.
+type BlockOutcome = (u32, Vec<f64>, u32);
+
 /// Verifies blocks of K drafted steps: block b holds payloads, drafts and targets of rows
 /// b·K .. b·K + K, its step i runs at step `starts[b] + i`; the longest accepted prefix is
 /// kept and the first rejection emits its correction.
@@ -158,7 +161,7 @@ pub fn verify_blocks(
     let d = common_dim(psis)?;
     if k == 0 || psis.len() != starts.len() * k {
         return Err(ArgumentError::new(
-            "k",
+            "payloads",
             format!(
                 "{} payloads are not {} blocks of k = {k} steps (k >= 1)",
                 psis.len(),
@@ -190,7 +193,7 @@ pub fn verify_blocks(
     for &start in starts {
         step_range("starts", start, k as u64)?;
     }
-    let per_block: Vec<Result<(u32, Vec<f64>, u32), TsdError>> = (0..starts.len())
+    let per_block: Vec<Result<BlockOutcome, TsdError>> = (0..starts.len())
         .into_par_iter()
         .map(|b| {
             let mut emitted = Vec::with_capacity(k * d);

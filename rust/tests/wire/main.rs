@@ -2,6 +2,7 @@
 //! of `decode_any`, which dispatches on the kind byte.
 
 mod chain;
+mod gauss;
 mod topk;
 
 use proptest::collection::vec;
@@ -13,6 +14,7 @@ fn payload_strategy() -> impl Strategy<Value = Payload> {
     prop_oneof![
         topk::psi_strategy().prop_map(Payload::from),
         chain::chain_strategy().prop_map(Payload::from),
+        gauss::gauss_strategy().prop_map(Payload::from),
     ]
 }
 
