@@ -30,6 +30,7 @@ from tsd.cli import (
     presets_validate,
     sweep,
     train_draft,
+    ts_train,
 )
 from tsd.cli.args import HelpFormatter
 from tsd.cli.provenance import Invocation
@@ -54,6 +55,7 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("train", "draft"): train_draft,
     ("judge", "mine"): judge_mine,
     ("judge", "train"): judge_train,
+    ("ts", "train"): ts_train,
 }
 GROUPS = {
     "bench": "benchmarks",
@@ -61,6 +63,7 @@ GROUPS = {
     "judge": "lossy judge decoding (AutoJudge)",
     "presets": "LM benchmark presets",
     "train": "training drafts",
+    "ts": "continuous drafts on time series",
 }
 
 
