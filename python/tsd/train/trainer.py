@@ -4,7 +4,6 @@ an atomic checkpoint every `checkpoint_every` steps, `resume` that continues bit
 stop with `TrainingDivergedError` on a loss that is not finite (the last good checkpoint
 stays as it was)."""
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +13,11 @@ import torch
 from transformers import PreTrainedModel
 
 from tsd._checks import check_float, check_int, check_seed
-from tsd.errors import InvalidArgumentError, ModelError, TrainingDivergedError
+from tsd.errors import InvalidArgumentError, ModelError
 from tsd.train.checkpoint import Checkpoint, check_matches
 from tsd.train.data import DataSource
 from tsd.train.evaluate import HeldOut, evaluate
+from tsd.train.guard import check_finite
 from tsd.train.objectives import check_objective, objective
 from tsd.train.rows import Batch, student_logp
 
@@ -94,20 +94,6 @@ def _row(
     return row
 
 
-def _check_finite(what: str, value: float, step: int, name: str, checkpoint: Path) -> None:
-    """Stop on a NaN or infinite loss or gradient, before it can reach the weights."""
-    if math.isfinite(value):
-        return
-    kept = (
-        f"the last good checkpoint ({checkpoint}) is kept"
-        if checkpoint.is_file()
-        else "no checkpoint had been written yet"
-    )
-    raise TrainingDivergedError(
-        f"loss: the {name} {what} at step {step} is {value}; training stopped, and {kept}"
-    )
-
-
 def _load_trainable(student: Student, weights: dict[str, torch.Tensor]) -> None:
     """Load a checkpoint's trainable weights: exactly the student's trainable parameters."""
     expected = set(student.trainable())
@@ -149,11 +135,11 @@ def train(
     report(log[-1])
     for step in range(log[-1]["step"] + 1, settings.steps + 1):
         loss = training_loss(student.module, data.batch(step, student.module), settings.objective)
-        _check_finite("loss", float(loss.detach()), step, settings.objective, checkpoint)
+        check_finite("loss", float(loss.detach()), step, settings.objective, checkpoint)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         norm = torch.nn.utils.clip_grad_norm_(params.values(), GRADIENT_CLIP)
-        _check_finite("gradient norm", float(norm), step, settings.objective, checkpoint)
+        check_finite("gradient norm", float(norm), step, settings.objective, checkpoint)
         optimizer.step()
         last = step == settings.steps
         evaluated = heldout if last or step % settings.eval_every == 0 else None

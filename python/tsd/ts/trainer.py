@@ -4,7 +4,6 @@ noise are a function of (seed, step), so `resume` continues bit for bit), valida
 `TrainingDivergedError` on a non-finite loss or gradient or on a log-variance that has run into
 the floor of its range, and a warning when it comes near the seed system's collapse mark."""
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from tsd._checks import check_float, check_int, check_seed
 from tsd.errors import InvalidArgumentError, ModelError, TrainingDivergedError
 from tsd.gaussian import LOGVAR_MIN
 from tsd.train.checkpoint import Checkpoint
+from tsd.train.guard import check_finite
 from tsd.ts.models import Forecaster
 from tsd.ts.objectives import draft_mse_loss, draft_nll_loss, gaussian_nll
 
@@ -128,20 +128,6 @@ def evaluate(model: Forecaster, x: torch.Tensor, y: torch.Tensor) -> dict[str, f
     return found
 
 
-def _check_finite(what: str, value: float, step: int, stage: str, checkpoint: Path) -> None:
-    """Stop on a NaN or infinite loss or gradient, before it reaches the weights."""
-    if math.isfinite(value):
-        return
-    kept = (
-        f"the last good checkpoint ({checkpoint}) is kept"
-        if checkpoint.is_file()
-        else "no checkpoint had been written yet"
-    )
-    raise TrainingDivergedError(
-        f"loss: the {stage} {what} at step {step} is {value}; training stopped, and {kept}"
-    )
-
-
 def _check_variance(row: LogRow, warn: Callable[[str], None]) -> None:
     """Warn on a mean validation log σ² at or below `COLLAPSE_WARNING`; stop on one that has
     reached the floor of the ψ's range (the variance has collapsed)."""
@@ -207,11 +193,11 @@ def fit(
     report(log[-1])
     for step in range(log[-1]["step"] + 1, settings.steps + 1):
         loss = _loss(model, data, settings, step)
-        _check_finite("loss", float(loss.detach()), step, stage, checkpoint)
+        check_finite("loss", float(loss.detach()), step, stage, checkpoint)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         norm = torch.nn.utils.clip_grad_norm_(params.values(), GRADIENT_CLIP)
-        _check_finite("gradient norm", float(norm), step, stage, checkpoint)
+        check_finite("gradient norm", float(norm), step, stage, checkpoint)
         optimizer.step()
         last = step == settings.steps
         row: LogRow = {"stage": stage, "step": step, "loss": float(loss.detach())}
