@@ -18,10 +18,10 @@ from tsd.errors import InvalidArgumentError
 from tsd.judge.decode import (
     GreedyDraftView,
     JudgeGeneration,
-    greedy_generate,
     judge_generate,
     judge_verdict,
 )
+from tsd.judge.greedy import greedy_continue
 from tsd.judge.judges import Mismatch
 from tsd.models.hf import HFModel, TargetLaw
 from tsd.speculative import baseline_generate
@@ -135,7 +135,7 @@ def test_exact_judge_decoding_is_the_targets_greedy_decoding(models) -> None:
     greedy = HFModel(target.module, law=TargetLaw(top_k=1))
     prompts = [np.array(p, dtype=np.uint32) for p in PROMPTS]
     expected = baseline_generate(greedy, prompts, max_new_tokens=NEW).outputs
-    alone = greedy_generate(target, prompts, max_new_tokens=NEW)
+    alone = greedy_continue(target, prompts, [NEW] * len(prompts), None)
     for out, want, mine in zip(got.outputs, expected, alone, strict=True):
         np.testing.assert_array_equal(out, want)
         np.testing.assert_array_equal(mine, want)
@@ -153,7 +153,7 @@ def test_a_stop_token_ends_a_sequence_where_greedy_decoding_emits_it(models) -> 
     stop = int(full[0][NEW // 2])
     prompts = [np.array(p, dtype=np.uint32) for p in PROMPTS]
     stopped = run(target, draft, None, stop=stop).outputs
-    alone = greedy_generate(target, prompts, max_new_tokens=NEW, stop_token=stop)
+    alone = greedy_continue(target, prompts, [NEW] * len(prompts), stop)
     for out, short, mine in zip(full, stopped, alone, strict=True):
         ends = out.tolist().index(stop) + 1 if stop in out.tolist() else NEW
         np.testing.assert_array_equal(short, out[:ends])

@@ -24,9 +24,10 @@ from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_drafts import Draft
 from tsd.experiments.lm_methods import run_seed
 from tsd.experiments.lm_rows import Row, judge_row
-from tsd.judge.decode import GreedyDraftView, JudgeStats, greedy_generate, judge_generate
+from tsd.judge.decode import GreedyDraftView, JudgeStats, judge_generate
+from tsd.judge.greedy import greedy_continue, plain_law
 from tsd.judge.judges import Judge
-from tsd.models.hf import HFModel, TargetLaw
+from tsd.models.hf import HFModel
 from tsd.models.session import History
 from tsd.tsu import make_tsu
 
@@ -103,14 +104,14 @@ def run_judge_cell(
     new = max_new_tokens or config.max_new_tokens
     ids = setup.prompt_ids[:n]
     batches = [ids[i : i + config.batch_size] for i in range(0, n, config.batch_size)]
-    t1 = HFModel(target.module, law=TargetLaw(), tokenizer=target.tokenizer, name=target.name)
+    t1 = plain_law(target)
     eos = getattr(target.tokenizer, "eos_token_id", None)
     if cell == TARGET_ONLY:
         began = time.perf_counter()
         outputs = [
-            out
+            np.array(out, dtype=np.uint32)
             for batch in batches
-            for out in greedy_generate(t1, batch, max_new_tokens=new, stop_token=eos)
+            for out in greedy_continue(t1, batch, [new] * len(batch), eos)
         ]
         wall = time.perf_counter() - began
         return outputs, None, wall, t1.clock.seconds, 0.0

@@ -36,7 +36,6 @@ __all__ = [
     "JudgeGeneration",
     "JudgeStats",
     "Verdict",
-    "greedy_generate",
     "judge_generate",
     "judge_verdict",
 ]
@@ -234,34 +233,6 @@ def _until_stop(tokens: list[int], stop_token: int | None) -> list[int]:
     if stop_token is None or stop_token not in tokens:
         return tokens
     return tokens[: tokens.index(stop_token) + 1]
-
-
-def greedy_generate(
-    target: HFModel,
-    prompts: Sequence[History],
-    *,
-    max_new_tokens: int,
-    stop_token: int | None = None,
-) -> list[NDArray[np.uint32]]:
-    """The target alone decoding greedily (the argmax of its rows), one target call per token
-    for the sequences still going; a sequence that emits `stop_token` ends there, kept."""
-    n_new = check_int("max_new_tokens", max_new_tokens, 1)
-    checked = check_prompts(prompts, target.vocab_size)
-    session = target.start(checked)
-    outputs: list[list[int]] = [[] for _ in checked]
-    active = list(range(len(checked)))
-    scores = session.extend(active, [[] for _ in active])
-    while active:
-        tokens = scores.rows(scores.offsets[1:] - 1).argmax(axis=1)
-        still = []
-        for b, token in zip(active, tokens.tolist(), strict=True):
-            outputs[b].append(token)
-            if len(outputs[b]) < n_new and token != stop_token:
-                still.append(b)
-        if still:
-            scores = session.extend(still, [outputs[b][-1:] for b in still])
-        active = still
-    return [np.array(out, dtype=np.uint32) for out in outputs]
 
 
 def judge_generate(

@@ -15,7 +15,10 @@ __all__ = ["draft_predictions", "greedy_continue", "greedy_tokens", "plain_law"]
 
 
 def plain_law(model: HFModel) -> HFModel:
-    """`model` (same module, no copy) under its own T=1 law, whose argmax is greedy decoding."""
+    """`model` under its own T=1 law, whose argmax is greedy decoding: itself when that is its
+    law (so its forward clock counts the calls), else the same module, no copy."""
+    if model.law == TargetLaw():
+        return model
     return HFModel(model.module, law=TargetLaw(), tokenizer=model.tokenizer, name=model.name)
 
 
@@ -34,10 +37,14 @@ def eos_id(model: HFModel) -> int:
 
 
 def greedy_continue(
-    model: HFModel, prefixes: Sequence[Sequence[int]], budgets: Sequence[int], eos: int
+    model: HFModel,
+    prefixes: Sequence[Sequence[int] | NDArray[np.uint32]],
+    budgets: Sequence[int],
+    eos: int | None,
 ) -> list[list[int]]:
-    """For each prefix, up to `budgets[i]` greedy tokens after it, stopping after `eos`; all
-    prefixes decoded in lockstep through one KV session."""
+    """For each prefix, up to `budgets[i]` greedy tokens after it, stopping after `eos` (None:
+    never); all prefixes decoded in lockstep through one KV session, one target call per token
+    for those still going."""
     if len(prefixes) != len(budgets):
         raise InvalidArgumentError(
             f"budgets: {len(prefixes)} prefixes need as many budgets, got {len(budgets)}"
