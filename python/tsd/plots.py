@@ -25,9 +25,7 @@ def acceptance_trace(
     ax.set_ylabel("rate")
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    return path
+    return _save(fig, path)
 
 
 def heatmaps(
@@ -53,9 +51,7 @@ def heatmaps(
             ax.text(j, i, f"{value:.3g}", ha="center", va="center", color=color, fontsize=8)
         fig.colorbar(image, ax=ax)
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    return path
+    return _save(fig, path)
 
 
 def tokens_per_call(
@@ -86,9 +82,7 @@ def tokens_per_call(
     ax.set_title(title, fontsize=9)
     ax.legend()
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    return path
+    return _save(fig, path)
 
 
 def speedup_vs_block(
@@ -111,9 +105,7 @@ def speedup_vs_block(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    return path
+    return _save(fig, path)
 
 
 def training_curves(
@@ -137,9 +129,7 @@ def training_curves(
     right.set_ylabel("held-out acceptance Σ min(p, q)")
     right.grid(alpha=0.3)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    return path
+    return _save(fig, path)
 
 
 def acceptance_vs_bytes(
@@ -159,9 +149,7 @@ def acceptance_vs_bytes(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    return path
+    return _save(fig, path)
 
 
 def accuracy_vs_acceptance(
@@ -188,6 +176,11 @@ def accuracy_vs_acceptance(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    """Lay `fig` out and write it to `path` as a PNG at the one resolution every plot uses."""
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     return path
