@@ -179,6 +179,58 @@ def accuracy_vs_acceptance(
     return _save(fig, path)
 
 
+def forecast_bands(
+    history: NDArray[np.float64],
+    truth: NDArray[np.float64],
+    forecasts: Mapping[str, NDArray[np.float64]],
+    path: Path,
+) -> Path:
+    """One panel per dimension: the context (W, d), the true continuation (H, d) and, for each
+    forecast's sampled paths (N, H, d), the median and the 5–95 % band."""
+    window, dim = history.shape
+    fig = Figure(figsize=(9, 3.2 * dim))
+    axes = fig.subplots(dim, 1, squeeze=False)[:, 0]
+    future = np.arange(window, window + truth.shape[0])
+    for d, ax in enumerate(axes):
+        ax.plot(np.arange(window), history[:, d], color="black", linewidth=1, label="context")
+        ax.plot(future, truth[:, d], color="black", linestyle="--", linewidth=1, label="truth")
+        for label, paths in forecasts.items():
+            low, median, high = np.percentile(paths[:, :, d], [5, 50, 95], axis=0)
+            (line,) = ax.plot(future, median, linewidth=1, label=f"{label}: median")
+            ax.fill_between(future, low, high, alpha=0.2, color=line.get_color(),
+                            label=f"{label}: 5–95 %")  # fmt: skip
+        ax.set_xlabel("step")
+        ax.set_ylabel(f"value (dim {d})")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    return _save(fig, path)
+
+
+def acceptance_sweeps(
+    sweeps: Mapping[str, Mapping[str, tuple[NDArray[np.float64], ...]]], path: Path
+) -> Path:
+    """One-step acceptance against the target's σ and against the lenient bias: per draft,
+    (x, measured, closed form) with the closed form drawn where it is defined."""
+    titles = {"sigma": ("target σ (standardised units)", "log"), "bias": ("bias b", "linear")}
+    fig = Figure(figsize=(5 * len(sweeps), 4))
+    axes = fig.subplots(1, len(sweeps), squeeze=False)[0]
+    for ax, (sweep, drafts) in zip(axes, sweeps.items(), strict=True):
+        for draft, (x, measured, closed) in drafts.items():
+            (line,) = ax.plot(x, measured, marker="o", linewidth=1, label=f"{draft}: measured")
+            defined = np.isfinite(closed)
+            if defined.any():
+                ax.plot(x[defined], closed[defined], linestyle="--", marker="x",
+                        color=line.get_color(), label=f"{draft}: closed form")  # fmt: skip
+        label, scale = titles[sweep]
+        ax.set_xscale(scale)
+        ax.set_xlabel(label)
+        ax.set_ylabel("one-step acceptance")
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def _save(fig: Figure, path: Path) -> Path:
     """Lay `fig` out and write it to `path` as a PNG at the one resolution every plot uses."""
     fig.tight_layout()

@@ -30,6 +30,7 @@ from tsd.cli import (
     presets_validate,
     sweep,
     train_draft,
+    ts_spec,
     ts_train,
 )
 from tsd.cli.args import HelpFormatter
@@ -56,6 +57,7 @@ COMMANDS: dict[tuple[str | None, str], ModuleType] = {
     ("judge", "mine"): judge_mine,
     ("judge", "train"): judge_train,
     ("ts", "train"): ts_train,
+    ("ts", "spec"): ts_spec,
 }
 GROUPS = {
     "bench": "benchmarks",

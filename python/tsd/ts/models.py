@@ -1,8 +1,8 @@
-"""Forecasters: a multilayer perceptron over a flattened context window with a Gaussian head
-(per-dimension mean and log-variance of the next step). The target's head is learned or fixed
-(`--spec-sigma`, in standardised units); a stochastic draft learns both; a deterministic draft
-has a mean only. Log-variances are clamped to the Gaussian ψ's range, so every head can be sent
-as a payload."""
+"""Forecasters: a multilayer perceptron over a context window (relative to its last value) with
+a Gaussian head (per-dimension mean and log-variance of the next step). The target's head is
+learned or fixed (`--spec-sigma`, in standardised units); a stochastic draft learns both; a
+deterministic draft has a mean only. Log-variances are clamped to the Gaussian ψ's range, so
+every head can be sent as a payload."""
 
 import math
 from dataclasses import asdict, dataclass
@@ -63,9 +63,10 @@ class Forecaster(torch.nn.Module):
 
     def forward(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The next step's mean, the last context value plus a learned increment, and its
-        log-variance (None for the "mean" head)."""
-        features = self.out(self.body(context.flatten(1)))
+        log-variance (None for the "mean" head). The network sees the window relative to its
+        last value, so a trending series' later levels, unseen in training, change nothing."""
         last = context[:, -1, :]
+        features = self.out(self.body((context - last[:, None, :]).flatten(1)))
         dim = self.arch.dim
         if self.arch.head == "mean":
             return last + features, None

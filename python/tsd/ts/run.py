@@ -24,7 +24,15 @@ from tsd.ts.models import Architecture, Forecaster
 from tsd.ts.series import Series, Splits, load_csv, load_dataset, split_series
 from tsd.ts.trainer import LOG_COLUMNS, Data, FitSettings, evaluate, fit
 
-__all__ = ["DRAFTS", "TsTrainRequest", "load_model", "run_ts_training", "series_of"]
+__all__ = [
+    "DRAFTS",
+    "TrainedRun",
+    "TsTrainRequest",
+    "load_model",
+    "open_run",
+    "run_ts_training",
+    "series_of",
+]
 
 # Draft kind -> (its objective, its head).
 DRAFTS = {"mse": ("draft-mse", "mean"), "nll": ("draft-nll", "learned")}
@@ -220,3 +228,37 @@ def run_ts_training(
         }  # fmt: skip
         run_dir = publish(stage, summary)
     return run_dir, summary
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """A `tsd ts train` run folder read back: its summary, the series' splits (rebuilt and
+    checked against the summary's fingerprint) and its models by name."""
+
+    path: Path
+    summary: dict[str, Any]
+    splits: Splits
+    models: dict[str, Forecaster]
+
+
+def open_run(path: Path) -> TrainedRun:
+    """Read the run folder at `path`; a missing file or a series that no longer matches the
+    one trained on is an error naming `run`."""
+    summary_path = path / "summary.json"
+    if not summary_path.is_file():
+        raise InvalidArgumentError(f"run: no summary.json in {path} (a `tsd ts train` run folder)")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    config = summary["config"]
+    csv = None if config["csv"] is None else Path(config["csv"])
+    series = series_of(config["dataset"], csv, config["columns"])
+    if series.digest() != summary["series"]["digest"]:
+        raise InvalidArgumentError(
+            f"run: the series {series.name} has changed since {path} was trained on it"
+        )
+    models = {}
+    for name in summary["models"]:
+        model_path = path / "models" / f"{name}.safetensors"
+        if not model_path.is_file():
+            raise InvalidArgumentError(f"run: {model_path} is missing")
+        models[name] = load_model(model_path)
+    return TrainedRun(path, summary, split_series(series, config["window"]), models)
