@@ -16,6 +16,7 @@
 //! Offsets are `usize`, so rows × V never overflows 32 bits.
 
 use crate::error::ArgumentError;
+use crate::exp::exp_into;
 use crate::fmap::LogqTable;
 use crate::limits::step_range;
 use crate::psi::PsiTopK;
@@ -113,19 +114,26 @@ fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
     move |err| invalid(err.field, format!("row {index}: {}", err.reason))
 }
 
-/// Probabilities of a sampled row of `field`, checked as they are computed: every entry, and
-/// the total.
+/// Probabilities of a sampled row of `field`, checked: every entry (a branch-free pass finds
+/// whether any is bad; only then is the first named), and the total.
 fn row_masses(
     field: &'static str,
     row: &[f64],
     index: usize,
     scratch: &mut Vec<f64>,
 ) -> Result<(), ArgumentError> {
-    scratch.clear();
-    for (token, &lp) in row.iter().enumerate() {
-        check_log_entry(field, token, lp).map_err(at_row(index))?;
-        scratch.push(libm::exp(lp));
+    // What check_log_entry refuses: NaN, and entries above 0.
+    if row
+        .iter()
+        .fold(false, |bad, &lp| bad | lp.is_nan() | (lp > 0.0))
+    {
+        for (token, &lp) in row.iter().enumerate() {
+            check_log_entry(field, token, lp).map_err(at_row(index))?;
+        }
     }
+    // Every entry is overwritten: resizing only ever happens on the first call for a V.
+    scratch.resize(row.len(), 0.0);
+    exp_into(row, scratch);
     check_total(field, scratch.iter().fold(0.0, |acc, &m| acc + m)).map_err(at_row(index))
 }
 
