@@ -247,7 +247,15 @@ def _judge_rows(config: Any, judging: Any, setup: Any, progress: Any) -> list[di
     def started(label: str) -> None:
         progress.update(judged, advance=1, description=label)
 
-    return run_judging(config, judging, setup.target, setup.drafts, started)
+    def finished(row: dict[str, Any]) -> None:
+        per_cycle = row["accepted_per_cycle"]
+        accepted = "" if per_cycle is None else f", {per_cycle:.3f} accepted tokens per cycle"
+        progress.console.print(
+            f"autojudge {row['judge']} ({row['mode']}): accuracy {row['accuracy']:.3f} "
+            f"(target alone {row['target_accuracy']:.3f}){accepted}"
+        )
+
+    return run_judging(config, judging, setup.target, setup.drafts, started, finished)
 
 
 def _print_tables(

@@ -144,9 +144,11 @@ def run_judging(
     target: HFModel,
     drafts: Sequence[Draft],
     started: Started | None = None,
+    finished: Callable[[Row], None] | None = None,
 ) -> list[Row]:
     """Every (run, draft, L, cell) of the autojudge method, one row each; `started(label)`
-    before each. The target-only accuracy of a run is every row's reference."""
+    before each and `finished(row)` after. The target-only accuracy of a run is every row's
+    reference."""
     # Untimed: torch's first calls are slow and would be charged to the first timed cell.
     run_judge_cell(config, setup, target, drafts[0], config.L[0], EXACT, config.runs, count=1,
                    max_new_tokens=WARM_UP_TOKENS)  # fmt: skip
@@ -186,4 +188,6 @@ def run_judging(
                             outputs_sha256=_digest(outputs),
                         )
                     )
+                    if finished is not None:
+                        finished(rows[-1])
     return rows

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from tsd import plots, telemetry
 from tsd._checks import check_float, check_int, check_seed
@@ -83,7 +84,7 @@ class Contexts:
     """Forecast start points: test windows evenly spaced, each `samples` times, with the
     series' true continuation."""
 
-    index: Array
+    index: NDArray[np.int64]
     windows: Array
     truth: Array
 
@@ -108,7 +109,7 @@ def _contexts(run: TrainedRun, request: TsSpecRequest) -> Contexts:
     index = np.linspace(0, starts - 1, request.contexts).round().astype(np.int64)
     truth = np.stack([targets[i : i + request.horizon] for i in index])
     return Contexts(
-        index=index.astype(np.float64),
+        index=index,
         windows=np.repeat(inputs[index], request.samples, axis=0),
         truth=np.repeat(truth, request.samples, axis=0),
     )
@@ -119,16 +120,19 @@ def _bias(mode: str, request: TsSpecRequest) -> float:
 
 
 def _trace_frame(
-    forecast: SpecForecast, labels: dict[str, Any], samples: int, truth: Array
+    forecast: SpecForecast, labels: dict[str, Any], samples: int, contexts: Contexts
 ) -> pl.DataFrame:
-    """Per-sample diagnostics: one row per judged drafted step and dimension."""
+    """Per-sample diagnostics: one row per judged drafted step and dimension (`context` is
+    the test window the path starts from)."""
+    truth = contexts.truth
     steps, blocks = forecast.steps, forecast.blocks
     path = blocks.path[steps.block]
     t = blocks.start[steps.block] + steps.position
     dim = steps.value.shape[1]
     rows = len(path)
     columns: dict[str, Any] = {
-        "context": np.repeat(path // samples, dim), "sample": np.repeat(path % samples, dim),
+        "context": np.repeat(contexts.index[path // samples], dim),
+        "sample": np.repeat(path % samples, dim),
         "block": np.repeat(steps.block, dim), "step": np.repeat(t + 1, dim),
         "position": np.repeat(steps.position, dim), "kept": np.repeat(steps.kept, dim),
         "dim": np.tile(np.arange(dim), rows), "value": steps.value.ravel(),
@@ -292,7 +296,7 @@ def run_ts_spec(
         rows.append({"draft": draft, **cell.row})
         if k == request.ks_k:
             labels = {"draft": draft, "k": k, "mode": mode, "bias": bias}
-            traces.append(_trace_frame(cell.forecast, labels, request.samples, contexts.truth))
+            traces.append(_trace_frame(cell.forecast, labels, request.samples, contexts))
         report(
             f"cell {number}/{len(cells)}: draft {draft}, K {k}, {mode}: acceptance "
             f"{cell.row['acceptance']:.3f}, {cell.row['steps_per_call']:.2f} steps per call"
