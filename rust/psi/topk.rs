@@ -159,6 +159,10 @@ pub(crate) fn validate_codes(code_bits: u8, codes: &[u8]) -> Result<(), PsiValid
             max: MAX_CODE_BITS,
         });
     }
+    if code_bits == MAX_CODE_BITS {
+        // Every u8 fits in 8 bits.
+        return Ok(());
+    }
     let limit = 1u16 << code_bits;
     if let Some(position) = codes.iter().position(|&c| u16::from(c) >= limit) {
         return Err(PsiValidationError::CodeOutOfRange {
@@ -195,8 +199,15 @@ pub(crate) fn validate_scalars(
     Ok(())
 }
 
-/// Checks that ids are strictly increasing and below the vocabulary size.
+/// Checks that ids are strictly increasing and below the vocabulary size. A branch-free pass
+/// accepts valid ids; only invalid ones pay for the search that names the first fault.
 pub(crate) fn validate_ids(vocab: u32, ids: &[u32]) -> Result<(), PsiValidationError> {
+    let increasing = ids
+        .windows(2)
+        .fold(true, |ok, pair| ok & (pair[0] < pair[1]));
+    if increasing && ids.last().is_none_or(|&last| last < vocab) {
+        return Ok(());
+    }
     for (position, pair) in ids.windows(2).enumerate() {
         let (prev, next) = (pair[0], pair[1]);
         if prev == next {

@@ -16,11 +16,12 @@
 //! Offsets are `usize`, so rows × V never overflows 32 bits.
 
 use crate::error::ArgumentError;
+use crate::exp::exp_into;
 use crate::fmap::LogqTable;
 use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::verify::{accept_ratio, check_log_entry, check_total, draw_from_masses};
+use crate::verify::{accept_ratio, check_log_entry, check_total, draw_from_running, running_sums};
 
 /// One sequence's verdict: how many drafts were accepted, and the tokens it emits
 /// (the accepted drafts, then the correction or the bonus token).
@@ -113,20 +114,114 @@ fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
     move |err| invalid(err.field, format!("row {index}: {}", err.reason))
 }
 
-/// Probabilities of a sampled row of `field`, checked as they are computed: every entry, and
-/// the total.
-fn row_masses(
+/// Probabilities of a sampled row of `field` into `scratch`, every entry checked (a
+/// branch-free pass finds whether any is bad; only then is the first named).
+fn row_probabilities(
     field: &'static str,
     row: &[f64],
     index: usize,
     scratch: &mut Vec<f64>,
 ) -> Result<(), ArgumentError> {
-    scratch.clear();
-    for (token, &lp) in row.iter().enumerate() {
-        check_log_entry(field, token, lp).map_err(at_row(index))?;
-        scratch.push(libm::exp(lp));
+    // What check_log_entry refuses: NaN, and entries above 0.
+    if row
+        .iter()
+        .fold(false, |bad, &lp| bad | lp.is_nan() | (lp > 0.0))
+    {
+        for (token, &lp) in row.iter().enumerate() {
+            check_log_entry(field, token, lp).map_err(at_row(index))?;
+        }
     }
-    check_total(field, scratch.iter().fold(0.0, |acc, &m| acc + m)).map_err(at_row(index))
+    // Every entry is overwritten: resizing only ever happens on the first call for a V.
+    scratch.resize(row.len(), 0.0);
+    exp_into(row, scratch);
+    Ok(())
+}
+
+/// A draw from p itself (the bonus row, or a residual that rounded to nothing): its
+/// probabilities, checked entry by entry and in total, become running sums and are searched.
+fn draw_from_row(
+    row: &[f64],
+    index: usize,
+    word: u64,
+    scratch: &mut Vec<f64>,
+) -> Result<usize, ArgumentError> {
+    row_probabilities("target_logp", row, index, scratch)?;
+    let (total, last_with_mass) = running_sums(scratch);
+    check_total("target_logp", total).map_err(at_row(index))?;
+    let last_with_mass = last_with_mass.ok_or_else(|| no_mass(index))?;
+    Ok(draw_from_running(scratch, last_with_mass, word))
+}
+
+/// The residual max(0, p − q) of row `index` as running sums in `scratch`, q = F(ψ) (ε off
+/// the ids, the slot values on them) or the realised row, after the checks of a lone step
+/// (p's entries and total, then the realised row's). Returns the last index with residual
+/// mass, if any. Against F(ψ), p's total and the residual's running sums are two independent
+/// chains of additions, so one pass runs both.
+fn residual_running_sums(
+    row: &[f64],
+    index: usize,
+    psi: &PsiTopK,
+    realised: Option<&[f64]>,
+    scratch: &mut Vec<f64>,
+) -> Result<Option<usize>, ArgumentError> {
+    row_probabilities("target_logp", row, index, scratch)?;
+    let mut sums = ResidualSums::default();
+    match realised {
+        Some(q_row) => {
+            // p's total is checked before any entry of the realised row, as a lone step does.
+            let total = scratch.iter().fold(0.0, |acc, &m| acc + m);
+            check_total("target_logp", total).map_err(at_row(index))?;
+            let mut total_q = 0.0;
+            for (token, &lq) in q_row.iter().enumerate() {
+                check_log_entry("realised_logq", token, lq).map_err(at_row(index))?;
+                let q = libm::exp(lq);
+                total_q += q;
+                sums.add(&mut scratch[token..=token], token, q);
+            }
+            check_total("realised_logq", total_q).map_err(at_row(index))?;
+        }
+        None => {
+            let table = LogqTable::new(psi);
+            let tail_q = libm::exp(table.tail());
+            // The ids split the row into runs of tail tokens (q = ε), each a tight loop.
+            let mut start = 0;
+            for (slot, &id) in psi.ids().iter().enumerate() {
+                let id = id as usize;
+                sums.add(&mut scratch[start..id], start, tail_q);
+                sums.add(&mut scratch[id..=id], id, libm::exp(table.slot(slot)));
+                start = id + 1;
+            }
+            sums.add(&mut scratch[start..], start, tail_q);
+            check_total("target_logp", sums.total_p).map_err(at_row(index))?;
+        }
+    }
+    Ok(sums.last_with_mass)
+}
+
+/// The two chains of the residual pass: p's total, and the residual's running sums.
+#[derive(Default)]
+struct ResidualSums {
+    total_p: f64,
+    running: f64,
+    last_with_mass: Option<usize>,
+}
+
+impl ResidualSums {
+    /// Adds the tokens `offset..offset + masses.len()`, whose q is `q`: each p in `masses` is
+    /// replaced by the residual's running sum.
+    #[inline(always)]
+    fn add(&mut self, masses: &mut [f64], offset: usize, q: f64) {
+        for (token, mass) in masses.iter_mut().enumerate() {
+            let p = *mass;
+            self.total_p += p;
+            let residual = (p - q).max(0.0);
+            if residual > 0.0 {
+                self.last_with_mass = Some(offset + token);
+            }
+            self.running += residual;
+            *mass = self.running;
+        }
+    }
 }
 
 fn no_mass(index: usize) -> ArgumentError {
@@ -159,47 +254,11 @@ pub fn verify_block(
             emitted.push(token);
             continue;
         }
-        row_masses("target_logp", row, i, scratch)?;
-        match input.realised {
-            // The residual max(0, p − q) against the distribution the TSU reported.
-            Some(realised) => {
-                let q_row = &realised[i * vocab..(i + 1) * vocab];
-                let mut total = 0.0;
-                for (token, (mass, &lq)) in scratch.iter_mut().zip(q_row).enumerate() {
-                    check_log_entry("realised_logq", token, lq).map_err(at_row(i))?;
-                    let q = libm::exp(lq);
-                    total += q;
-                    *mass = (*mass - q).max(0.0);
-                }
-                check_total("realised_logq", total).map_err(at_row(i))?;
-            }
-            // Against F(ψ), in place: q = ε off the ids, the slot values on them.
-            None => {
-                let table = LogqTable::new(psi);
-                let on_ids: Vec<f64> = psi
-                    .ids()
-                    .iter()
-                    .enumerate()
-                    .map(|(slot, &id)| {
-                        (scratch[id as usize] - libm::exp(table.slot(slot))).max(0.0)
-                    })
-                    .collect();
-                let tail_q = libm::exp(table.tail());
-                for mass in scratch.iter_mut() {
-                    *mass = (*mass - tail_q).max(0.0);
-                }
-                for (&id, &mass) in psi.ids().iter().zip(&on_ids) {
-                    scratch[id as usize] = mass;
-                }
-            }
-        }
-        let drawn = match draw_from_masses(scratch, words[1]) {
-            Some(index) => index,
+        let realised = input.realised.map(|r| &r[i * vocab..(i + 1) * vocab]);
+        let drawn = match residual_running_sums(row, i, psi, realised, scratch)? {
+            Some(last_with_mass) => draw_from_running(scratch, last_with_mass, words[1]),
             // p = q to the last bit: fall back to p itself, as `Residual` does.
-            None => {
-                row_masses("target_logp", row, i, scratch)?;
-                draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(i))?
-            }
+            None => draw_from_row(row, i, words[1], scratch)?,
         };
         emitted.push(drawn as u32);
         return Ok(BlockVerdict {
@@ -208,9 +267,8 @@ pub fn verify_block(
         });
     }
     let l = input.psis.len();
-    row_masses("target_logp", &input.rows[l * vocab..], l, scratch)?;
     let words = rng::words(input.seed, STREAM_VERIFY, input.step + l as u64);
-    let bonus = draw_from_masses(scratch, words[1]).ok_or_else(|| no_mass(l))?;
+    let bonus = draw_from_row(&input.rows[l * vocab..], l, words[1], scratch)?;
     emitted.push(bonus as u32);
     Ok(BlockVerdict {
         accepted: l,

@@ -114,21 +114,33 @@ impl Residual {
     }
 }
 
-/// A draw from unnormalised `masses` with one word, by the same rule as [`Residual::draw`]:
-/// the first index whose running sum exceeds unit(word) · total, else the last index with
-/// mass. `None` when no mass is positive.
-pub fn draw_from_masses(masses: &[f64], word: u64) -> Option<usize> {
-    let last_with_mass = masses.iter().rposition(|&m| m > 0.0)?;
-    let total = masses.iter().fold(0.0, |acc, &m| acc + m);
-    let u = rng::unit(word) * total;
-    let mut running = 0.0;
-    for (index, &mass) in masses.iter().enumerate() {
-        running += mass;
-        if running > u {
-            return Some(index);
+/// Replaces non-negative `masses` by their running sums, added left to right (the order every
+/// sampler here sums in); returns the total and the last index with mass (`None` when no mass
+/// is positive).
+pub fn running_sums(masses: &mut [f64]) -> (f64, Option<usize>) {
+    let (mut running, mut last_with_mass) = (0.0, None);
+    for (index, mass) in masses.iter_mut().enumerate() {
+        if *mass > 0.0 {
+            last_with_mass = Some(index);
         }
+        running += *mass;
+        *mass = running;
     }
-    Some(last_with_mass)
+    (running, last_with_mass)
+}
+
+/// A draw with one word from the running sums [`running_sums`] made, by the same rule as
+/// [`Residual::draw`]: the first index whose running sum exceeds unit(word) · total, found by
+/// binary search (running sums never decrease), else `last_with_mass`.
+pub fn draw_from_running(running: &[f64], last_with_mass: usize, word: u64) -> usize {
+    let total = running.last().copied().unwrap_or(0.0);
+    let u = rng::unit(word) * total;
+    let index = running.partition_point(|&c| c <= u);
+    if index == running.len() {
+        last_with_mass
+    } else {
+        index
+    }
 }
 
 /// One verifier decision from the step's verifier words: accept when unit(w0) < `ratio`
@@ -213,14 +225,19 @@ mod tests {
             .zip(&logq)
             .map(|(&lp, &lq)| (libm::exp(lp) - libm::exp(lq)).max(0.0))
             .collect();
+        let mut running = masses.clone();
+        let (total, last) = running_sums(&mut running);
+        assert_eq!(total, masses.iter().fold(0.0, |acc, &m| acc + m));
+        assert_eq!(last, Some(4));
         for i in 0..2000u64 {
             let word = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            assert_eq!(
-                draw_from_masses(&masses, word),
-                Some(residual.draw(word) as usize)
-            );
+            let drawn = draw_from_running(&running, 4, word);
+            assert_eq!(drawn, residual.draw(word) as usize);
+            // The first index whose running sum exceeds u, as a scan finds it.
+            let u = rng::unit(word) * total;
+            assert_eq!(Some(drawn), running.iter().position(|&c| c > u).or(last));
         }
-        assert_eq!(draw_from_masses(&[0.0, 0.0], 5), None);
+        assert_eq!(running_sums(&mut [0.0, 0.0]), (0.0, None));
     }
 
     #[test]

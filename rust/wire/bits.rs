@@ -37,54 +37,53 @@ impl<'a> BitReader<'a> {
             return 0;
         };
         let first = rest.first().map_or(0, |&b| (b >> (pos % 8)).count_ones());
-        let others: u32 = rest.iter().skip(1).map(|b| b.count_ones()).sum();
-        (first + others) as usize
+        let others = rest.get(1..).unwrap_or_default();
+        let words = others.chunks_exact(8);
+        let tail: u32 = words.remainder().iter().map(|b| b.count_ones()).sum();
+        let whole: u32 = words
+            .map(|word| u64::from_le_bytes(word.try_into().unwrap_or([0; 8])).count_ones())
+            .sum();
+        (first + whole + tail) as usize
     }
 }
 
-/// Appends bit fields to a byte vector through a 64-bit accumulator, least significant bit
-/// first, so consecutive fields never read back bytes they have just written.
+/// Writes bit fields into a zeroed byte slice sized for them, through a 64-bit accumulator,
+/// least significant bit first, so consecutive fields never read back bytes just written.
 pub(crate) struct BitWriter<'a> {
-    out: &'a mut Vec<u8>,
+    out: &'a mut [u8],
+    at: usize,
     acc: u64,
     filled: u32,
 }
 
 impl<'a> BitWriter<'a> {
-    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn new(out: &'a mut [u8]) -> Self {
         Self {
             out,
+            at: 0,
             acc: 0,
             filled: 0,
         }
     }
 
     /// Appends the low `bits` bits of `value` (`bits` ≤ 32, higher bits of `value` clear).
+    /// The slice must hold every bit pushed: a full 32-bit word is written only once pushed.
     #[inline]
     pub(crate) fn push(&mut self, value: u64, bits: u32) {
         self.acc |= value << self.filled;
         self.filled += bits;
         if self.filled >= 32 {
-            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
+            self.out[self.at..self.at + 4].copy_from_slice(&(self.acc as u32).to_le_bytes());
+            self.at += 4;
             self.acc >>= 32;
             self.filled -= 32;
         }
     }
 
-    /// Appends `count` zero bits.
-    #[inline]
-    pub(crate) fn zeros(&mut self, mut count: u64) {
-        while count > 32 {
-            self.push(0, 32);
-            count -= 32;
-        }
-        self.push(0, count as u32);
-    }
-
-    /// Flushes the last partial bytes, zero-padded to a whole byte.
+    /// Writes the last partial bytes, zero-padded to a whole byte.
     pub(crate) fn finish(self) {
         let bytes = self.filled.div_ceil(8) as usize;
-        self.out.extend_from_slice(&self.acc.to_le_bytes()[..bytes]);
+        self.out[self.at..self.at + bytes].copy_from_slice(&self.acc.to_le_bytes()[..bytes]);
     }
 }
 
@@ -144,21 +143,22 @@ mod tests {
 
     #[test]
     fn the_writer_packs_fields_the_reader_reads() {
-        let mut out = vec![0xAA];
+        // 3 + 70 + 1 + 32 = 106 bits: 14 bytes.
+        let mut out = [0u8; 14];
         let mut writer = BitWriter::new(&mut out);
         writer.push(0b101, 3);
-        writer.zeros(70);
+        writer.push(0, 32);
+        writer.push(0, 32);
+        writer.push(0, 6);
         writer.push(1, 1);
         writer.push(0xFFFF_FFFF, 32);
         writer.finish();
-        // 3 + 70 + 1 + 32 = 106 bits: 14 bytes after the one already there.
-        assert_eq!(out.len(), 15);
-        let reader = BitReader::new(&out[1..]);
+        let reader = BitReader::new(&out);
         assert_eq!(reader.window(0) & 0b111, 0b101);
         assert_eq!(reader.count_ones_from(3), 33);
         assert_eq!(reader.window(73) & 1, 1);
         assert_eq!(reader.window(74) & 0xFFFF_FFFF, 0xFFFF_FFFF);
-        assert_eq!(out[0], 0xAA);
+        assert_eq!(reader.count_ones_from(106), 0);
     }
 
     #[test]

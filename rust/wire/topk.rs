@@ -78,7 +78,9 @@ pub fn encode_into(psi: &PsiTopK, out: &mut Vec<u8>) {
     if kind == KIND_TOP_K {
         out.extend_from_slice(psi.codes());
     } else {
-        let mut writer = BitWriter::new(out);
+        let codes_start = out.len();
+        out.resize(codes_start + codes_len(k, bits) as usize, 0);
+        let mut writer = BitWriter::new(&mut out[codes_start..]);
         for &code in psi.codes() {
             writer.push(u64::from(code), u32::from(bits));
         }

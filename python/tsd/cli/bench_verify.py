@@ -10,9 +10,17 @@ the bytes actually read are reported.
 """
 
 import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tsd.cli.args import non_negative_int, positive_int
 from tsd.cli.limits import check_fits
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from tsd.psi import PsiTopK
 
 GIB = 2.0**30
 FLOAT_BYTES = 8
@@ -40,6 +48,88 @@ def needed_bytes(vocab: int, batch: int, block: int, copy_mib: int) -> int:
     return rows * vocab * FLOAT_BYTES + 2 * copy_mib * 2**20
 
 
+@dataclass(frozen=True)
+class VerifyInputs:
+    """The bench's inputs: B sequences of L drafts, their L + 1 target rows each."""
+
+    logp: "NDArray[np.float64]"
+    psis: "list[PsiTopK]"
+    tokens: "NDArray[np.uint32]"
+    logq: "NDArray[np.float64]"
+    steps: "NDArray[np.uint64]"
+
+
+@dataclass(frozen=True)
+class KernelFigures:
+    """One measurement of the kernel: its figures, and what the numpy comparison needs."""
+
+    figures: dict[str, float]
+    inputs: VerifyInputs
+
+
+def make_inputs(vocab: int, batch: int, block: int, K: int, seed: int) -> VerifyInputs:
+    """Exponential-Dirichlet target rows and drafts, ψ crafted from the drafts, SimTSU draws."""
+    import numpy as np
+
+    from tsd import _core
+    from tsd.tsu.sim import SimTSU
+
+    rng = np.random.Generator(np.random.PCG64(seed))
+    exponential = rng.standard_exponential((batch, block + 1, vocab))
+    logp = np.log(exponential / exponential.sum(axis=2, keepdims=True))
+    draft = rng.standard_exponential((batch * block, vocab))
+    psis = _core.craft_psi_rows(draft / draft.sum(axis=1, keepdims=True), K, 1.0, None)
+    steps = np.arange(batch, dtype=np.uint64) * np.uint64(block + 1)
+    draft_steps = (steps[:, None] + np.arange(block, dtype=np.uint64)).ravel().astype(np.uint64)
+    draws = SimTSU(seed).draw(psis, draft_steps)
+    return VerifyInputs(logp, psis, draws.tokens[:, 0], draws.logq[:, 0], steps)
+
+
+def measure_kernel(
+    vocab: int, batch: int, block: int, K: int, repeats: int, copy_mib: int, seed: int
+) -> KernelFigures:
+    """The kernel, serial and parallel over the batch, against the machine's copy bandwidth."""
+    import numpy as np
+
+    from tsd import _core
+    from tsd.timing import best_of
+
+    inputs = make_inputs(vocab, batch, block, K, seed)
+    flat = np.ascontiguousarray(inputs.logp.reshape(-1, vocab))
+    lengths = np.full(batch, block, np.uint32)
+    seeds = np.full(batch, seed, np.uint64)
+
+    def kernel(parallel: bool) -> _core.BlockVerdicts:
+        return _core.verify_blocks(
+            flat, inputs.psis, inputs.tokens, inputs.logq, lengths, seeds, inputs.steps, parallel
+        )
+
+    serial_s = best_of(repeats, lambda: kernel(False))
+    parallel_s = best_of(repeats, lambda: kernel(True))
+    accepted = kernel(True).accepted
+    src = np.ones(copy_mib * 2**20 // FLOAT_BYTES)
+    dst = np.empty_like(src)
+    bandwidth = 2 * src.nbytes / best_of(5, lambda: np.copyto(dst, src))
+    input_bytes = flat.nbytes
+    read_bytes = batch * vocab * FLOAT_BYTES + int(accepted.sum() + batch) * FLOAT_BYTES
+    figures = {
+        "vocab": float(vocab),
+        "batch": float(batch),
+        "L": float(block),
+        "copy_bandwidth_gib_s": bandwidth / GIB,
+        "kernel_serial_ms": serial_s * 1e3,
+        "kernel_parallel_ms": parallel_s * 1e3,
+        "input_gib": input_bytes / GIB,
+        "kernel_read_gib": read_bytes / GIB,
+        "kernel_read_gib_s": read_bytes / parallel_s / GIB,
+        "kernel_read_fraction_of_bandwidth": read_bytes / parallel_s / bandwidth,
+        "input_gib_s_effective": input_bytes / parallel_s / GIB,
+        "sequences_per_s": batch / parallel_s,
+        "mean_accepted": float(accepted.mean()),
+    }
+    return KernelFigures(figures, inputs)
+
+
 def execute(args: argparse.Namespace) -> int:
     """Build the inputs, time the kernel and numpy, print the figures."""
     check_fits(
@@ -50,64 +140,33 @@ def execute(args: argparse.Namespace) -> int:
     )
     import numpy as np
 
-    from tsd import _core, reference
+    from tsd import reference
     from tsd.console import print_key_values, print_summary_table
     from tsd.timing import best_of
-    from tsd.tsu.sim import SimTSU
 
     vocab, batch, block = args.vocab, args.batch, args.L
-    rng = np.random.Generator(np.random.PCG64(args.seed))
-    exponential = rng.standard_exponential((batch, block + 1, vocab))
-    logp = np.log(exponential / exponential.sum(axis=2, keepdims=True))
-    draft = rng.standard_exponential((batch * block, vocab))
-    psis = _core.craft_psi_rows(draft / draft.sum(axis=1, keepdims=True), args.K, 1.0, None)
-    steps = np.arange(batch, dtype=np.uint64) * np.uint64(block + 1)
-    draft_steps = (steps[:, None] + np.arange(block, dtype=np.uint64)).ravel()
-    draws = SimTSU(args.seed).draw(psis, draft_steps)
-    tokens, logq = draws.tokens[:, 0], draws.logq[:, 0]
-    flat = np.ascontiguousarray(logp.reshape(-1, vocab))
-    lengths = np.full(batch, block, np.uint32)
-    seeds = np.full(batch, args.seed, np.uint64)
-
-    def kernel(parallel: bool) -> _core.BlockVerdicts:
-        return _core.verify_blocks(flat, psis, tokens, logq, lengths, seeds, steps, parallel)
-
-    serial_s = best_of(args.repeats, lambda: kernel(False))
-    parallel_s = best_of(args.repeats, lambda: kernel(True))
-    accepted = kernel(True).accepted
-
+    measured = measure_kernel(vocab, batch, block, args.K, args.repeats, args.copy_mib, args.seed)
+    inputs = measured.inputs
     words = np.stack(
-        [reference.rng_words(args.seed, reference.STREAM_VERIFY, int(s), block + 1) for s in steps]
+        [
+            reference.rng_words(args.seed, reference.STREAM_VERIFY, int(s), block + 1)
+            for s in inputs.steps
+        ]
     )
-    q = np.exp(np.stack([psi.dense_logq() for psi in psis])).reshape(batch, block, vocab)
+    q = np.exp(np.stack([psi.dense_logq() for psi in inputs.psis])).reshape(batch, block, vocab)
     numpy_s = best_of(
         args.repeats,
         lambda: reference.verify_blocks_dense(
-            logp, q, tokens.reshape(batch, block), logq.reshape(batch, block), words
+            inputs.logp,
+            q,
+            inputs.tokens.reshape(batch, block),
+            inputs.logq.reshape(batch, block),
+            words,
         ),
     )
-    src = np.ones(args.copy_mib * 2**20 // FLOAT_BYTES)
-    dst = np.empty_like(src)
-    bandwidth = 2 * src.nbytes / best_of(5, lambda: np.copyto(dst, src))
-    input_bytes = flat.nbytes
-    read_bytes = batch * vocab * FLOAT_BYTES + int(accepted.sum() + batch) * FLOAT_BYTES
-    results = {
-        "vocab": float(vocab),
-        "batch": float(batch),
-        "L": float(block),
-        "copy_bandwidth_gib_s": bandwidth / GIB,
-        "kernel_serial_ms": serial_s * 1e3,
-        "kernel_parallel_ms": parallel_s * 1e3,
-        "numpy_ms": numpy_s * 1e3,
-        "parallel_vs_numpy": numpy_s / parallel_s,
-        "input_gib": input_bytes / GIB,
-        "kernel_read_gib": read_bytes / GIB,
-        "kernel_read_gib_s": read_bytes / parallel_s / GIB,
-        "kernel_read_fraction_of_bandwidth": read_bytes / parallel_s / bandwidth,
-        "input_gib_s_effective": input_bytes / parallel_s / GIB,
-        "sequences_per_s": batch / parallel_s,
-        "mean_accepted": float(accepted.mean()),
-    }
+    results = dict(measured.figures)
+    results["numpy_ms"] = numpy_s * 1e3
+    results["parallel_vs_numpy"] = numpy_s / (results["kernel_parallel_ms"] / 1e3)
     print_key_values(results, list(results))
     print_summary_table(f"block verify, V={vocab}, B={batch}, L={block}", results, list(results))
     return 0
