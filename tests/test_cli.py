@@ -214,3 +214,14 @@ def test_bench_thrml_runs_as_a_process() -> None:
     out = tsd_command("bench", "thrml", "--draws", "2000", "--blocks", "200", "--m1-steps", "20")
     assert out.returncode == 0, out.stderr
     assert "thrml_draws_per_s=" in out.stdout
+
+
+def test_help_imports_no_numpy_polars_or_rich() -> None:
+    """`tsd --help` lists every command without paying for what the commands use."""
+    code = (
+        "import sys; from tsd.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "assert not {'numpy', 'polars', 'rich'} & set(sys.modules), sorted(sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr

@@ -16,7 +16,6 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from tsd._checks import check_int
 from tsd.errors import BackendUnavailableError, InvalidArgumentError
 from tsd.executors.cells import Cell, CellFailure, Row, SweepOutcome
 
@@ -64,6 +63,8 @@ def make_executor(name: str, *, workers: int | None = None, address: str | None 
     if name not in EXECUTORS:
         raise InvalidArgumentError(f"executor: must be one of {', '.join(EXECUTORS)}, got {name!r}")
     if workers is not None:
+        from tsd._checks import check_int  # noqa: PLC0415  (numpy: not at `tsd --help` time)
+
         check_int("workers", workers, 1)
     if address is not None and not address.strip():
         raise InvalidArgumentError("address: must not be empty")

@@ -16,16 +16,19 @@ Adding a backend: a module beside `sim.py` with a class that implements `TSU` (s
 `tsd.tsu.batched.BatchedTSU` gives the argument checks), and one `register_backend` line.
 """
 
+from __future__ import annotations
+
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tsd._core import PsiChain, PsiTopK
 from tsd.errors import BackendUnavailableError, InvalidArgumentError
+
+if TYPE_CHECKING:  # numpy only types the protocol: `tsd --help` imports this module, not numpy
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "BACKENDS",
