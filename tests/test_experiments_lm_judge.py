@@ -15,6 +15,7 @@ from tests.support.tiny_hf import tiny_llama, word_tokenizer
 from tsd.cli import main
 from tsd.cli.bench_lm import _draw_judges, judge_table
 from tsd.errors import InvalidArgumentError
+from tsd.experiments import lm
 from tsd.experiments.lm_config import LMBenchConfig
 from tsd.experiments.lm_drafts import Draft, TimedDraft
 from tsd.experiments.lm_judge import JudgeSetup, run_judging
@@ -182,11 +183,17 @@ def test_bench_lm_autojudge_end_to_end(tmp_path, capsys: pytest.CaptureFixture[s
     assert "judge_plot_path=" in out
 
 
-def test_a_head_mined_with_another_seed_is_refused(
-    tmp_path, capsys: pytest.CaptureFixture[str]
+def test_a_head_mined_with_another_seed_is_refused_before_any_model_loads(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The test split is rebuilt from the task seed: a head mined with another seed would be
-    judged on questions it may have been fitted on."""
+    judged on questions it may have been fitted on. The head is read first, so the error
+    costs no model load."""
+
+    def load_nothing(*args: object) -> None:
+        raise AssertionError("a model was loaded before the head was checked")
+
+    monkeypatch.setattr(lm, "prepare", load_nothing)
     head = JudgeHead(
         mean=np.zeros(32), scale=np.ones(32), weights=np.ones(32), bias=0.0, C=1.0,
         thresholds=(0.5,), meta={"format": FORMAT, "target": "tiny-random:0", "feature_size": 32,

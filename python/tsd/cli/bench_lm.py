@@ -188,8 +188,9 @@ def execute(args: argparse.Namespace) -> int:
         TimeElapsedColumn(),
     )  # fmt: skip
     with telemetry.staged_run_dir(args.out_dir) as stage, torch_threads(config.threads):
+        head = _read_judge_head(config) if "autojudge" in config.methods else None
         setup = prepare(config, note)
-        judging = _prepare_judging(config, setup) if "autojudge" in config.methods else None
+        judging = None if head is None else _prepare_judging(config, setup, head)
         if config.batch_size > 1 and "hf-assisted" in config.methods:
             note("note: hf-assisted runs one prompt at a time (transformers supports batch 1 only)")
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -231,11 +232,18 @@ def execute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare_judging(config: Any, setup: Any) -> Any:
-    """The judge head, judges and test questions (imported here: only autojudge needs them)."""
+def _read_judge_head(config: Any) -> Any:
+    """The judge head, checked before any model loads."""
+    from tsd.experiments.lm_judge_setup import read_judge_head
+
+    return read_judge_head(config)
+
+
+def _prepare_judging(config: Any, setup: Any, head: Any) -> Any:
+    """The autojudge method's judges and test split for the loaded target."""
     from tsd.experiments.lm_judge_setup import prepare_judging
 
-    return prepare_judging(config, setup.target)
+    return prepare_judging(config, setup.target, head)
 
 
 def _judge_rows(config: Any, judging: Any, setup: Any, progress: Any) -> list[dict[str, Any]]:

@@ -2,15 +2,15 @@
 the judges built from it and the configured thresholds, and the task's held-out test split
 encoded for the target (`JudgeSetup`)."""
 
-from tsd.errors import InvalidArgumentError
-from tsd.experiments.lm_config import LMBenchConfig
+from tsd.errors import InvalidArgumentError, ModelError
+from tsd.experiments.lm_config import LMBenchConfig, require_judge_head
 from tsd.experiments.lm_judge import JudgeSetup
 from tsd.judge.head import JudgeHead, load_judge_head
 from tsd.judge.judges import Judge, make_judge
 from tsd.judge.task import get_task, split_questions
 from tsd.models.hf import HFModel, encode_prompts
 
-__all__ = ["judges_for", "prepare_judging"]
+__all__ = ["judges_for", "prepare_judging", "read_judge_head"]
 
 
 def judges_for(config: LMBenchConfig, head: JudgeHead) -> list[Judge]:
@@ -24,14 +24,13 @@ def judges_for(config: LMBenchConfig, head: JudgeHead) -> list[Judge]:
     ]
 
 
-def prepare_judging(config: LMBenchConfig, target: HFModel) -> JudgeSetup:
-    """Load the judge head (refused if trained for another target or feature size, or, where
-    its metadata says, another task or split seed), the task's test split (`task_questions` of
-    it, evenly spaced; the families the head was mined on where it says) and the prompts
-    through the target's tokenizer."""
+def read_judge_head(config: LMBenchConfig) -> JudgeHead:
+    """The judge head, checked against what the run fixes before any model is loaded: its
+    target, the features decoding computes, and (where its metadata says) the task and split
+    seed, so that a mismatch costs no model load."""
+    require_judge_head(config)
     assert config.autojudge_checkpoint is not None
-    width = int(target.module.config.hidden_size)
-    head = load_judge_head(config.autojudge_checkpoint, target=config.target, feature_size=width)
+    head = load_judge_head(config.autojudge_checkpoint, target=config.target, feature_size=None)
     source = head.meta.get("feature_source", "target")
     if source != "target":
         raise InvalidArgumentError(
@@ -47,6 +46,19 @@ def prepare_judging(config: LMBenchConfig, target: HFModel) -> JudgeSetup:
                 f"{field}: the head was mined with {key} {head.meta[key]!r}, this run's "
                 f"{field} is {value!r}: its test split would not be held out"
             )
+    return head
+
+
+def prepare_judging(config: LMBenchConfig, target: HFModel, head: JudgeHead) -> JudgeSetup:
+    """The head (from `read_judge_head`) checked against the loaded target's feature size, the
+    task's test split (`task_questions` of it, evenly spaced; the families the head was mined
+    on where it says) and the prompts through the target's tokenizer."""
+    width = int(target.module.config.hidden_size)
+    if head.feature_size != width:
+        raise ModelError(
+            f"autojudge_checkpoint: {config.autojudge_checkpoint} reads features of size "
+            f"{head.feature_size}, this run's are of size {width}"
+        )
     task = get_task(config.task)
     split = split_questions(task.questions(config.task_seed), config.task_seed)["test"]
     kept = head.meta.get("families") or task.families

@@ -231,9 +231,12 @@ def save_judge_head(head: JudgeHead, path: str | os.PathLike[str]) -> Path:
     return file
 
 
-def load_judge_head(path: str | os.PathLike[str], *, target: str, feature_size: int) -> JudgeHead:
+def load_judge_head(
+    path: str | os.PathLike[str], *, target: str, feature_size: int | None
+) -> JudgeHead:
     """The head at `path`, refused (naming both sides) if it was trained for another target
-    model or feature size; a missing, truncated or garbled file is an error naming it."""
+    model or feature size (not checked when None: the model is not loaded yet); a missing,
+    truncated or garbled file is an error naming it."""
     file = Path(path)
     if not file.is_file():
         raise InvalidArgumentError(f"autojudge_checkpoint: no judge head file at {file}")
@@ -256,7 +259,9 @@ def load_judge_head(path: str | os.PathLike[str], *, target: str, feature_size: 
             f"autojudge_checkpoint: {file} was trained for target {meta.get('target')!r}, "
             f"not {target!r}"
         )
-    if head.feature_size != feature_size or meta.get("feature_size") != feature_size:
+    if feature_size is not None and (
+        head.feature_size != feature_size or meta.get("feature_size") != feature_size
+    ):
         raise ModelError(
             f"autojudge_checkpoint: {file} reads features of size {head.feature_size}, "
             f"this run's are of size {feature_size}"
