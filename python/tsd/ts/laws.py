@@ -13,11 +13,16 @@ from tsd._checks import check_float
 from tsd.gaussian import LOGVAR_MIN
 from tsd.ts.models import Forecaster
 
-__all__ = ["Array", "Law", "forecaster_law", "with_sigma"]
+__all__ = ["Array", "Law", "forecaster_law", "sigma_of", "with_sigma"]
 
 Array = NDArray[np.float64]
 # Contexts (N, window, d) -> mean (N, d), log-variance (N, d).
 Law = Callable[[Array], tuple[Array, Array]]
+
+
+def sigma_of(logvar: Array) -> Array:
+    """The standard deviations a law's log-variances stand for."""
+    return np.exp(0.5 * logvar)
 
 
 def _numpy(tensor: torch.Tensor) -> Array:

@@ -12,7 +12,7 @@ from scipy import stats
 
 from tsd.gaussian import craft, draw, overlap_1d, verify
 from tsd.gaussian.verification import Mode
-from tsd.ts.laws import Array, Law, with_sigma
+from tsd.ts.laws import Array, Law, sigma_of, with_sigma
 from tsd.ts.speculative import (
     Forecast,
     SpecForecast,
@@ -108,7 +108,7 @@ def one_step_acceptance(
     steps = np.arange(len(contexts), dtype=np.uint64)
     drafted = draw(payloads, seed, steps).values
     target_mean, target_logvar = target_at(contexts)
-    target_sigma = np.exp(0.5 * target_logvar)
+    target_sigma = sigma_of(target_logvar)
     verdicts = verify(payloads, drafted, target_mean, target_sigma, seed, steps, mode, bias)
     measured = float(verdicts.accepted.mean())
     if mode != "exact" or mean.shape[1] != 1:

@@ -20,7 +20,7 @@ from tsd.errors import InvalidArgumentError
 from tsd.gaussian import MODES
 from tsd.gaussian.verification import Mode
 from tsd.telemetry import StagedRunDir
-from tsd.ts.laws import Array, Law, forecaster_law, with_sigma
+from tsd.ts.laws import Array, Law, forecaster_law, sigma_of, with_sigma
 from tsd.ts.run import DRAFTS, TrainedRun, open_run
 from tsd.ts.spec_measure import ks_rows, measure_cell, one_step_acceptance
 from tsd.ts.speculative import SpecForecast, forecast_speculative, forecast_target_only
@@ -205,7 +205,7 @@ def _sweeps(
     """One-step acceptance of each draft against the target's σ (multiples of its mean σ over
     the contexts; measured and closed form) and against the lenient bias."""
     _, logvar = target(windows)
-    sigma = float(np.exp(0.5 * logvar).mean())
+    sigma = float(sigma_of(logvar).mean())
     rows = []
     for draft, law in drafts.items():
         for factor in SIGMA_FACTORS:

@@ -19,7 +19,7 @@ from tsd._checks import check_int, check_seed
 from tsd.errors import InvalidArgumentError
 from tsd.gaussian import craft, draw, draw_target, verify_blocks
 from tsd.gaussian.verification import Mode
-from tsd.ts.laws import Array, Law
+from tsd.ts.laws import Array, Law, sigma_of
 
 __all__ = [
     "Blocks",
@@ -95,10 +95,6 @@ def _check(contexts: Array, horizon: int, seed: int) -> tuple[Array, int]:
     return array, check_int("horizon", horizon, 1)
 
 
-def _sigma(logvar: Array) -> Array:
-    return np.exp(0.5 * logvar)
-
-
 def forecast_target_only(target: Law, contexts: Array, horizon: int, seed: int) -> Forecast:
     """Sample `horizon` steps from each context by the target alone, one call per step."""
     history, horizon = _check(contexts, horizon, seed)
@@ -107,7 +103,7 @@ def forecast_target_only(target: Law, contexts: Array, horizon: int, seed: int) 
     base = np.arange(paths, dtype=np.uint64) * np.uint64(horizon + 1)
     for t in range(horizon):
         mean, logvar = target(path[:, t : t + window])
-        path[:, window + t] = draw_target(mean, _sigma(logvar), seed, base + np.uint64(t))
+        path[:, window + t] = draw_target(mean, sigma_of(logvar), seed, base + np.uint64(t))
     return Forecast(path[:, window:], np.full(paths, horizon, dtype=np.int64))
 
 
@@ -178,12 +174,11 @@ def forecast_speculative(
         context = path[active[:, None], offsets]
         contexts_k = [context]
         drafted = np.empty((len(active), k, dim))
-        means = np.empty_like(drafted)
-        logvars = np.empty_like(drafted)
+        proposed_mean = np.empty_like(drafted)
+        proposed_logvar = np.empty_like(drafted)
         for i in range(k):
-            mean, logvar = draft(context)
-            payloads = craft(mean, logvar)
-            means[:, i], logvars[:, i] = payloads.means, payloads.logvars
+            proposed_mean[:, i], proposed_logvar[:, i] = draft(context)
+            payloads = craft(proposed_mean[:, i], proposed_logvar[:, i])
             drafted[:, i] = draw(payloads, seed, steps + np.uint64(i)).values
             context = np.concatenate([context[:, 1:], drafted[:, i, None]], axis=1)
             contexts_k.append(context)
@@ -191,11 +186,12 @@ def forecast_speculative(
         order = (k + 1, len(active), dim)
         target_mean = target_mean.reshape(order).transpose(1, 0, 2)
         target_logvar = target_logvar.reshape(order).transpose(1, 0, 2)
-        target_sigma = _sigma(target_logvar)
+        target_sigma = sigma_of(target_logvar)
+        # The same floats crafted again, block by block: the same bytes as the payloads drawn.
+        payloads = craft(proposed_mean.reshape(-1, dim), proposed_logvar.reshape(-1, dim))
         verdicts = verify_blocks(
-            craft(means.reshape(-1, dim), logvars.reshape(-1, dim)), drafted,
-            target_mean[:, :k], target_sigma[:, :k], seed, steps, mode, bias,
-        )  # fmt: skip
+            payloads, drafted, target_mean[:, :k], target_sigma[:, :k], seed, steps, mode, bias
+        )
         accepted = verdicts.accepted.astype(np.int64)
         emitted = verdicts.emitted_len.astype(np.int64)
         full = np.flatnonzero(accepted == k)
@@ -211,7 +207,9 @@ def forecast_speculative(
             path[active[writes], window + start[writes] + j] = values[writes, j]
         trace.add(
             active.astype(np.int64), start, accepted, emitted, verdicts.tries.astype(np.int64),
-            (drafted, means, logvars, target_mean[:, :k], target_logvar[:, :k]),
+            (drafted, payloads.means.reshape(drafted.shape),
+             payloads.logvars.reshape(drafted.shape),
+             target_mean[:, :k], target_logvar[:, :k]),
         )  # fmt: skip
         done[active] += emitted
         calls[active] += 1
