@@ -2,10 +2,10 @@
 the judges built from it and the configured thresholds, and the task's held-out test split
 encoded for the target (`JudgeSetup`)."""
 
-from tsd.errors import InvalidArgumentError, ModelError
+from tsd.errors import InvalidArgumentError
 from tsd.experiments.lm_config import LMBenchConfig, require_judge_head
 from tsd.experiments.lm_judge import JudgeSetup
-from tsd.judge.head import JudgeHead, load_judge_head
+from tsd.judge.head import JudgeHead, check_feature_size, load_judge_head
 from tsd.judge.judges import Judge, make_judge
 from tsd.judge.task import get_task, split_questions
 from tsd.models.hf import HFModel, encode_prompts
@@ -53,12 +53,8 @@ def prepare_judging(config: LMBenchConfig, target: HFModel, head: JudgeHead) -> 
     """The head (from `read_judge_head`) checked against the loaded target's feature size, the
     task's test split (`task_questions` of it, evenly spaced; the families the head was mined
     on where it says) and the prompts through the target's tokenizer."""
-    width = int(target.module.config.hidden_size)
-    if head.feature_size != width:
-        raise ModelError(
-            f"autojudge_checkpoint: {config.autojudge_checkpoint} reads features of size "
-            f"{head.feature_size}, this run's are of size {width}"
-        )
+    assert config.autojudge_checkpoint is not None
+    check_feature_size(head, int(target.module.config.hidden_size), config.autojudge_checkpoint)
     task = get_task(config.task)
     split = split_questions(task.questions(config.task_seed), config.task_seed)["test"]
     kept = head.meta.get("families") or task.families

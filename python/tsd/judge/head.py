@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_MIN_LABELS",
     "QUANTILES",
     "JudgeHead",
+    "check_feature_size",
     "check_threshold",
     "fit_judge_head",
     "load_judge_head",
@@ -259,11 +260,16 @@ def load_judge_head(
             f"autojudge_checkpoint: {file} was trained for target {meta.get('target')!r}, "
             f"not {target!r}"
         )
-    if feature_size is not None and (
-        head.feature_size != feature_size or meta.get("feature_size") != feature_size
-    ):
+    if feature_size is not None:
+        check_feature_size(head, feature_size, file)
+    return head
+
+
+def check_feature_size(head: JudgeHead, feature_size: int, path: str | os.PathLike[str]) -> None:
+    """Refuse the head read from `path` unless its weights and metadata both read features of
+    `feature_size` (the loaded target's hidden size)."""
+    if head.feature_size != feature_size or head.meta.get("feature_size") != feature_size:
         raise ModelError(
-            f"autojudge_checkpoint: {file} reads features of size {head.feature_size}, "
+            f"autojudge_checkpoint: {path} reads features of size {head.feature_size}, "
             f"this run's are of size {feature_size}"
         )
-    return head
