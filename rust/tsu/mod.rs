@@ -62,8 +62,9 @@ impl Sampler {
         }
     }
 
-    /// The token and its log q for one pair of random words.
-    #[inline]
+    /// The token and its log q for one pair of random words (always inlined: it is the
+    /// first half of the fused loops' step).
+    #[inline(always)]
     pub fn draw(&self, words: [u64; 2]) -> (u32, f64) {
         let u = rng::unit(words[0]);
         let slot = self.cdf.draw(u, u);

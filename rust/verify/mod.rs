@@ -106,11 +106,28 @@ impl Residual {
         }
     }
 
+    /// Where a draw with uniform `fraction` starts: the guide bucket, whose entry the CPU
+    /// starts loading now, for a caller that knows the uniform before it knows whether it
+    /// will draw (a hint: no result changes).
+    #[inline]
+    pub(crate) fn locate(&self, fraction: f64) -> usize {
+        let bucket = self.cdf.bucket(fraction);
+        self.cdf.prefetch(bucket);
+        bucket
+    }
+
     /// A token from the residual for one random word.
     #[inline]
     pub fn draw(&self, word: u64) -> u32 {
         let fraction = rng::unit(word);
-        self.cdf.draw(fraction * self.cdf.total(), fraction) as u32
+        self.draw_at(self.cdf.bucket(fraction), fraction)
+    }
+
+    /// [`Residual::draw`] for the word whose uniform is `fraction`, from the bucket
+    /// [`Residual::locate`] returned for it.
+    #[inline]
+    pub(crate) fn draw_at(&self, bucket: usize, fraction: f64) -> u32 {
+        self.cdf.draw_from(bucket, fraction * self.cdf.total()) as u32
     }
 }
 

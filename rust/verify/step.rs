@@ -4,7 +4,7 @@
 use crate::error::ArgumentError;
 use crate::fmap::dense_logq;
 use crate::psi::PsiTopK;
-use crate::rng::{words_block, BLOCK, STREAM_TSU, STREAM_VERIFY};
+use crate::rng::{self, words_block, BLOCK, STREAM_TSU, STREAM_VERIFY};
 use crate::tsu::Sampler;
 use crate::verify::{accept_ratio, check_logp, decide, Residual};
 
@@ -44,14 +44,21 @@ impl StepTables {
         })
     }
 
-    /// One TSU draw and its verification, from the step's TSU and verifier words.
-    #[inline]
+    /// One TSU draw and its verification, from the step's TSU and verifier words. Always
+    /// inlined: it is the body of the fused loops, whose state then stays in registers.
+    #[inline(always)]
     pub fn step(&self, tsu_words: [u64; 2], verify_words: [u64; 2]) -> StepOutcome {
+        // The residual's guide entry depends only on the table and the word: its load
+        // overlaps the TSU's search instead of following a rejection.
+        let fraction = rng::unit(verify_words[1]);
+        let bucket = self.residual.locate(fraction);
         let (proposed, logq) = self.sampler.draw(tsu_words);
-        let (accepted, emitted) =
-            decide(verify_words, self.ratio[proposed as usize], proposed, |w| {
-                self.residual.draw(w)
-            });
+        let (accepted, emitted) = decide(
+            verify_words,
+            self.ratio[proposed as usize],
+            proposed,
+            |_| self.residual.draw_at(bucket, fraction),
+        );
         StepOutcome {
             proposed,
             logq,
