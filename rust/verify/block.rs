@@ -22,7 +22,7 @@ use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
 use crate::verify::sampled_row::{Against, RowScratch};
-use crate::verify::{accept_ratio, check_log_entry};
+use crate::verify::{accept_ratio, at_row, check_log_entry};
 
 /// One sequence's verdict: how many drafts were accepted, and the tokens it emits
 /// (the accepted drafts, then the correction or the bonus token).
@@ -108,11 +108,6 @@ fn check_shapes(input: &BlockInput<'_>, vocab: usize) -> Result<(), ArgumentErro
         ));
     }
     step_range("step", input.step, l as u64 + 1).map(|_| ())
-}
-
-/// Names the row an error came from.
-fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
-    move |err| invalid(err.field, format!("row {index}: {}", err.reason))
 }
 
 /// Verifies one sequence's block. `scratch` is reused between calls to avoid allocation.

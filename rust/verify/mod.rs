@@ -44,11 +44,22 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
 /// full: each entry passes [`check_log_entry`] and the row's total [`check_total`]. `field`
 /// names the argument the row came from.
 pub fn check_log_distribution(field: &'static str, logp: &[f64]) -> Result<(), ArgumentError> {
-    for (position, &value) in logp.iter().enumerate() {
-        check_log_entry(field, position, value)?;
-    }
+    check_log_entries(field, logp)?;
     let probabilities: Vec<f64> = logp.iter().map(|&l| exp::exp(l)).collect();
     check_total(field, cumulative::total(&probabilities))
+}
+
+/// Every entry of `values` passes [`check_log_entry`]; the first that does not is named.
+pub fn check_log_entries(field: &'static str, values: &[f64]) -> Result<(), ArgumentError> {
+    for (position, &value) in values.iter().enumerate() {
+        check_log_entry(field, position, value)?;
+    }
+    Ok(())
+}
+
+/// Prefixes an error with the row of a block it came from.
+pub(crate) fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
+    move |err| ArgumentError::new(err.field, format!("row {index}: {}", err.reason))
 }
 
 /// One log-probability: not NaN and <= 0 (-inf is p = 0).

@@ -8,7 +8,7 @@ use crate::cumulative::{chunk_count, chunk_sums, find_chunk, find_within, runnin
 use crate::error::ArgumentError;
 use crate::exp::exp_into;
 use crate::rng;
-use crate::verify::{check_log_entry, check_total};
+use crate::verify::{at_row, check_log_entries, check_total};
 
 /// Entries handled per step of the pass: whole chunks, few enough to stay in L1.
 const GROUP: usize = 8 * CHUNK;
@@ -84,7 +84,7 @@ fn masses(
     }
 }
 
-/// Whether any entry is one that [`check_log_entry`] refuses (NaN, or above 0), branch-free.
+/// Whether any entry is one that [`check_log_entries`] refuses (NaN, or above 0), branch-free.
 fn any_bad(values: &[f64]) -> bool {
     values
         .iter()
@@ -203,19 +203,17 @@ impl RowScratch {
         against: Against<'_>,
         word: u64,
     ) -> Result<usize, ArgumentError> {
-        let at_row = |err: ArgumentError| {
-            ArgumentError::new(err.field, format!("row {index}: {}", err.reason))
-        };
+        let at_row = at_row(index);
         let found = self.pass(row, against);
         if found.bad_p {
-            first_bad("target_logp", row).map_err(at_row)?;
+            check_log_entries("target_logp", row).map_err(&at_row)?;
         }
-        check_total("target_logp", running_totals(&mut self.p_totals)).map_err(at_row)?;
+        check_total("target_logp", running_totals(&mut self.p_totals)).map_err(&at_row)?;
         if let Against::Realised(q_row) = against {
             if found.bad_q {
-                first_bad("realised_logq", q_row).map_err(at_row)?;
+                check_log_entries("realised_logq", q_row).map_err(&at_row)?;
             }
-            check_total("realised_logq", running_totals(&mut self.q_totals)).map_err(at_row)?;
+            check_total("realised_logq", running_totals(&mut self.q_totals)).map_err(&at_row)?;
         }
         if !matches!(against, Against::Nothing) {
             running_totals(&mut self.mass_totals);
@@ -231,14 +229,6 @@ impl RowScratch {
         })?;
         Ok(self.draw(row, Against::Nothing, true, last, word))
     }
-}
-
-/// Names the first entry of `values` that [`check_log_entry`] refuses.
-fn first_bad(field: &'static str, values: &[f64]) -> Result<(), ArgumentError> {
-    for (position, &value) in values.iter().enumerate() {
-        check_log_entry(field, position, value)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
