@@ -16,8 +16,8 @@
 /// Entries per chunk.
 pub const CHUNK: usize = 64;
 
-/// Chunks summed side by side by [`chunk_sums`]: enough independent chains of additions to
-/// keep the floating-point adders busy.
+/// Chunks summed side by side by [`chunk_sums`] (and laid out together by [`interleave`]):
+/// enough independent chains of additions to keep the floating-point adders busy.
 const INTERLEAVED: usize = 8;
 
 /// How many chunks `len` masses make.
@@ -28,6 +28,7 @@ pub fn chunk_count(len: usize) -> usize {
 
 /// The sum S_c of each chunk of `masses` into `sums` (one per chunk), each added left to right
 /// from 0.
+#[inline]
 pub fn chunk_sums(masses: &[f64], sums: &mut [f64]) {
     debug_assert_eq!(sums.len(), chunk_count(masses.len()));
     let groups = masses.chunks_exact(CHUNK * INTERLEAVED);
@@ -45,6 +46,45 @@ pub fn chunk_sums(masses: &[f64], sums: &mut [f64]) {
     for (chunk, sum) in rest.chunks(CHUNK).zip(&mut sums[full..]) {
         *sum = chunk.iter().fold(0.0, |acc, &m| acc + m);
     }
+}
+
+/// Chunks a full group of [`GROUP`] entries holds.
+pub const GROUP_CHUNKS: usize = INTERLEAVED;
+
+/// Entries in a full group: [`GROUP_CHUNKS`] chunks.
+pub const GROUP: usize = CHUNK * GROUP_CHUNKS;
+
+/// Where entry `local` of a full group sits once [`interleave`]d: position t of chunk k at
+/// t · [`GROUP_CHUNKS`] + k.
+#[inline]
+pub fn interleaved(local: usize) -> usize {
+    (local % CHUNK) * GROUP_CHUNKS + local / CHUNK
+}
+
+/// Lays a full group out chunk-interleaved ([`interleaved`]), so that one vector holds the
+/// same position of several chunks and their sums run as vector additions.
+#[inline]
+pub fn interleave(group: &[f64], out: &mut [f64]) {
+    debug_assert!(group.len() == GROUP && out.len() == GROUP);
+    for (position, row) in out.chunks_exact_mut(GROUP_CHUNKS).enumerate() {
+        for (chunk, value) in row.iter_mut().enumerate() {
+            *value = group[chunk * CHUNK + position];
+        }
+    }
+}
+
+/// The chunk sums of a full group laid out by [`interleave`]: the same sums, in the same
+/// order of additions, as [`chunk_sums`] gives for the group as it was.
+#[inline]
+pub fn interleaved_sums(masses: &[f64], sums: &mut [f64]) {
+    debug_assert!(masses.len() == GROUP && sums.len() == GROUP_CHUNKS);
+    let mut running = [0.0f64; GROUP_CHUNKS];
+    for position in masses.chunks_exact(GROUP_CHUNKS) {
+        for (sum, &mass) in running.iter_mut().zip(position) {
+            *sum += mass;
+        }
+    }
+    sums.copy_from_slice(&running);
 }
 
 /// Turns chunk sums into running totals T_c, added left to right; returns the total (0 for
@@ -165,6 +205,20 @@ mod tests {
             c != running
         });
         assert!(differs);
+    }
+
+    #[test]
+    fn interleaved_groups_sum_to_the_same_bits() {
+        let m = masses(GROUP, 9);
+        let mut laid_out = vec![0.0; GROUP];
+        interleave(&m, &mut laid_out);
+        for (local, &mass) in m.iter().enumerate() {
+            assert_eq!(laid_out[interleaved(local)].to_bits(), mass.to_bits());
+        }
+        let (mut plain, mut interleaved_out) = ([0.0; GROUP_CHUNKS], [0.0; GROUP_CHUNKS]);
+        chunk_sums(&m, &mut plain);
+        interleaved_sums(&laid_out, &mut interleaved_out);
+        assert_eq!(plain.map(f64::to_bits), interleaved_out.map(f64::to_bits));
     }
 
     proptest! {

@@ -1,17 +1,18 @@
 //! The one row a block verification samples from — the residual max(0, p − q) at the first
 //! rejection, or p itself for the bonus token — in one pass over the row: every entry checked,
-//! probabilities exponentiated a few chunks at a time and summed by chunks
+//! probabilities exponentiated a group of chunks at a time and summed by chunks
 //! ([`crate::cumulative`]); the draw then finds its chunk from the totals and computes that
-//! chunk's masses again, by the same function. Nothing of length V is stored.
+//! chunk's masses again, by the same operations. Nothing of length V is stored. Full groups are
+//! laid out chunk-interleaved first, so that the chunk sums run as vector additions.
 
-use crate::cumulative::{chunk_count, chunk_sums, find_chunk, find_within, running_totals, CHUNK};
+use crate::cumulative::{
+    chunk_count, chunk_sums, find_chunk, find_within, interleave, interleaved, interleaved_sums,
+    running_totals, CHUNK, GROUP,
+};
 use crate::error::ArgumentError;
 use crate::exp::exp_into;
 use crate::rng;
 use crate::verify::{at_row, check_log_entries, check_total};
-
-/// Entries handled per step of the pass: whole chunks, few enough to stay in L1.
-const GROUP: usize = 8 * CHUNK;
 
 /// What the sampled row's probabilities are set against.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,8 @@ pub enum Against<'a> {
 /// Buffers a verifier thread reuses from row to row: one group's values and the chunk totals.
 #[derive(Debug, Default)]
 pub struct RowScratch {
+    log_p: Vec<f64>,
+    log_q: Vec<f64>,
     p: Vec<f64>,
     q: Vec<f64>,
     masses: Vec<f64>,
@@ -47,44 +50,51 @@ struct Pass {
     last_chunk_with_p: Option<usize>,
 }
 
-/// The residual's masses (or p's, against nothing) of `row[start..start + len]` into
-/// `out[..len]`, with p and (for a realised row) q into their buffers: the pass and the
-/// draw's second look at a chunk both use this, so they see the same bits.
-fn masses(
-    row: &[f64],
-    against: Against<'_>,
+/// One stretch of the row, entries `start..start + log_p.len()`, laid out as the caller chose:
+/// `place(i)` is where entry start + i sits in `log_p` (and in `log_q`, the realised row's).
+struct Stretch<'s, F: Fn(usize) -> usize> {
     start: usize,
-    len: usize,
+    log_p: &'s [f64],
+    log_q: &'s [f64],
+    place: F,
+}
+
+/// The stretch's p and (for F(ψ) or a realised row) q into `p` and `q`, and the masses
+/// `against` gives — max(0, p − q), or p itself — into `out`, all in the stretch's layout.
+/// The pass and the draw's second look at a chunk both use this, so they see the same bits.
+#[inline(always)]
+fn masses<F: Fn(usize) -> usize>(
+    stretch: &Stretch<'_, F>,
+    against: Against<'_>,
     p: &mut [f64],
     q: &mut [f64],
     out: &mut [f64],
 ) {
-    let (p, out) = (&mut p[..len], &mut out[..len]);
-    exp_into(&row[start..start + len], p);
+    let len = stretch.log_p.len();
+    let (p, q, out) = (&mut p[..len], &mut q[..len], &mut out[..len]);
+    exp_into(stretch.log_p, p);
     match against {
-        Against::Nothing => out.copy_from_slice(p),
+        Against::Nothing => {
+            out.copy_from_slice(p);
+            return;
+        }
         Against::FPsi { ids, slots, tail } => {
-            for (mass, &pi) in out.iter_mut().zip(p.iter()) {
-                *mass = (pi - tail).max(0.0);
-            }
-            let first = ids.partition_point(|&id| (id as usize) < start);
-            let last = ids.partition_point(|&id| (id as usize) < start + len);
+            q.fill(tail);
+            let first = ids.partition_point(|&id| (id as usize) < stretch.start);
+            let last = ids.partition_point(|&id| (id as usize) < stretch.start + len);
             for (&id, &slot) in ids[first..last].iter().zip(&slots[first..last]) {
-                let at = id as usize - start;
-                out[at] = (p[at] - slot).max(0.0);
+                q[(stretch.place)(id as usize - stretch.start)] = slot;
             }
         }
-        Against::Realised(q_row) => {
-            let q = &mut q[..len];
-            exp_into(&q_row[start..start + len], q);
-            for ((mass, &pi), &qi) in out.iter_mut().zip(p.iter()).zip(q.iter()) {
-                *mass = (pi - qi).max(0.0);
-            }
-        }
+        Against::Realised(_) => exp_into(stretch.log_q, q),
+    }
+    for ((mass, &pi), &qi) in out.iter_mut().zip(p.iter()).zip(q.iter()) {
+        *mass = (pi - qi).max(0.0);
     }
 }
 
 /// Whether any entry is one that [`check_log_entries`] refuses (NaN, or above 0), branch-free.
+#[inline]
 fn any_bad(values: &[f64]) -> bool {
     values
         .iter()
@@ -97,11 +107,42 @@ fn last_positive(sums: &[f64], offset: usize) -> Option<usize> {
     sums.iter().rposition(|&s| s > 0.0).map(|c| offset + c)
 }
 
+/// The identity layout: entry start + i at i.
+fn in_order(i: usize) -> usize {
+    i
+}
+
 impl RowScratch {
-    /// The pass over `row`: each group's entries checked, exponentiated and summed by chunks.
+    /// The pass over `row`: each group's entries checked, exponentiated and summed by chunks;
+    /// compiled for AVX2 where the CPU has it (no FMA: the same operations, the same bits).
     fn pass(&mut self, row: &[f64], against: Against<'_>) -> Pass {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the only requirement of calling a `target_feature(enable = "avx2")`
+            // function is that the CPU supports AVX2, which was detected just above.
+            return unsafe { self.pass_avx2(row, against) };
+        }
+        self.pass_body(row, against)
+    }
+
+    /// [`RowScratch::pass_body`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn pass_avx2(&mut self, row: &[f64], against: Against<'_>) -> Pass {
+        self.pass_body(row, against)
+    }
+
+    /// The pass itself.
+    #[inline(always)]
+    fn pass_body(&mut self, row: &[f64], against: Against<'_>) -> Pass {
         let chunks = chunk_count(row.len());
-        for buffer in [&mut self.p, &mut self.q, &mut self.masses] {
+        for buffer in [
+            &mut self.log_p,
+            &mut self.log_q,
+            &mut self.p,
+            &mut self.q,
+            &mut self.masses,
+        ] {
             buffer.resize(GROUP, 0.0);
         }
         for totals in [
@@ -111,6 +152,10 @@ impl RowScratch {
         ] {
             totals.resize(chunks, 0.0);
         }
+        let q_row = match against {
+            Against::Realised(q_row) => Some(q_row),
+            _ => None,
+        };
         let mut found = Pass {
             bad_p: false,
             bad_q: false,
@@ -120,25 +165,51 @@ impl RowScratch {
         for start in (0..row.len()).step_by(GROUP) {
             let len = GROUP.min(row.len() - start);
             let sums = start / CHUNK..start / CHUNK + chunk_count(len);
+            let full = len == GROUP;
             found.bad_p |= any_bad(&row[start..start + len]);
-            masses(
-                row,
-                against,
+            if let Some(q_row) = q_row {
+                found.bad_q |= any_bad(&q_row[start..start + len]);
+            }
+            // A full group is laid out chunk-interleaved; the last, shorter one stays in order.
+            let (log_p, log_q): (&[f64], &[f64]) = if full {
+                interleave(&row[start..start + len], &mut self.log_p);
+                if let Some(q_row) = q_row {
+                    interleave(&q_row[start..start + len], &mut self.log_q);
+                }
+                (&self.log_p, &self.log_q)
+            } else {
+                let log_q = q_row.map_or(&[][..], |q_row| &q_row[start..start + len]);
+                (&row[start..start + len], log_q)
+            };
+            let place = if full { interleaved } else { in_order };
+            let stretch = Stretch {
                 start,
-                len,
+                log_p,
+                log_q,
+                place,
+            };
+            masses(
+                &stretch,
+                against,
                 &mut self.p,
                 &mut self.q,
                 &mut self.masses,
             );
-            chunk_sums(&self.p[..len], &mut self.p_totals[sums.clone()]);
+            let sum = |values: &[f64], sums: &mut [f64]| {
+                if full {
+                    interleaved_sums(values, sums);
+                } else {
+                    chunk_sums(values, sums);
+                }
+            };
+            sum(&self.p[..len], &mut self.p_totals[sums.clone()]);
             found.last_chunk_with_p =
                 last_positive(&self.p_totals[sums.clone()], sums.start).or(found.last_chunk_with_p);
-            if let Against::Realised(q_row) = against {
-                found.bad_q |= any_bad(&q_row[start..start + len]);
-                chunk_sums(&self.q[..len], &mut self.q_totals[sums.clone()]);
+            if q_row.is_some() {
+                sum(&self.q[..len], &mut self.q_totals[sums.clone()]);
             }
             if !matches!(against, Against::Nothing) {
-                chunk_sums(&self.masses[..len], &mut self.mass_totals[sums.clone()]);
+                sum(&self.masses[..len], &mut self.mass_totals[sums.clone()]);
                 found.last_chunk_with_mass =
                     last_positive(&self.mass_totals[sums.clone()], sums.start)
                         .or(found.last_chunk_with_mass);
@@ -147,15 +218,23 @@ impl RowScratch {
         found
     }
 
-    /// Chunk `chunk`'s masses (as [`masses`] gives them) and its first entry's index.
+    /// Chunk `chunk`'s masses (as [`masses`] gives them), in order, and its first entry's index.
     fn chunk_masses(&mut self, row: &[f64], against: Against<'_>, chunk: usize) -> (usize, &[f64]) {
         let start = chunk * CHUNK;
         let len = CHUNK.min(row.len() - start);
-        masses(
-            row,
-            against,
+        let log_q = match against {
+            Against::Realised(q_row) => &q_row[start..start + len],
+            _ => &[],
+        };
+        let stretch = Stretch {
             start,
-            len,
+            log_p: &row[start..start + len],
+            log_q,
+            place: in_order,
+        };
+        masses(
+            &stretch,
+            against,
             &mut self.p,
             &mut self.q,
             &mut self.masses,
