@@ -42,12 +42,12 @@ def _bits(*patterns: int) -> NDArray[np.float64]:
 
 # The core's verifier exp (rust/exp.rs), constant for constant.
 _LN2_HI, _LN2_LO, _LOG2_E = _bits(0x3FE62E42FEE00000, 0x3DEA39EF35793C76, 0x3FF71547652B82FE)
-_TAYLOR = _bits(
-    0x3DE6124613A86D09, 0x3E21EED8EFF8D898, 0x3E5AE64567F544E4, 0x3E927E4FB7789F5C,
-    0x3EC71DE3A556C734, 0x3EFA01A01A01A01A, 0x3F2A01A01A01A01A, 0x3F56C16C16C16C17,
-    0x3F81111111111111, 0x3FA5555555555555, 0x3FC5555555555555, 0x3FE0000000000000,
+_Q = _bits(
+    0x3FE0000000000001, 0x3FC5555555555557, 0x3FA5555555553D55, 0x3F811111111100D2,
+    0x3F56C16C17891214, 0x3F2A01A01ABECF31, 0x3EFA019B8F8C56FF, 0x3EC71DE0221EE58C,
+    0x3E928919D85E600C, 0x3E5AF4E09F575337,
 )  # fmt: skip
-_LOWEST, _HIGHEST = -746.0, 710.0
+_LOWEST, _HIGHEST = -708.0, 710.0
 _ROUND, _TWO_52 = 6755399441055744.0, 4503599627370496.0
 
 
@@ -58,23 +58,19 @@ def _power_of_two(n: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def exp(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """The verifier's exp, operation for operation as the core computes it (rust/exp.rs): the
-    same bits, within one unit in the last place of the true value."""
+    same bits; 0 below x = −708, else within one unit in the last place of the true value."""
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        x = np.where(x < _LOWEST, _LOWEST, np.where(x > _HIGHEST, _HIGHEST, x))
-        k = (x * _LOG2_E + _ROUND) - _ROUND
-        r = (x - k * _LN2_HI) - k * _LN2_LO
-        low = np.full_like(r, _TAYLOR[7])
-        for c in _TAYLOR[8:]:
-            low = low * r + c
-        high = np.full_like(r, _TAYLOR[0])
-        for c in _TAYLOR[1:7]:
-            high = high * r + c
+        clamped = np.where(x < _LOWEST, _LOWEST, np.where(x > _HIGHEST, _HIGHEST, x))
+        k = (clamped * _LOG2_E + _ROUND) - _ROUND
+        r = (clamped - k * _LN2_HI) - k * _LN2_LO
+        low = _Q[0] + r * (_Q[1] + r * (_Q[2] + r * (_Q[3] + r * _Q[4])))
+        high = _Q[5] + r * (_Q[6] + r * (_Q[7] + r * (_Q[8] + r * _Q[9])))
         r2 = r * r
-        inner = low + high * ((r2 * r2) * r)
-        e_r = (inner * r + 1.0) * r + 1.0
-        half = (k * 0.5 + _ROUND) - _ROUND
-        out: NDArray[np.float64] = (e_r * _power_of_two(half)) * _power_of_two(k - half)
+        q = low + ((r2 * r2) * r) * high
+        e_r = 1.0 + (r + r2 * q)
+        y = (e_r * 2.0) * _power_of_two(k - 1.0)
+        out: NDArray[np.float64] = np.where(x < _LOWEST, 0.0, y)
     return out
 
 
