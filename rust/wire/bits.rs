@@ -31,19 +31,17 @@ impl<'a> BitReader<'a> {
         word >> (pos % 8)
     }
 
-    /// Number of set bits from stream bit `pos` to the end of the slice.
+    /// Number of set bits from stream bit `pos` to the end of the slice, a window at a time.
     pub(crate) fn count_ones_from(&self, pos: usize) -> usize {
-        let Some(rest) = self.bytes.get(pos / 8..) else {
-            return 0;
-        };
-        let first = rest.first().map_or(0, |&b| (b >> (pos % 8)).count_ones());
-        let others = rest.get(1..).unwrap_or_default();
-        let words = others.chunks_exact(8);
-        let tail: u32 = words.remainder().iter().map(|b| b.count_ones()).sum();
-        let whole: u32 = words
-            .map(|word| u64::from_le_bytes(word.try_into().unwrap_or([0; 8])).count_ones())
-            .sum();
-        (first + whole + tail) as usize
+        let (mut at, end) = (pos, self.bytes.len() * 8);
+        let mut ones = 0;
+        while at < end {
+            // A window holds the bits from `at` to the next byte boundary 64 bits on, and
+            // zeros past the slice.
+            ones += self.window(at).count_ones() as usize;
+            at += 64 - at % 8;
+        }
+        ones
     }
 }
 

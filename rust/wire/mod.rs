@@ -9,6 +9,7 @@ mod bits;
 pub mod chain;
 pub mod gauss;
 mod ids;
+mod lowbits;
 pub mod topk;
 
 use crate::error::{PsiDecodeError, TsdError};
@@ -97,6 +98,7 @@ pub(crate) fn read_count(
 }
 
 /// The little-endian f32 at byte offset `at` (the caller has checked the length).
+#[inline]
 pub(crate) fn f32_at(bytes: &[u8], at: usize) -> f32 {
     f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
