@@ -9,13 +9,14 @@ pub(crate) struct BitReader<'a> {
 }
 
 impl<'a> BitReader<'a> {
+    #[inline(always)]
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { bytes }
     }
 
     /// Up to 64 bits starting at bit `pos`: bit 0 of the result is stream bit `pos`; bits past
     /// the end of the slice read as zero.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn window(&self, pos: usize) -> u64 {
         let byte = pos / 8;
         let word = match self.bytes.get(byte..byte + 8) {
@@ -32,6 +33,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// Number of set bits from stream bit `pos` to the end of the slice, a window at a time.
+    #[inline(always)]
     pub(crate) fn count_ones_from(&self, pos: usize) -> usize {
         let (mut at, end) = (pos, self.bytes.len() * 8);
         let mut ones = 0;

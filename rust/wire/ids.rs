@@ -2,6 +2,7 @@
 //! K·(2 + log2(V/K)) bits instead of K·log2(V).
 
 use super::bits::BitReader;
+use super::cpu::extended_copy;
 use super::lowbits::{merge_low_bits, or_word, pack_low_bits, with_constant_width};
 use super::truncated;
 use crate::error::{PsiDecodeError, TsdError};
@@ -39,12 +40,17 @@ impl EliasFano {
     }
 }
 
-/// Appends the Elias–Fano section of the sorted `ids` below `vocab`.
-///
-/// Both parts are OR-ed into the section as whole little-endian words (the low bits in
-/// groups through a shift register, the unary high parts gathered per word), so the section
-/// is zeroed up to one word past its end and cut back afterwards.
-pub(crate) fn write_ids(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
+extended_copy! {
+    /// Appends the Elias–Fano section of the sorted `ids` below `vocab`.
+    ///
+    /// Both parts are OR-ed into the section as whole little-endian words (the low bits in
+    /// groups through a shift register, the unary high parts gathered per word), so the section
+    /// is zeroed up to one word past its end and cut back afterwards.
+    pub(crate) fn write_ids(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) = write_ids_body;
+}
+
+#[inline(always)]
+fn write_ids_body(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
     let ef = EliasFano::new(vocab, ids.len() as u64);
     let start = out.len();
     let len = ef.bytes() as usize;
@@ -105,11 +111,22 @@ fn malformed_ids(reason: &str) -> TsdError {
     .into()
 }
 
+extended_copy! {
+    /// [`decode_ids_body`], where the CPU allows with its bit and vector extensions.
+    fn decode_ids(
+        section: &[u8],
+        bytes: &[u8],
+        ef: EliasFano,
+        ids: &mut [u32]
+    ) -> Result<bool, TsdError> = decode_ids_body;
+}
+
 /// Fills `ids` from `section`, which starts `bytes`, and says whether they strictly increase.
 /// The high parts come first, a word of ones at a time read from `bytes`: reads may run past
 /// the section, but only its own K ones (counted first) are used. The low bits are merged in
 /// after them, then one pass checks the order (a fault is named later, off the fast path).
-fn decode_ids(
+#[inline(always)]
+fn decode_ids_body(
     section: &[u8],
     bytes: &[u8],
     ef: EliasFano,
@@ -125,23 +142,36 @@ fn decode_ids(
         ));
     }
     let reader = BitReader::new(bytes);
-    let (mut base, mut bits) = (upper_start, reader.window(upper_start));
-    // The i-th one at stream bit `base + t` gives the high part `base + t - upper_start - i`:
-    // `offset` keeps `base - upper_start - i` (wrapping: it dips below zero before a refill).
-    let mut offset = 0usize;
-    for slot in ids.iter_mut() {
-        while bits == 0 {
-            let step = 64 - base % 8;
-            base += step;
-            offset = offset.wrapping_add(step);
-            bits = reader.window(base);
+    // A window of the region at stream bit `at` holds its ones for slots `filled..`: the one
+    // at `at + t` for slot i gives the high part `at + t - upper_start - i`. Each id fits in
+    // 31 bits even once shifted by `low`: the caller has checked V ≤ 2^24 and K ≥ 1, and
+    // every one lies within the section (< K·low + upper + 8 bits), so the id is below
+    // (upper + 8)·2^low ≤ K·2^low + V + 8·2^low ≤ 10·V < 2^28, as 2^low ≤ V / K.
+    let (mut filled, mut at) = (0, upper_start);
+    while filled < k {
+        let mut bits = reader.window(at);
+        let base = at - upper_start;
+        let mut slot = filled;
+        filled += (bits.count_ones() as usize).min(k - filled);
+        while bits != 0 && slot < k {
+            if let Some(four) = ids.get_mut(slot..slot + 4) {
+                // Four at a time, unconditionally: once `bits` runs out the slots get junk,
+                // which the next window's ones overwrite (a short window is never the last).
+                let first = base.wrapping_sub(slot);
+                for (j, high) in four.iter_mut().enumerate() {
+                    *high = first
+                        .wrapping_add(bits.trailing_zeros() as usize)
+                        .wrapping_sub(j) as u32;
+                    bits &= bits.wrapping_sub(1);
+                }
+                slot += 4;
+            } else {
+                ids[slot] = (base + bits.trailing_zeros() as usize - slot) as u32;
+                bits &= bits - 1;
+                slot += 1;
+            }
         }
-        // The high part fits in 32 bits even shifted by `low`: the caller has checked
-        // V ≤ 2^24 and K ≥ 1, and the one lies within the section (< K·low + upper + 8 bits),
-        // so the id is below (upper + 8)·2^low ≤ K·2^low + V + 8·2^low ≤ 10·V, as 2^low ≤ V / K.
-        *slot = offset.wrapping_add(bits.trailing_zeros() as usize) as u32;
-        offset = offset.wrapping_sub(1);
-        bits &= bits - 1;
+        at += 64 - at % 8;
     }
     // The ones come in increasing order, so only the last (the (K − 1)-th) can lie in the
     // padding.
@@ -153,7 +183,7 @@ fn decode_ids(
         }
     }
     merge_low_bits(bytes, ef.low, ids);
-    // Ids are below 10·V < 2^31 (above), so they compare as i32, four to a vector.
+    // Ids are below 2^28 (above), so they compare as i32, eight to a vector.
     let pairs = ids.iter().zip(ids.iter().skip(1));
     Ok(pairs.fold(true, |ok, (&a, &b)| ok & ((a as i32) < (b as i32))))
 }
@@ -245,6 +275,10 @@ mod tests {
             write_ids(&mut out, vocab, &ids);
             prop_assert_eq!(out[0], 0xAB);
             prop_assert_eq!(&out[1..], &section_bit_by_bit(vocab, &ids)[..]);
+            // The copy built without the CPU extensions writes the same bytes.
+            let mut plain = vec![0xAB];
+            write_ids_body(&mut plain, vocab, &ids);
+            prop_assert_eq!(&plain, &out);
             let mut read = vec![0; ids.len()];
             let len = read_ids(&out[1..], vocab as u32, &mut read).unwrap();
             prop_assert_eq!(read, ids);
@@ -267,6 +301,14 @@ mod tests {
                 validate_ids(vocab as u32, &ids)?;
                 Ok(ids)
             });
+            // The copy built without the CPU extensions agrees (on ids where the layout holds).
+            let (mut plain, mut extended) = (read.clone(), read.clone());
+            let plain_result = decode_ids_body(&section, &bytes, ef, &mut plain);
+            let extended_result = decode_ids(&section, &bytes, ef, &mut extended);
+            prop_assert_eq!(&extended_result, &plain_result);
+            if plain_result.is_ok() {
+                prop_assert_eq!(&extended, &plain);
+            }
             prop_assert_eq!(read_ids(&bytes, vocab as u32, &mut read).map(|_| read), expected);
         }
     }

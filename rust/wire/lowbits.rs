@@ -51,6 +51,7 @@ pub(crate) use with_constant_width;
 
 /// Writes the low `low` bits of each id into `section` (zeroed, and long enough for every
 /// whole word the fields touch) from its first bit.
+#[inline(always)]
 pub(crate) fn pack_low_bits(ids: &[u32], low: u32, section: &mut [u8]) {
     if low > 0 {
         with_constant_width!(low, pack(ids, section));
@@ -78,6 +79,7 @@ fn pack(low: u32, ids: &[u32], section: &mut [u8]) {
 
 /// Shifts each of `ids` left by `low` and ORs in its field from the low-bits part at the
 /// start of `bytes` (the caller has put the high parts in `ids`).
+#[inline(always)]
 pub(crate) fn merge_low_bits(bytes: &[u8], low: u32, ids: &mut [u32]) {
     if low > 0 {
         with_constant_width!(low, merge(bytes, ids));
@@ -137,6 +139,7 @@ impl<'a> WordWriter<'a> {
     }
 
     /// Stores the last, partial word.
+    #[inline(always)]
     fn finish(self) {
         or_word(self.out, self.word, self.acc);
     }

@@ -35,6 +35,7 @@ fn kind_for(bits: u8) -> (u8, u64) {
     }
 }
 
+#[inline]
 fn encoded_len_u64(vocab: u64, k: u64, bits: u8) -> u64 {
     2 + varint_len(vocab)
         + varint_len(k)
@@ -170,7 +171,7 @@ fn decode_parts(
     validate_scalars(vocab, k_usize, scale, tau, eps)?;
 
     let ids_start = scalars + SCALAR_BYTES;
-    ids.clear();
+    // Every slot is overwritten: a reused vector of the same length is not touched here.
     ids.resize(k_usize, 0);
     let ids_end = ids_start + read_ids(&bytes[ids_start..], vocab, ids)?;
     let codes_end = ids_end + codes_len(k, bits) as usize;
