@@ -64,20 +64,51 @@ fn write_ids_body(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
 
 /// ORs the unary high parts into `section`: the i-th one lies at bit K·low + (id >> low) + i.
 /// Ids are sorted, so the ones arrive in order and each word is stored once, when the next
-/// one leaves it.
+/// one leaves it. Ones come four at a time: when the fourth lies in the current word, so do
+/// the other three (the common case: ones fill about half the region's bits).
 #[inline(always)]
 fn write_ones(low: u32, ids: &[u32], section: &mut [u8]) {
     let upper_start = ids.len() * low as usize;
-    let (mut word, mut word_index) = (0u64, upper_start / 64);
-    for (i, &id) in ids.iter().enumerate() {
-        let one = upper_start + (id >> low) as usize + i;
-        if one / 64 != word_index {
-            or_word(section, word_index, word);
-            (word, word_index) = (0, one / 64);
+    let mut region = Ones {
+        section,
+        word: 0,
+        index: upper_start / 64,
+    };
+    let fours = ids.chunks_exact(4);
+    let rest = fours.remainder();
+    for (n, four) in fours.enumerate() {
+        let first = upper_start + 4 * n;
+        let ones: [usize; 4] = std::array::from_fn(|j| first + j + (four[j] >> low) as usize);
+        if ones[3] / 64 == region.index {
+            region.word |= ones.iter().fold(0, |bits, &one| bits | 1 << (one % 64));
+        } else {
+            ones.into_iter().for_each(|one| region.add(one));
         }
-        word |= 1 << (one % 64);
     }
-    or_word(section, word_index, word);
+    let first = upper_start + ids.len() - rest.len();
+    for (j, &id) in rest.iter().enumerate() {
+        region.add(first + j + (id >> low) as usize);
+    }
+    or_word(region.section, region.index, region.word);
+}
+
+/// The high-bit region as [`write_ones`] fills it: the word being gathered and its index.
+struct Ones<'a> {
+    section: &'a mut [u8],
+    word: u64,
+    index: usize,
+}
+
+impl Ones<'_> {
+    /// Sets section bit `one`, at or after every bit set so far.
+    #[inline(always)]
+    fn add(&mut self, one: usize) {
+        if one / 64 != self.index {
+            or_word(self.section, self.index, self.word);
+            (self.word, self.index) = (0, one / 64);
+        }
+        self.word |= 1 << (one % 64);
+    }
 }
 
 /// Bytes of the Elias–Fano section for K ids below V.
