@@ -339,6 +339,24 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_decoder_reads_what_decode_reads_payload_after_payload() {
+        let mut decoder = Decoder::default();
+        let mut corrupt = encode(&sample(500, 32));
+        corrupt[20] ^= 1;
+        let streams = [
+            encode(&sample(1000, 64)),
+            encode(&packed(500, 32, 3)),
+            corrupt,
+            encode(&sample(1 << 24, 128)),
+            encode(&sample(7, 3)),
+            encode(&sample(1000, 64)),
+        ];
+        for bytes in &streams {
+            assert_eq!(decoder.decode(bytes).cloned(), decode(bytes));
+        }
+    }
+
     fn packed(vocab: u32, k: u32, bits: u8) -> PsiTopK {
         let psi = sample(vocab, k);
         let mask = (1u16 << bits) - 1;
