@@ -1,6 +1,7 @@
 //! Thermo-Speculative Decoding core, one folder per concept: the ψ payload kinds ([`psi`]) and
 //! their wire format ([`wire`]), the reference map F(ψ) ([`fmap`]), portable randomness
-//! ([`rng`]), `exp` over slices bit for bit equal to `libm::exp` ([`exp`]), the limits every
+//! ([`rng`]), the verifier's portable `exp` ([`exp`]), the one rule for sums that decide a draw
+//! ([`cumulative`]), the limits every
 //! kernel keeps ([`limits`]), the simulated TSU ([`tsu`]), the verifier ([`verify`]), the fused M0/M1 walks
 //! ([`walk`]), the proposer's crafting ([`craft`]), the n-gram draft model ([`ngram`]) and the χ² tail
 //! for goodness of fit ([`stats`]).
@@ -9,6 +10,7 @@
 //! feature and mirror these folders one for one.
 
 pub mod craft;
+pub mod cumulative;
 pub mod error;
 pub mod exp;
 pub mod fmap;

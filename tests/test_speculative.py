@@ -245,9 +245,9 @@ def test_kernel_replays_in_the_numpy_reference() -> None:
     words = np.stack(
         [reference.rng_words(9, reference.STREAM_VERIFY, int(s), block + 1) for s in steps]
     )
-    q = np.exp(np.stack([psi.dense_logq() for psi in psis])).reshape(batch, block, vocab)
+    logq_rows = np.stack([psi.dense_logq() for psi in psis]).reshape(batch, block, vocab)
     ref_accepted, ref_emitted = reference.verify_blocks_dense(
-        logp, q, tokens.reshape(batch, block), logq.reshape(batch, block), words
+        logp, logq_rows, tokens.reshape(batch, block), logq.reshape(batch, block), words
     )
     np.testing.assert_array_equal(accepted, ref_accepted)
     for b in range(batch):

@@ -192,13 +192,14 @@ fn assert_kind_error(err: &TsdError, found: u8) {
 
 /// A decoded top-K payload passes the public constructor's validation unchanged.
 fn assert_topk_validates(psi: &PsiTopK) {
-    let rebuilt = PsiTopK::new(
+    let rebuilt = PsiTopK::with_code_bits(
         psi.vocab(),
         psi.ids().to_vec(),
         psi.codes().to_vec(),
         psi.scale(),
         psi.tau(),
         psi.eps(),
+        psi.code_bits(),
     );
     assert_eq!(
         rebuilt.as_ref(),

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "CUMULATIVE_CHUNK",
     "ERROR_NAMES",
     "GAUSS_LOGVAR_MAX",
     "GAUSS_LOGVAR_MIN",
@@ -108,6 +109,7 @@ GAUSS_TARGET_LANE: int
 MAX_CHI2_DOF: int
 ERROR_NAMES: Final[tuple[str, ...]]
 RNG_STREAM_TSU: int
+CUMULATIVE_CHUNK: int
 RNG_STREAM_VERIFY: int
 
 class TsdError(ValueError): ...

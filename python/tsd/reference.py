@@ -16,11 +16,14 @@ from tsd._checks import check_int, check_seed, check_step_range
 from tsd._core import PsiTopK
 
 __all__ = [
+    "CHUNK",
     "ReferenceM0",
     "ReferenceM1",
     "ReferenceSampler",
     "ReferenceVerifier",
+    "cumulative",
     "dense_logq",
+    "exp",
     "rng_words",
     "run_m0",
     "run_m1",
@@ -30,6 +33,60 @@ __all__ = [
 
 STREAM_TSU = _core.RNG_STREAM_TSU
 STREAM_VERIFY = _core.RNG_STREAM_VERIFY
+CHUNK = _core.CUMULATIVE_CHUNK
+
+
+def _bits(*patterns: int) -> NDArray[np.float64]:
+    return np.array(patterns, dtype=np.uint64).view(np.float64)
+
+
+# The core's verifier exp (rust/exp.rs), constant for constant.
+_LN2_HI, _LN2_LO, _LOG2_E = _bits(0x3FE62E42FEE00000, 0x3DEA39EF35793C76, 0x3FF71547652B82FE)
+_Q = _bits(
+    0x3FE0000000000001, 0x3FC5555555555557, 0x3FA5555555553D55, 0x3F811111111100D2,
+    0x3F56C16C17891214, 0x3F2A01A01ABECF31, 0x3EFA019B8F8C56FF, 0x3EC71DE0221EE58C,
+    0x3E928919D85E600C, 0x3E5AF4E09F575337,
+)  # fmt: skip
+_LOWEST, _HIGHEST = -708.0, 710.0
+_ROUND, _TWO_52 = 6755399441055744.0, 4503599627370496.0
+
+
+def _power_of_two(n: NDArray[np.float64]) -> NDArray[np.float64]:
+    biased = ((n + 1023.0) + _TWO_52).view(np.uint64)
+    return np.left_shift(biased, np.uint64(52)).view(np.float64)
+
+
+def exp(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The verifier's exp, operation for operation as the core computes it (rust/exp.rs): the
+    same bits; 0 below x = −708, else within one unit in the last place of the true value."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        clamped = np.where(x < _LOWEST, _LOWEST, np.where(x > _HIGHEST, _HIGHEST, x))
+        k = (clamped * _LOG2_E + _ROUND) - _ROUND
+        r = (clamped - k * _LN2_HI) - k * _LN2_LO
+        low = _Q[0] + r * (_Q[1] + r * (_Q[2] + r * (_Q[3] + r * _Q[4])))
+        high = _Q[5] + r * (_Q[6] + r * (_Q[7] + r * (_Q[8] + r * _Q[9])))
+        r2 = r * r
+        q = low + ((r2 * r2) * r) * high
+        e_r = 1.0 + (r + r2 * q)
+        y = (e_r * 2.0) * _power_of_two(k - 1.0)
+        out: NDArray[np.float64] = np.where(x < _LOWEST, 0.0, y)
+    return out
+
+
+def cumulative(masses: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Cumulative masses along the last axis by the core's rule (rust/cumulative.rs): chunks of
+    CHUNK summed left to right, each entry = the chunks before it + its chunk up to it."""
+    masses = np.asarray(masses, dtype=np.float64)
+    *lead, vocab = masses.shape
+    chunks = -(-vocab // CHUNK)
+    padded = np.zeros((*lead, chunks * CHUNK))
+    padded[..., :vocab] = masses
+    within = np.cumsum(padded.reshape(*lead, chunks, CHUNK), axis=-1)
+    totals = np.cumsum(within[..., -1], axis=-1)
+    before = np.concatenate([np.zeros((*lead, 1)), totals[..., :-1]], axis=-1)
+    out: NDArray[np.float64] = (before[..., None] + within).reshape(*lead, -1)[..., :vocab]
+    return out
 
 
 def rng_words(seed: int, stream: int, start: int, count: int) -> NDArray[np.uint64]:
@@ -84,7 +141,7 @@ class ReferenceSampler:
         return cls(
             ids=psi.ids,
             logq=logq,
-            cumulative=np.cumsum(masses),
+            cumulative=cumulative(masses),
             last_with_mass=_last_positive(masses),
             outside=np.setdiff1d(np.arange(psi.vocab), psi.ids),
         )
@@ -112,11 +169,11 @@ class ReferenceVerifier:
     def from_target(
         cls, logp: NDArray[np.float64], logq: NDArray[np.float64]
     ) -> "ReferenceVerifier":
-        residual = np.maximum(np.exp(logp) - np.exp(logq), 0.0)
+        residual = np.maximum(exp(logp) - exp(logq), 0.0)
         if not residual.any():
-            residual = np.exp(logp)
+            residual = exp(logp)
         return cls(
-            logp=logp, cumulative=np.cumsum(residual), last_with_mass=_last_positive(residual)
+            logp=logp, cumulative=cumulative(residual), last_with_mass=_last_positive(residual)
         )
 
     def decide(self, token: int, logq: float, w0: int, w1: int) -> tuple[bool, int]:
@@ -199,14 +256,14 @@ def _walk(
 
 def verify_blocks_dense(
     logp: NDArray[np.float64],
-    q: NDArray[np.float64],
+    logq_rows: NDArray[np.float64],
     tokens: NDArray[np.uint32],
     logq: NDArray[np.float64],
     words: NDArray[np.uint64],
 ) -> tuple[NDArray[np.int64], list[list[int]]]:
     """Block verification for B sequences of equal L, vectorised over the batch in numpy.
 
-    `logp` (B, L + 1, V), `q` (B, L, V) the dense F(ψ) probabilities, `tokens` and `logq` (B, L),
+    `logp` (B, L + 1, V), `logq_rows` (B, L, V) the dense F(ψ), `tokens` and `logq` (B, L),
     `words` (B, L + 1, 2) the verifier words of each position (as `rng_words` gives them).
     Returns (accepted per sequence, emitted tokens per sequence): the rule of rust/block.rs.
     """
@@ -219,15 +276,15 @@ def verify_blocks_dense(
     ]
     accept = u_accept < np.exp(logp_drafts - logq)
     accepted = np.where(accept.all(axis=1), block, accept.argmin(axis=1))
-    p_stop = np.exp(logp[rows, accepted])
+    p_stop = exp(logp[rows, accepted])
     rejected = accepted < block
-    q_stop = q[rows, np.minimum(accepted, block - 1)] * rejected[:, None]
+    q_stop = exp(logq_rows[rows, np.minimum(accepted, block - 1)]) * rejected[:, None]
     masses = np.maximum(p_stop - q_stop, 0.0)
     empty = ~(masses > 0).any(axis=1)
     masses[empty] = p_stop[empty]
-    cumulative = np.cumsum(masses, axis=1)
+    cumulative_masses = cumulative(masses)
     u_stop = np.right_shift(words[rows, accepted, 1], np.uint64(11)).astype(np.float64) * to_unit
-    above = cumulative > (u_stop * cumulative[:, -1])[:, None]
+    above = cumulative_masses > (u_stop * cumulative_masses[:, -1])[:, None]
     last_with_mass = masses.shape[1] - 1 - np.argmax(masses[:, ::-1] > 0, axis=1)
     drawn = np.where(above.any(axis=1), above.argmax(axis=1), last_with_mass)
     emitted = [[*tokens[b, : accepted[b]].tolist(), int(drawn[b])] for b in range(batch)]

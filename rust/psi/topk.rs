@@ -92,6 +92,12 @@ impl PsiTopK {
         }
     }
 
+    /// The id and code vectors, for a decoder that refills them in place
+    /// ([`crate::wire::topk::Decoder`]).
+    pub(crate) fn into_buffers(self) -> (Vec<u32>, Vec<u8>) {
+        (self.ids, self.codes)
+    }
+
     pub fn vocab(&self) -> u32 {
         self.vocab
     }

@@ -53,6 +53,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rng::rng_words, m)?)?;
     m.add_function(wrap_pyfunction!(stats::chi2_sf, m)?)?;
     m.add("RNG_STREAM_TSU", crate::rng::STREAM_TSU)?;
+    m.add("CUMULATIVE_CHUNK", crate::cumulative::CHUNK)?;
     m.add("RNG_STREAM_VERIFY", crate::rng::STREAM_VERIFY)?;
     m.add("PSI_VERSION", crate::wire::VERSION)?;
     m.add("PSI_KIND_TOP_K", crate::wire::KIND_TOP_K)?;

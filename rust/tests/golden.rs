@@ -1,6 +1,6 @@
-//! Golden vectors: ψ wire bytes and log q bit patterns pinned in tests/data/golden_psi.json, and
-//! Gaussian payloads, draws and log densities in tests/data/golden_gauss.json.
-//! Any platform, compiler or refactor that changes one bit of either fails here.
+//! Golden vectors: ψ wire bytes and log q bit patterns (tests/data/golden_psi.json), Gaussian
+//! payloads, draws and log densities (golden_gauss.json), and the verifier's exp and cumulative
+//! masses (golden_exp.json). Any platform, compiler or refactor that changes one bit fails here.
 
 use serde_json::Value;
 use tsd::fmap::logq_for_ids;
@@ -116,5 +116,44 @@ fn gaussian_bytes_draws_and_log_densities_are_pinned() {
         let logq: Vec<u64> = draws.logq.iter().map(|v| v.to_bits()).collect();
         assert_eq!(values, bits(&case["values_bits"]), "case {}", case["name"]);
         assert_eq!(logq, bits(&case["logq_bits"]), "case {}", case["name"]);
+    }
+}
+
+/// The bit patterns of one list in tests/data/golden_exp.json.
+fn exp_golden(section: &str, list: &str) -> Vec<f64> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden_exp.json");
+    let text = std::fs::read_to_string(path).expect("golden values are committed");
+    let document: Value = serde_json::from_str(&text).unwrap();
+    document[section][list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bits| f64::from_bits(u64::from_str_radix(bits.as_str().unwrap(), 16).unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_verifier_exp_gives_the_pinned_bits_as_numpy_replays_them() {
+    let inputs = exp_golden("exp", "inputs");
+    let mut row = vec![0.0; inputs.len()];
+    tsd::exp::exp_into(&inputs, &mut row);
+    for ((&x, &want), &got) in inputs.iter().zip(&exp_golden("exp", "outputs")).zip(&row) {
+        if want.is_nan() {
+            assert!(tsd::exp::exp(x).is_nan() && got.is_nan());
+        } else {
+            assert_eq!(tsd::exp::exp(x).to_bits(), want.to_bits(), "exp({x:e})");
+            assert_eq!(got.to_bits(), want.to_bits(), "exp_into at {x:e}");
+        }
+    }
+}
+
+#[test]
+fn cumulative_masses_give_the_pinned_bits_as_numpy_replays_them() {
+    let masses = exp_golden("cumulative", "masses");
+    let expected = exp_golden("cumulative", "outputs");
+    let got = tsd::cumulative::cumulative(&masses);
+    assert_eq!(got.len(), expected.len());
+    for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(g.to_bits(), e.to_bits(), "entry {i}");
     }
 }

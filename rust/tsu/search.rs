@@ -6,6 +6,8 @@
 //! result never depends on how buckets round. `draw` adds the rule every sampler in the crate
 //! uses when rounding leaves a uniform past the last cumulative value: the last index with mass.
 
+use crate::cumulative;
+
 #[derive(Debug, Clone)]
 pub(crate) struct GuidedCdf {
     cumulative: Vec<f64>,
@@ -15,16 +17,10 @@ pub(crate) struct GuidedCdf {
 }
 
 impl GuidedCdf {
-    /// The table for non-negative `masses` (non-empty), summed left to right.
+    /// The table for non-negative `masses` (non-empty), summed by the crate's one rule
+    /// ([`crate::cumulative`]).
     pub(crate) fn from_masses(masses: &[f64]) -> Self {
-        let mut running = 0.0;
-        let cumulative = masses
-            .iter()
-            .map(|&mass| {
-                running += mass;
-                running
-            })
-            .collect();
+        let cumulative = cumulative::cumulative(masses);
         let last_with_mass = masses.iter().rposition(|&m| m > 0.0).unwrap_or(0);
         Self::new(cumulative, last_with_mass)
     }

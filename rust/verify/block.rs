@@ -16,12 +16,13 @@
 //! Offsets are `usize`, so rows × V never overflows 32 bits.
 
 use crate::error::ArgumentError;
-use crate::exp::exp_into;
+use crate::exp;
 use crate::fmap::LogqTable;
 use crate::limits::step_range;
 use crate::psi::PsiTopK;
 use crate::rng::{self, STREAM_VERIFY};
-use crate::verify::{accept_ratio, check_log_entry, check_total, draw_from_running, running_sums};
+use crate::verify::sampled_row::{Against, RowScratch};
+use crate::verify::{accept_ratio, at_row, check_log_entry};
 
 /// One sequence's verdict: how many drafts were accepted, and the tokens it emits
 /// (the accepted drafts, then the correction or the bonus token).
@@ -109,133 +110,11 @@ fn check_shapes(input: &BlockInput<'_>, vocab: usize) -> Result<(), ArgumentErro
     step_range("step", input.step, l as u64 + 1).map(|_| ())
 }
 
-/// Names the row an error came from.
-fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
-    move |err| invalid(err.field, format!("row {index}: {}", err.reason))
-}
-
-/// Probabilities of a sampled row of `field` into `scratch`, every entry checked (a
-/// branch-free pass finds whether any is bad; only then is the first named).
-fn row_probabilities(
-    field: &'static str,
-    row: &[f64],
-    index: usize,
-    scratch: &mut Vec<f64>,
-) -> Result<(), ArgumentError> {
-    // What check_log_entry refuses: NaN, and entries above 0.
-    if row
-        .iter()
-        .fold(false, |bad, &lp| bad | lp.is_nan() | (lp > 0.0))
-    {
-        for (token, &lp) in row.iter().enumerate() {
-            check_log_entry(field, token, lp).map_err(at_row(index))?;
-        }
-    }
-    // Every entry is overwritten: resizing only ever happens on the first call for a V.
-    scratch.resize(row.len(), 0.0);
-    exp_into(row, scratch);
-    Ok(())
-}
-
-/// A draw from p itself (the bonus row, or a residual that rounded to nothing): its
-/// probabilities, checked entry by entry and in total, become running sums and are searched.
-fn draw_from_row(
-    row: &[f64],
-    index: usize,
-    word: u64,
-    scratch: &mut Vec<f64>,
-) -> Result<usize, ArgumentError> {
-    row_probabilities("target_logp", row, index, scratch)?;
-    let (total, last_with_mass) = running_sums(scratch);
-    check_total("target_logp", total).map_err(at_row(index))?;
-    let last_with_mass = last_with_mass.ok_or_else(|| no_mass(index))?;
-    Ok(draw_from_running(scratch, last_with_mass, word))
-}
-
-/// The residual max(0, p − q) of row `index` as running sums in `scratch`, q = F(ψ) (ε off
-/// the ids, the slot values on them) or the realised row, after the checks of a lone step
-/// (p's entries and total, then the realised row's). Returns the last index with residual
-/// mass, if any. Against F(ψ), p's total and the residual's running sums are two independent
-/// chains of additions, so one pass runs both.
-fn residual_running_sums(
-    row: &[f64],
-    index: usize,
-    psi: &PsiTopK,
-    realised: Option<&[f64]>,
-    scratch: &mut Vec<f64>,
-) -> Result<Option<usize>, ArgumentError> {
-    row_probabilities("target_logp", row, index, scratch)?;
-    let mut sums = ResidualSums::default();
-    match realised {
-        Some(q_row) => {
-            // p's total is checked before any entry of the realised row, as a lone step does.
-            let total = scratch.iter().fold(0.0, |acc, &m| acc + m);
-            check_total("target_logp", total).map_err(at_row(index))?;
-            let mut total_q = 0.0;
-            for (token, &lq) in q_row.iter().enumerate() {
-                check_log_entry("realised_logq", token, lq).map_err(at_row(index))?;
-                let q = libm::exp(lq);
-                total_q += q;
-                sums.add(&mut scratch[token..=token], token, q);
-            }
-            check_total("realised_logq", total_q).map_err(at_row(index))?;
-        }
-        None => {
-            let table = LogqTable::new(psi);
-            let tail_q = libm::exp(table.tail());
-            // The ids split the row into runs of tail tokens (q = ε), each a tight loop.
-            let mut start = 0;
-            for (slot, &id) in psi.ids().iter().enumerate() {
-                let id = id as usize;
-                sums.add(&mut scratch[start..id], start, tail_q);
-                sums.add(&mut scratch[id..=id], id, libm::exp(table.slot(slot)));
-                start = id + 1;
-            }
-            sums.add(&mut scratch[start..], start, tail_q);
-            check_total("target_logp", sums.total_p).map_err(at_row(index))?;
-        }
-    }
-    Ok(sums.last_with_mass)
-}
-
-/// The two chains of the residual pass: p's total, and the residual's running sums.
-#[derive(Default)]
-struct ResidualSums {
-    total_p: f64,
-    running: f64,
-    last_with_mass: Option<usize>,
-}
-
-impl ResidualSums {
-    /// Adds the tokens `offset..offset + masses.len()`, whose q is `q`: each p in `masses` is
-    /// replaced by the residual's running sum.
-    #[inline(always)]
-    fn add(&mut self, masses: &mut [f64], offset: usize, q: f64) {
-        for (token, mass) in masses.iter_mut().enumerate() {
-            let p = *mass;
-            self.total_p += p;
-            let residual = (p - q).max(0.0);
-            if residual > 0.0 {
-                self.last_with_mass = Some(offset + token);
-            }
-            self.running += residual;
-            *mass = self.running;
-        }
-    }
-}
-
-fn no_mass(index: usize) -> ArgumentError {
-    invalid(
-        "target_logp",
-        format!("row {index} has no probability mass"),
-    )
-}
-
 /// Verifies one sequence's block. `scratch` is reused between calls to avoid allocation.
 pub fn verify_block(
     input: &BlockInput<'_>,
     vocab: usize,
-    scratch: &mut Vec<f64>,
+    scratch: &mut RowScratch,
 ) -> Result<BlockVerdict, ArgumentError> {
     check_shapes(input, vocab)?;
     let mut emitted = Vec::with_capacity(input.psis.len() + 1);
@@ -254,11 +133,23 @@ pub fn verify_block(
             emitted.push(token);
             continue;
         }
-        let realised = input.realised.map(|r| &r[i * vocab..(i + 1) * vocab]);
-        let drawn = match residual_running_sums(row, i, psi, realised, scratch)? {
-            Some(last_with_mass) => draw_from_running(scratch, last_with_mass, words[1]),
-            // p = q to the last bit: fall back to p itself, as `Residual` does.
-            None => draw_from_row(row, i, words[1], scratch)?,
+        let drawn = match input.realised {
+            Some(realised) => {
+                let q_row = &realised[i * vocab..(i + 1) * vocab];
+                scratch.sample(row, i, Against::Realised(q_row), words[1])?
+            }
+            None => {
+                let table = LogqTable::new(psi);
+                let slots: Vec<f64> = (0..psi.k())
+                    .map(|slot| exp::exp(table.slot(slot)))
+                    .collect();
+                let against = Against::FPsi {
+                    ids: psi.ids(),
+                    slots: &slots,
+                    tail: exp::exp(table.tail()),
+                };
+                scratch.sample(row, i, against, words[1])?
+            }
         };
         emitted.push(drawn as u32);
         return Ok(BlockVerdict {
@@ -268,7 +159,7 @@ pub fn verify_block(
     }
     let l = input.psis.len();
     let words = rng::words(input.seed, STREAM_VERIFY, input.step + l as u64);
-    let bonus = draw_from_row(&input.rows[l * vocab..], l, words[1], scratch)?;
+    let bonus = scratch.sample(&input.rows[l * vocab..], l, Against::Nothing, words[1])?;
     emitted.push(bonus as u32);
     Ok(BlockVerdict {
         accepted: l,
@@ -283,7 +174,7 @@ pub fn verify_batch(
     vocab: usize,
     parallel: bool,
 ) -> Result<Vec<BlockVerdict>, ArgumentError> {
-    let one = |(b, input): (usize, &BlockInput<'_>), scratch: &mut Vec<f64>| {
+    let one = |(b, input): (usize, &BlockInput<'_>), scratch: &mut RowScratch| {
         verify_block(input, vocab, scratch)
             .map_err(|err| invalid(err.field, format!("sequence {b}: {}", err.reason)))
     };
@@ -292,13 +183,10 @@ pub fn verify_batch(
         inputs
             .par_iter()
             .enumerate()
-            .map_init(
-                || Vec::with_capacity(vocab),
-                |scratch, item| one(item, scratch),
-            )
+            .map_init(RowScratch::default, |scratch, item| one(item, scratch))
             .collect()
     } else {
-        let mut scratch = Vec::with_capacity(vocab);
+        let mut scratch = RowScratch::default();
         inputs
             .iter()
             .enumerate()
@@ -419,13 +307,35 @@ mod tests {
         ps.iter().flat_map(|p| ln(p)).collect()
     }
 
-    #[test]
-    fn first_position_is_an_m1_step() {
-        let p = [0.5, 0.2, 0.2, 0.1];
-        let psi = craft_topk(&[0.1, 0.6, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
-        let tables = StepTables::new(&ln(&p), &psi).unwrap();
-        let target = rows(&[&p, &[0.25; 4]]);
-        let mut scratch = Vec::new();
+    /// A normalised row of `len` uneven probabilities (a hash sequence, no RNG dependency).
+    fn uneven(len: usize, salt: u64) -> Vec<f64> {
+        let raw: Vec<f64> = (0..len as u64)
+            .map(|i| {
+                let h = (i ^ salt)
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .rotate_left(23)
+                    >> 11;
+                (h as f64 / (1u64 << 53) as f64).powi(3) + 1e-9
+            })
+            .collect();
+        let total: f64 = raw.iter().sum();
+        raw.iter().map(|x| x / total).collect()
+    }
+
+    /// With L = 1, position 0 decides as the M1 step tables do, token for token, and the bonus
+    /// is the first entry whose cumulative probability (by the crate's rule) exceeds u · total.
+    fn assert_first_position_is_an_m1_step(p: &[f64], bonus_row: &[f64], psi: &PsiTopK) {
+        let vocab = p.len();
+        let tables = StepTables::new(&ln(p), psi).unwrap();
+        let target = rows(&[p, bonus_row]);
+        let bonus_cumulative = crate::cumulative::cumulative(
+            &target[vocab..]
+                .iter()
+                .map(|&l| exp::exp(l))
+                .collect::<Vec<_>>(),
+        );
+        let mut scratch = RowScratch::default();
+        let (mut rejected, mut accepted) = (0, 0);
         for step in 0..3000u64 {
             let tsu_words = rng::words(1, rng::STREAM_TSU, step);
             let verify_words = rng::words(1, STREAM_VERIFY, step);
@@ -433,23 +343,46 @@ mod tests {
             let input = BlockInput {
                 rows: &target,
                 realised: None,
-                psis: &[&psi],
+                psis: &[psi],
                 tokens: &[single.proposed],
                 logq: &[single.logq],
                 seed: 1,
                 step,
             };
-            let verdict = verify_block(&input, 4, &mut scratch).unwrap();
+            let verdict = verify_block(&input, vocab, &mut scratch).unwrap();
             assert_eq!(verdict.emitted[0], single.emitted);
             assert_eq!(verdict.accepted == 1, single.accepted);
+            if single.accepted {
+                accepted += 1;
+                let words = rng::words(1, STREAM_VERIFY, step + 1);
+                let x = rng::unit(words[1]) * bonus_cumulative[vocab - 1];
+                let bonus = bonus_cumulative.iter().position(|&c| c > x).unwrap();
+                assert_eq!(verdict.emitted[1] as usize, bonus);
+            } else {
+                rejected += 1;
+            }
         }
+        assert!(rejected > 100 && accepted > 100, "{rejected} / {accepted}");
+    }
+
+    #[test]
+    fn first_position_is_an_m1_step() {
+        let psi = craft_topk(&[0.1, 0.6, 0.2, 0.1], 2, 1.0, EpsChoice::Auto).unwrap();
+        assert_first_position_is_an_m1_step(&[0.5, 0.2, 0.2, 0.1], &[0.25; 4], &psi);
+    }
+
+    #[test]
+    fn first_position_is_an_m1_step_over_many_chunks() {
+        // 700 entries: a group of eight chunks, then three more, the last one short.
+        let psi = craft_topk(&uneven(700, 1), 64, 1.0, EpsChoice::Auto).unwrap();
+        assert_first_position_is_an_m1_step(&uneven(700, 2), &uneven(700, 3), &psi);
     }
 
     #[test]
     fn nan_and_empty_rows_are_errors_never_tokens() {
         let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
         let logq = LogqTable::new(&psi).slot(0);
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         for bad in [f64::NAN, 0.5] {
             let mut target = rows(&[&[0.25; 4], &[0.25; 4]]);
             target[0] = bad;
@@ -496,7 +429,7 @@ mod tests {
     fn a_sampled_row_summing_to_a_half_fails_the_single_step_check() {
         let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
         let logq = [LogqTable::new(&psi).slot(0)];
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         let sixth = (1.0f64 / 6.0).ln();
         // Draft 0 has p = 0 in the first row, so it is rejected and that row is sampled.
         let rejected = [f64::NEG_INFINITY, sixth, sixth, sixth];
@@ -545,7 +478,7 @@ mod tests {
         let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
         let logq = LogqTable::new(&psi).slot(0);
         let target = rows(&[&[0.25; 4], &[0.25; 4]]);
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         let logq = [logq];
         let psis = [&psi];
         let at = |step| BlockInput {
@@ -573,7 +506,7 @@ mod tests {
         let target = rows(&[&[0.1, 0.2, 0.3, 0.4], &[0.7, 0.1, 0.1, 0.1]]);
         let realised = crate::fmap::dense_logq(&psi);
         let logq = [LogqTable::new(&psi).slot(0)];
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         for step in 0..500 {
             let base = BlockInput {
                 rows: &target,
@@ -612,7 +545,7 @@ mod tests {
     fn shapes_are_checked() {
         let psi = craft_topk(&[0.25; 4], 2, 1.0, EpsChoice::Auto).unwrap();
         let target = rows(&[&[0.25; 4], &[0.25; 4]]);
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         let good = BlockInput {
             rows: &target,
             realised: None,
@@ -705,7 +638,7 @@ mod tests {
         let serial = verify_batch(&inputs, 4, false).unwrap();
         let parallel = verify_batch(&inputs, 4, true).unwrap();
         assert_eq!(serial, parallel);
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         assert_eq!(
             serial[3],
             verify_block(&inputs[3], 4, &mut scratch).unwrap()
@@ -733,7 +666,7 @@ mod tests {
         };
         let batch = verify_ragged(&blocks, 4, true).unwrap();
         assert_eq!(batch, verify_ragged(&blocks, 4, false).unwrap());
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         let (mut draft, mut row) = (0, 0);
         for (b, &l) in lengths.iter().enumerate() {
             let l = l as usize;

@@ -14,9 +14,12 @@
 pub mod block;
 pub mod external;
 pub mod gauss;
+pub mod sampled_row;
 pub mod step;
 
+use crate::cumulative;
 use crate::error::ArgumentError;
+use crate::exp;
 use crate::fmap::dense_logq;
 use crate::limits::step_range;
 use crate::psi::PsiTopK;
@@ -41,10 +44,22 @@ pub fn check_logp(logp: &[f64], vocab: u32) -> Result<(), ArgumentError> {
 /// full: each entry passes [`check_log_entry`] and the row's total [`check_total`]. `field`
 /// names the argument the row came from.
 pub fn check_log_distribution(field: &'static str, logp: &[f64]) -> Result<(), ArgumentError> {
-    for (position, &value) in logp.iter().enumerate() {
+    check_log_entries(field, logp)?;
+    let probabilities: Vec<f64> = logp.iter().map(|&l| exp::exp(l)).collect();
+    check_total(field, cumulative::total(&probabilities))
+}
+
+/// Every entry of `values` passes [`check_log_entry`]; the first that does not is named.
+pub fn check_log_entries(field: &'static str, values: &[f64]) -> Result<(), ArgumentError> {
+    for (position, &value) in values.iter().enumerate() {
         check_log_entry(field, position, value)?;
     }
-    check_total(field, logp.iter().fold(0.0, |acc, &l| acc + libm::exp(l)))
+    Ok(())
+}
+
+/// Prefixes an error with the row of a block it came from.
+pub(crate) fn at_row(index: usize) -> impl Fn(ArgumentError) -> ArgumentError {
+    move |err| ArgumentError::new(err.field, format!("row {index}: {}", err.reason))
 }
 
 /// One log-probability: not NaN and <= 0 (-inf is p = 0).
@@ -94,10 +109,10 @@ impl Residual {
         let masses: Vec<f64> = logp
             .iter()
             .zip(logq)
-            .map(|(&lp, &lq)| (libm::exp(lp) - libm::exp(lq)).max(0.0))
+            .map(|(&lp, &lq)| (exp::exp(lp) - exp::exp(lq)).max(0.0))
             .collect();
         let masses = if masses.iter().all(|&m| m == 0.0) {
-            logp.iter().map(|&lp| libm::exp(lp)).collect()
+            logp.iter().map(|&lp| exp::exp(lp)).collect()
         } else {
             masses
         };
@@ -128,35 +143,6 @@ impl Residual {
     #[inline]
     pub(crate) fn draw_at(&self, bucket: usize, fraction: f64) -> u32 {
         self.cdf.draw_from(bucket, fraction * self.cdf.total()) as u32
-    }
-}
-
-/// Replaces non-negative `masses` by their running sums, added left to right (the order every
-/// sampler here sums in); returns the total and the last index with mass (`None` when no mass
-/// is positive).
-pub fn running_sums(masses: &mut [f64]) -> (f64, Option<usize>) {
-    let (mut running, mut last_with_mass) = (0.0, None);
-    for (index, mass) in masses.iter_mut().enumerate() {
-        if *mass > 0.0 {
-            last_with_mass = Some(index);
-        }
-        running += *mass;
-        *mass = running;
-    }
-    (running, last_with_mass)
-}
-
-/// A draw with one word from the running sums [`running_sums`] made, by the same rule as
-/// [`Residual::draw`]: the first index whose running sum exceeds unit(word) · total, found by
-/// binary search (running sums never decrease), else `last_with_mass`.
-pub fn draw_from_running(running: &[f64], last_with_mass: usize, word: u64) -> usize {
-    let total = running.last().copied().unwrap_or(0.0);
-    let u = rng::unit(word) * total;
-    let index = running.partition_point(|&c| c <= u);
-    if index == running.len() {
-        last_with_mass
-    } else {
-        index
     }
 }
 
@@ -233,28 +219,22 @@ mod tests {
     }
 
     #[test]
-    fn one_shot_draws_match_the_residual_table() {
+    fn residual_draws_are_the_first_cumulative_mass_past_u() {
         let logp = ln(&[0.1, 0.0, 0.4, 0.2, 0.3]);
         let logq = ln(&[0.3, 0.3, 0.1, 0.2, 0.1]);
         let residual = Residual::new(&logp, &logq);
         let masses: Vec<f64> = logp
             .iter()
             .zip(&logq)
-            .map(|(&lp, &lq)| (libm::exp(lp) - libm::exp(lq)).max(0.0))
+            .map(|(&lp, &lq)| (exp::exp(lp) - exp::exp(lq)).max(0.0))
             .collect();
-        let mut running = masses.clone();
-        let (total, last) = running_sums(&mut running);
-        assert_eq!(total, masses.iter().fold(0.0, |acc, &m| acc + m));
-        assert_eq!(last, Some(4));
+        let cumulative = crate::cumulative::cumulative(&masses);
         for i in 0..2000u64 {
             let word = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let drawn = draw_from_running(&running, 4, word);
-            assert_eq!(drawn, residual.draw(word) as usize);
-            // The first index whose running sum exceeds u, as a scan finds it.
-            let u = rng::unit(word) * total;
-            assert_eq!(Some(drawn), running.iter().position(|&c| c > u).or(last));
+            let u = rng::unit(word) * cumulative[4];
+            let expected = cumulative.iter().position(|&c| c > u).unwrap_or(4);
+            assert_eq!(residual.draw(word) as usize, expected);
         }
-        assert_eq!(running_sums(&mut [0.0, 0.0]), (0.0, None));
     }
 
     #[test]

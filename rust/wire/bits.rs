@@ -9,13 +9,14 @@ pub(crate) struct BitReader<'a> {
 }
 
 impl<'a> BitReader<'a> {
+    #[inline(always)]
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { bytes }
     }
 
     /// Up to 64 bits starting at bit `pos`: bit 0 of the result is stream bit `pos`; bits past
     /// the end of the slice read as zero.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn window(&self, pos: usize) -> u64 {
         let byte = pos / 8;
         let word = match self.bytes.get(byte..byte + 8) {
@@ -31,19 +32,18 @@ impl<'a> BitReader<'a> {
         word >> (pos % 8)
     }
 
-    /// Number of set bits from stream bit `pos` to the end of the slice.
+    /// Number of set bits from stream bit `pos` to the end of the slice, a window at a time.
+    #[inline(always)]
     pub(crate) fn count_ones_from(&self, pos: usize) -> usize {
-        let Some(rest) = self.bytes.get(pos / 8..) else {
-            return 0;
-        };
-        let first = rest.first().map_or(0, |&b| (b >> (pos % 8)).count_ones());
-        let others = rest.get(1..).unwrap_or_default();
-        let words = others.chunks_exact(8);
-        let tail: u32 = words.remainder().iter().map(|b| b.count_ones()).sum();
-        let whole: u32 = words
-            .map(|word| u64::from_le_bytes(word.try_into().unwrap_or([0; 8])).count_ones())
-            .sum();
-        (first + whole + tail) as usize
+        let (mut at, end) = (pos, self.bytes.len() * 8);
+        let mut ones = 0;
+        while at < end {
+            // A window holds the bits from `at` to the next byte boundary 64 bits on, and
+            // zeros past the slice.
+            ones += self.window(at).count_ones() as usize;
+            at += 64 - at % 8;
+        }
+        ones
     }
 }
 

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::error::{PsiDecodeError, PsiValidationError, TsdError};
 use crate::psi::chain::{code_rows, row_index, rows_at, validate_chain_header, PsiChain};
-use crate::psi::{validate_ids, validate_scalars};
+use crate::psi::validate_scalars;
 
 /// Exact encoded size of a chain payload, in u128 so that absurd headers cannot overflow.
 fn encoded_len_u128(vocab: u64, length: u64, k: u64) -> u128 {
@@ -61,6 +61,7 @@ pub fn encode(chain: &PsiChain) -> Vec<u8> {
     out
 }
 
+/// Names the position in an ids error: in a malformed section's reason, around a rule broken.
 fn at_position(position: usize) -> impl Fn(TsdError) -> TsdError {
     move |err| match err {
         TsdError::PsiDecode(PsiDecodeError::Malformed { field, reason }) => {
@@ -70,6 +71,11 @@ fn at_position(position: usize) -> impl Fn(TsdError) -> TsdError {
             }
             .into()
         }
+        TsdError::PsiValidation(err) => PsiValidationError::AtPosition {
+            position,
+            source: Box::new(err),
+        }
+        .into(),
         other => other,
     }
 }
@@ -102,12 +108,14 @@ pub fn decode(bytes: &[u8]) -> Result<PsiChain, TsdError> {
         };
         let (scale, tail) = (f32_at(bytes, at), f32_at(bytes, at + 4));
         validate_scalars(vocab, k, scale, tau, tail).map_err(at_here)?;
-        let (position_ids, end) =
-            read_ids(bytes, at + 8, vocab, k).map_err(at_position(position))?;
-        validate_ids(vocab, &position_ids).map_err(at_here)?;
+        let first = ids.len();
+        ids.resize(first + k, 0);
+        let end = at
+            + 8
+            + read_ids(&bytes[at + 8..], vocab, &mut ids[first..])
+                .map_err(at_position(position))?;
         let rows = rows_at(position, k);
         codes.extend_from_slice(&bytes[end..end + rows * k]);
-        ids.extend(position_ids);
         scales.push(scale);
         eps.push(tail);
         at = end + rows * k;

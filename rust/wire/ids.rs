@@ -1,8 +1,12 @@
 //! The ids section of every payload kind: K sorted ids below V in Elias–Fano form, about
 //! K·(2 + log2(V/K)) bits instead of K·log2(V).
 
-use super::bits::{BitReader, BitWriter};
+use super::bits::BitReader;
+use super::cpu::extended_copy;
+use super::lowbits::{merge_low_bits, or_word, pack_low_bits, with_constant_width};
+use super::truncated;
 use crate::error::{PsiDecodeError, TsdError};
+use crate::psi::validate_ids;
 
 /// Elias–Fano split for K sorted ids below `vocab`: `low` bits stored verbatim per id, the
 /// high parts as unary gaps in a `upper`-bit region.
@@ -15,8 +19,14 @@ struct EliasFano {
 
 impl EliasFano {
     fn new(vocab: u64, k: u64) -> Self {
-        let ratio = vocab.checked_div(k).unwrap_or(0);
-        let low = if ratio <= 1 { 0 } else { ratio.ilog2() };
+        // low = ⌊log2(⌊V / K⌋)⌋ (0 when ⌊V / K⌋ ≤ 1) without a division: the largest l with
+        // K·2^l ≤ V, which is ⌊log2 V⌋ − ⌊log2 K⌋ or one less.
+        let low = if k == 0 || vocab < 2 * k {
+            0
+        } else {
+            let l = vocab.ilog2() - k.ilog2();
+            l - u32::from(k << l > vocab)
+        };
         let upper = k + (vocab.saturating_sub(1) >> low);
         Self { low, upper, k }
     }
@@ -30,35 +40,75 @@ impl EliasFano {
     }
 }
 
-/// Appends the Elias–Fano section of the sorted `ids` below `vocab`, sized and zeroed first.
-pub(crate) fn write_ids(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
+extended_copy! {
+    /// Appends the Elias–Fano section of the sorted `ids` below `vocab`.
+    ///
+    /// Both parts are OR-ed into the section as whole little-endian words (the low bits in
+    /// groups through a shift register, the unary high parts gathered per word), so the section
+    /// is zeroed up to one word past its end and cut back afterwards.
+    pub(crate) fn write_ids(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) = write_ids_body;
+}
+
+#[inline(always)]
+fn write_ids_body(out: &mut Vec<u8>, vocab: u64, ids: &[u32]) {
     let ef = EliasFano::new(vocab, ids.len() as u64);
     let start = out.len();
-    out.resize(start + ef.bytes() as usize, 0);
-    let low_mask = (1u32 << ef.low) - 1;
-    let mut writer = BitWriter::new(&mut out[start..]);
-    for &id in ids {
-        writer.push(u64::from(id & low_mask), ef.low);
-    }
-    // The high parts in unary: the i-th one lies at bit (high part of id i) + i of the upper
-    // region, which is gathered 64 bits at a time; the rest of it and the padding stay zero.
-    let (mut word, mut word_index) = (0u64, 0u64);
-    for (i, &id) in ids.iter().enumerate() {
-        let one = u64::from(id >> ef.low) + i as u64;
-        while one >> 6 != word_index {
-            writer.push(word & 0xFFFF_FFFF, 32);
-            writer.push(word >> 32, 32);
-            (word, word_index) = (0, word_index + 1);
+    let len = ef.bytes() as usize;
+    // The last word a field touches ends at most 7 bytes past the section: 8 spare bytes.
+    out.resize(start + len + 8, 0);
+    let section = &mut out[start..];
+    pack_low_bits(ids, ef.low, section);
+    with_constant_width!(ef.low, write_ones(ids, section));
+    out.truncate(start + len);
+}
+
+/// ORs the unary high parts into `section`: the i-th one lies at bit K·low + (id >> low) + i.
+/// Ids are sorted, so the ones arrive in order and each word is stored once, when the next
+/// one leaves it. Ones come four at a time: when the fourth lies in the current word, so do
+/// the other three (the common case: ones fill about half the region's bits).
+#[inline(always)]
+fn write_ones(low: u32, ids: &[u32], section: &mut [u8]) {
+    let upper_start = ids.len() * low as usize;
+    let mut region = Ones {
+        section,
+        word: 0,
+        index: upper_start / 64,
+    };
+    let fours = ids.chunks_exact(4);
+    let rest = fours.remainder();
+    for (n, four) in fours.enumerate() {
+        let first = upper_start + 4 * n;
+        let ones: [usize; 4] = std::array::from_fn(|j| first + j + (four[j] >> low) as usize);
+        if ones[3] / 64 == region.index {
+            region.word |= ones.iter().fold(0, |bits, &one| bits | 1 << (one % 64));
+        } else {
+            ones.into_iter().for_each(|one| region.add(one));
         }
-        word |= 1 << (one & 63);
     }
-    // The last word's ones end at or before the region's last bit.
-    let rest = (ef.upper - 64 * word_index).min(64);
-    writer.push(word & 0xFFFF_FFFF, rest.min(32) as u32);
-    if rest > 32 {
-        writer.push(word >> 32, (rest - 32) as u32);
+    let first = upper_start + ids.len() - rest.len();
+    for (j, &id) in rest.iter().enumerate() {
+        region.add(first + j + (id >> low) as usize);
     }
-    writer.finish();
+    or_word(region.section, region.index, region.word);
+}
+
+/// The high-bit region as [`write_ones`] fills it: the word being gathered and its index.
+struct Ones<'a> {
+    section: &'a mut [u8],
+    word: u64,
+    index: usize,
+}
+
+impl Ones<'_> {
+    /// Sets section bit `one`, at or after every bit set so far.
+    #[inline(always)]
+    fn add(&mut self, one: usize) {
+        if one / 64 != self.index {
+            or_word(self.section, self.index, self.word);
+            (self.word, self.index) = (0, one / 64);
+        }
+        self.word |= 1 << (one % 64);
+    }
 }
 
 /// Bytes of the Elias–Fano section for K ids below V.
@@ -66,17 +116,22 @@ pub(crate) fn ids_len(vocab: u64, k: u64) -> u64 {
     EliasFano::new(vocab, k).bytes()
 }
 
-/// Reads the Elias–Fano section of `k` ids below `vocab` starting at `start`; returns the ids
-/// and the offset just past the section. The caller validates order and range.
-pub(crate) fn read_ids(
-    bytes: &[u8],
-    start: usize,
-    vocab: u32,
-    k: usize,
-) -> Result<(Vec<u32>, usize), TsdError> {
-    let ef = EliasFano::new(u64::from(vocab), k as u64);
-    let end = start + ef.bytes() as usize;
-    Ok((decode_ids(&bytes[start..end], ef)?, end))
+/// Reads the Elias–Fano section of `ids.len()` ids below `vocab` from the start of `bytes`
+/// (the section and whatever follows it in the payload) into `ids`, and checks them: first the
+/// section's structure (`PsiDecodeError::Malformed`), then that the ids are strictly
+/// increasing and below `vocab` (the `PsiValidationError` of [`validate_ids`], which names
+/// the first fault). Returns the section's length in bytes.
+pub(crate) fn read_ids(bytes: &[u8], vocab: u32, ids: &mut [u32]) -> Result<usize, TsdError> {
+    let ef = EliasFano::new(u64::from(vocab), ids.len() as u64);
+    let len = ef.bytes() as usize;
+    let section = bytes
+        .get(..len)
+        .ok_or_else(|| truncated(len as u64, bytes.len()))?;
+    let increasing = decode_ids(section, bytes, ef, ids)?;
+    if !increasing || ids.last().is_some_and(|&last| last >= vocab) {
+        validate_ids(vocab, ids)?;
+    }
+    Ok(len)
 }
 
 fn malformed_ids(reason: &str) -> TsdError {
@@ -87,53 +142,81 @@ fn malformed_ids(reason: &str) -> TsdError {
     .into()
 }
 
-fn decode_ids(section: &[u8], ef: EliasFano) -> Result<Vec<u32>, TsdError> {
-    let k = ef.k as usize;
-    let low = ef.low;
-    let reader = BitReader::new(section);
-    let upper_start = k * low as usize;
+extended_copy! {
+    /// [`decode_ids_body`], where the CPU allows with its bit and vector extensions.
+    fn decode_ids(
+        section: &[u8],
+        bytes: &[u8],
+        ef: EliasFano,
+        ids: &mut [u32]
+    ) -> Result<bool, TsdError> = decode_ids_body;
+}
+
+/// Fills `ids` from `section`, which starts `bytes`, and says whether they strictly increase.
+/// The high parts come first, a word of ones at a time read from `bytes`: reads may run past
+/// the section, but only its own K ones (counted first) are used. The low bits are merged in
+/// after them, then one pass checks the order (a fault is named later, off the fast path).
+#[inline(always)]
+fn decode_ids_body(
+    section: &[u8],
+    bytes: &[u8],
+    ef: EliasFano,
+    ids: &mut [u32],
+) -> Result<bool, TsdError> {
+    let k = ids.len();
+    let upper_start = k * ef.low as usize;
     let upper_end = upper_start + ef.upper as usize;
     // Exactly K ones may follow the low bits: none in the padding, none past the K-th id.
-    if reader.count_ones_from(upper_start) != k {
+    if BitReader::new(section).count_ones_from(upper_start) != k {
         return Err(malformed_ids(
             "the high-bit region and padding must hold exactly K ones",
         ));
     }
-    let mask = (1u64 << low) - 1;
-    // The low bits stream through `low_acc` 32 at a time; the high parts are the positions of
-    // the ones after `upper_start`, found a word at a time.
-    let (mut low_acc, mut low_filled, mut low_next) = (0u64, 0u32, 0usize);
-    let (mut base, mut bits) = (upper_start, reader.window(upper_start));
-    let mut one = upper_start;
-    let ids = (0..k)
-        .map(|i| {
-            if low_filled < low {
-                low_acc |= (reader.window(low_next) & 0xFFFF_FFFF) << low_filled;
-                low_filled += 32;
-                low_next += 32;
+    let reader = BitReader::new(bytes);
+    // A window of the region at stream bit `at` holds its ones for slots `filled..`: the one
+    // at `at + t` for slot i gives the high part `at + t - upper_start - i`. Each id fits in
+    // 31 bits even once shifted by `low`: the caller has checked V ≤ 2^24 and K ≥ 1, and
+    // every one lies within the section (< K·low + upper + 8 bits), so the id is below
+    // (upper + 8)·2^low ≤ K·2^low + V + 8·2^low ≤ 10·V < 2^28, as 2^low ≤ V / K.
+    let (mut filled, mut at) = (0, upper_start);
+    while filled < k {
+        let mut bits = reader.window(at);
+        let base = at - upper_start;
+        let mut slot = filled;
+        filled += (bits.count_ones() as usize).min(k - filled);
+        while bits != 0 && slot < k {
+            if let Some(four) = ids.get_mut(slot..slot + 4) {
+                // Four at a time, unconditionally: once `bits` runs out the slots get junk,
+                // which the next window's ones overwrite (a short window is never the last).
+                let first = base.wrapping_sub(slot);
+                for (j, high) in four.iter_mut().enumerate() {
+                    *high = first
+                        .wrapping_add(bits.trailing_zeros() as usize)
+                        .wrapping_sub(j) as u32;
+                    bits &= bits.wrapping_sub(1);
+                }
+                slot += 4;
+            } else {
+                ids[slot] = (base + bits.trailing_zeros() as usize - slot) as u32;
+                bits &= bits - 1;
+                slot += 1;
             }
-            let low_bits = low_acc & mask;
-            low_acc >>= low;
-            low_filled -= low;
-            while bits == 0 {
-                base += 64 - base % 8;
-                bits = reader.window(base);
-            }
-            one = base + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            // Fits in 32 bits: the caller has checked V ≤ 2^24 and K ≥ 1, and the one lies
-            // within the section (< K·low + upper + 8 bits), so the id is below
-            // (upper + 8) · 2^low ≤ K·2^low + V + 8·2^low ≤ 10·V, as 2^low ≤ V / K.
-            (((one - upper_start - i) << low) as u64 | low_bits) as u32
-        })
-        .collect();
-    // The ones come in increasing order, so only the last can lie in the padding.
-    if one >= upper_end {
-        return Err(malformed_ids(
-            "a one lies in the padding after the high-bit region",
-        ));
+        }
+        at += 64 - at % 8;
     }
-    Ok(ids)
+    // The ones come in increasing order, so only the last (the (K − 1)-th) can lie in the
+    // padding.
+    if let Some(&high) = ids.last() {
+        if upper_start + k - 1 + high as usize >= upper_end {
+            return Err(malformed_ids(
+                "a one lies in the padding after the high-bit region",
+            ));
+        }
+    }
+    merge_low_bits(bytes, ef.low, ids);
+    // Ids are below 2^28 (above), so they compare as i32, eight to a vector.
+    let pairs = ids.iter().zip(ids.iter().skip(1));
+    Ok(pairs.fold(true, |ok, (&a, &b)| ok & ((a as i32) < (b as i32))))
 }
 
 #[cfg(test)]
@@ -188,6 +271,22 @@ mod tests {
             .collect())
     }
 
+    #[test]
+    fn the_low_width_is_the_log_of_the_quotient() {
+        for vocab in (1u64..2000).chain([1 << 23, (1 << 24) - 1, 1 << 24]) {
+            let ks = (1..=vocab.min(300)).chain([vocab / 3, vocab / 2, vocab]);
+            for k in ks.filter(|&k| k >= 1) {
+                let ratio = vocab / k;
+                let expected = if ratio <= 1 { 0 } else { ratio.ilog2() };
+                assert_eq!(
+                    EliasFano::new(vocab, k).low,
+                    expected,
+                    "V = {vocab}, K = {k}"
+                );
+            }
+        }
+    }
+
     fn vocab_and_ids() -> impl Strategy<Value = (u64, Vec<u32>)> {
         (1u32..=1 << 24).prop_flat_map(|vocab| {
             let ids = btree_set(0..vocab, 1..=vocab.min(300) as usize);
@@ -207,20 +306,41 @@ mod tests {
             write_ids(&mut out, vocab, &ids);
             prop_assert_eq!(out[0], 0xAB);
             prop_assert_eq!(&out[1..], &section_bit_by_bit(vocab, &ids)[..]);
-            let (read, end) = read_ids(&out, 1, vocab as u32, ids.len()).unwrap();
+            // The copy built without the CPU extensions writes the same bytes.
+            let mut plain = vec![0xAB];
+            write_ids_body(&mut plain, vocab, &ids);
+            prop_assert_eq!(&plain, &out);
+            let mut read = vec![0; ids.len()];
+            let len = read_ids(&out[1..], vocab as u32, &mut read).unwrap();
             prop_assert_eq!(read, ids);
-            prop_assert_eq!(end, out.len());
+            prop_assert_eq!(1 + len, out.len());
         }
 
         #[test]
-        fn the_reader_agrees_with_the_layout_on_any_bytes(
+        fn the_reader_agrees_with_the_layout_and_the_rules_on_any_bytes(
             vocab in 1u64..5000, k in 1u64..64, seed in vec(any::<u8>(), 0..1200)
         ) {
             let ef = EliasFano::new(vocab, k.min(vocab));
             let section: Vec<u8> = (0..ef.bytes() as usize)
                 .map(|i| seed.get(i).copied().unwrap_or(0) & seed.get(i + 600).copied().unwrap_or(0xFF))
                 .collect();
-            prop_assert_eq!(decode_ids(&section, ef), ids_bit_by_bit(&section, ef));
+            // The reader may look past the section: what follows it must not matter.
+            let mut bytes = section.clone();
+            bytes.extend_from_slice(&seed[..seed.len().min(16)]);
+            let mut read = vec![0; ef.k as usize];
+            let expected = ids_bit_by_bit(&section, ef).and_then(|ids| {
+                validate_ids(vocab as u32, &ids)?;
+                Ok(ids)
+            });
+            // The copy built without the CPU extensions agrees (on ids where the layout holds).
+            let (mut plain, mut extended) = (read.clone(), read.clone());
+            let plain_result = decode_ids_body(&section, &bytes, ef, &mut plain);
+            let extended_result = decode_ids(&section, &bytes, ef, &mut extended);
+            prop_assert_eq!(&extended_result, &plain_result);
+            if plain_result.is_ok() {
+                prop_assert_eq!(&extended, &plain);
+            }
+            prop_assert_eq!(read_ids(&bytes, vocab as u32, &mut read).map(|_| read), expected);
         }
     }
 }

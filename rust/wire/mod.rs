@@ -7,8 +7,10 @@
 
 mod bits;
 pub mod chain;
+mod cpu;
 pub mod gauss;
 mod ids;
+mod lowbits;
 pub mod topk;
 
 use crate::error::{PsiDecodeError, TsdError};
@@ -96,9 +98,12 @@ pub(crate) fn read_count(
     })
 }
 
-/// The little-endian f32 at byte offset `at` (the caller has checked the length).
+/// The little-endian f32 at byte offset `at` (the caller has checked the length; past the
+/// end it would read 0.0 rather than panic).
+#[inline]
 pub(crate) fn f32_at(bytes: &[u8], at: usize) -> f32 {
-    f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+    let four = bytes.get(at..).and_then(<[u8]>::first_chunk::<4>);
+    f32::from_le_bytes(four.copied().unwrap_or_default())
 }
 
 /// Checks the version byte and that the kind byte is one of `kinds`; returns the kind.

@@ -16,9 +16,7 @@ use super::{
     CHECKSUM_BYTES, KIND_TOP_K, KIND_TOP_K_PACKED, MIN_ENCODED_LEN, VERSION,
 };
 use crate::error::{PsiDecodeError, TsdError};
-use crate::psi::{
-    validate_codes, validate_header, validate_ids, validate_scalars, PsiTopK, MAX_CODE_BITS,
-};
+use crate::psi::{validate_codes, validate_header, validate_scalars, PsiTopK, MAX_CODE_BITS};
 
 /// tau, scale and eps, one f32 each.
 const SCALAR_BYTES: usize = 12;
@@ -37,6 +35,7 @@ fn kind_for(bits: u8) -> (u8, u64) {
     }
 }
 
+#[inline]
 fn encoded_len_u64(vocab: u64, k: u64, bits: u8) -> u64 {
     2 + varint_len(vocab)
         + varint_len(k)
@@ -118,27 +117,40 @@ fn read_bits(bytes: &[u8], at: usize) -> Result<u8, TsdError> {
     Ok(bits)
 }
 
-/// Reads K codes of `bits` bits from `section`; a one in the padding is malformed.
-fn unpack_codes(section: &[u8], k: usize, bits: u8) -> Result<Vec<u8>, TsdError> {
+/// Appends K codes of `bits` bits from `section` to `codes`; a one in the padding is
+/// malformed.
+fn unpack_codes(section: &[u8], k: usize, bits: u8, codes: &mut Vec<u8>) -> Result<(), TsdError> {
     let reader = BitReader::new(section);
     let width = usize::from(bits);
     let mask = (1u64 << width) - 1;
-    let codes = (0..k)
-        .map(|i| (reader.window(i * width) & mask) as u8)
-        .collect();
+    codes.extend((0..k).map(|i| (reader.window(i * width) & mask) as u8));
     if reader.count_ones_from(k * width) != 0 {
         return Err(malformed(
             "codes",
             "the padding after the last packed code must be zero".to_owned(),
         ));
     }
-    Ok(codes)
+    Ok(())
 }
 
-/// Decodes and validates a payload of kind 1 or 3. Checks run in order: structure (version,
-/// kind, code width, length), integrity (checksum), then meaning (field validation), so that a
-/// corrupted byte reports as a checksum failure rather than as a misleading field error.
-pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
+/// The scalar fields of a decoded payload; its ids and codes go to the caller's vectors.
+struct Scalars {
+    vocab: u32,
+    scale: f32,
+    tau: f32,
+    eps: f32,
+    bits: u8,
+}
+
+/// Decodes and validates a payload of kind 1 or 3, its ids and codes into `ids` and `codes`
+/// (whatever they held is replaced). Checks run in order: structure (version, kind, code
+/// width, length), integrity (checksum), then meaning (field validation), so that a corrupted
+/// byte reports as a checksum failure rather than as a misleading field error.
+fn decode_parts(
+    bytes: &[u8],
+    ids: &mut Vec<u32>,
+    codes: &mut Vec<u8>,
+) -> Result<Scalars, TsdError> {
     let kind = check_envelope(bytes, &[KIND_TOP_K, KIND_TOP_K_PACKED])?;
     let (vocab, used_v) = read_count(bytes, 2, "vocab")?;
     let (k, used_k) = read_count(bytes, 2 + used_v, "K")?;
@@ -159,18 +171,58 @@ pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
     validate_scalars(vocab, k_usize, scale, tau, eps)?;
 
     let ids_start = scalars + SCALAR_BYTES;
-    let (ids, ids_end) = read_ids(bytes, ids_start, vocab, k_usize)?;
-    validate_ids(vocab, &ids)?;
+    // Every slot is overwritten: a reused vector of the same length is not touched here.
+    ids.resize(k_usize, 0);
+    let ids_end = ids_start + read_ids(&bytes[ids_start..], vocab, ids)?;
     let codes_end = ids_end + codes_len(k, bits) as usize;
-    let codes = if kind == KIND_TOP_K {
-        bytes[ids_end..codes_end].to_vec()
+    codes.clear();
+    if kind == KIND_TOP_K {
+        codes.extend_from_slice(&bytes[ids_end..codes_end]);
     } else {
-        unpack_codes(&bytes[ids_end..codes_end], k_usize, bits)?
-    };
-    validate_codes(bits, &codes)?;
+        unpack_codes(&bytes[ids_end..codes_end], k_usize, bits, codes)?;
+    }
+    validate_codes(bits, codes)?;
+    Ok(Scalars {
+        vocab,
+        scale,
+        tau,
+        eps,
+        bits,
+    })
+}
+
+/// Decodes and validates a payload of kind 1 or 3 into a new [`PsiTopK`] (see
+/// [`Decoder`] to decode many without allocating).
+pub fn decode(bytes: &[u8]) -> Result<PsiTopK, TsdError> {
+    let (mut ids, mut codes) = (Vec::new(), Vec::new());
+    let s = decode_parts(bytes, &mut ids, &mut codes)?;
     Ok(PsiTopK::from_validated(
-        vocab, ids, codes, scale, tau, eps, bits,
+        s.vocab, ids, codes, s.scale, s.tau, s.eps, s.bits,
     ))
+}
+
+/// Decodes payloads of kind 1 or 3 one after another into a payload it keeps, reusing its id
+/// and code vectors: after the first payload, decoding allocates only when K grows. Every
+/// check of [`decode`] runs, in the same order, with the same errors.
+#[derive(Debug, Clone, Default)]
+pub struct Decoder {
+    /// The last payload decoded; `None` before the first and after an error.
+    payload: Option<PsiTopK>,
+}
+
+impl Decoder {
+    /// Decodes and validates `bytes`; the payload stays borrowed until the next call.
+    pub fn decode(&mut self, bytes: &[u8]) -> Result<&PsiTopK, TsdError> {
+        let (mut ids, mut codes) = self
+            .payload
+            .take()
+            .map(PsiTopK::into_buffers)
+            .unwrap_or_default();
+        let s = decode_parts(bytes, &mut ids, &mut codes)?;
+        Ok(self.payload.insert(PsiTopK::from_validated(
+            s.vocab, ids, codes, s.scale, s.tau, s.eps, s.bits,
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +337,24 @@ mod tests {
                 vocab: 2
             }))
         ));
+    }
+
+    #[test]
+    fn a_decoder_reads_what_decode_reads_payload_after_payload() {
+        let mut decoder = Decoder::default();
+        let mut corrupt = encode(&sample(500, 32));
+        corrupt[20] ^= 1;
+        let streams = [
+            encode(&sample(1000, 64)),
+            encode(&packed(500, 32, 3)),
+            corrupt,
+            encode(&sample(1 << 24, 128)),
+            encode(&sample(7, 3)),
+            encode(&sample(1000, 64)),
+        ];
+        for bytes in &streams {
+            assert_eq!(decoder.decode(bytes).cloned(), decode(bytes));
+        }
     }
 
     fn packed(vocab: u32, k: u32, bits: u8) -> PsiTopK {

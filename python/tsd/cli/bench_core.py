@@ -113,6 +113,7 @@ def execute(args: argparse.Namespace) -> int:
         rust = cargo_bench()
         results["rust_fused_m0_steps_per_s"] = rust["fused_m0_steps_per_s"]
         results["rust_psi_codec_per_s"] = rust["psi_encode_decode_per_s"]
+        results["rust_psi_codec_reused_per_s"] = rust["psi_encode_decode_reused_per_s"]
     print_key_values(results, list(results))
     print_summary_table("bench_core (V=1000, K=64, one thread)", results, list(results))
     return 0

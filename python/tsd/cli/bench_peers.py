@@ -98,7 +98,9 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], list[dict[str, 
         results[f"verify_{name}"] = verify[name]
     results["psi_codec_per_s_python"] = codec_round_trips(args.codec_trips, args.repeats)
     if not args.skip_cargo:
-        results["psi_codec_per_s_rust"] = cargo_bench()["psi_encode_decode_per_s"]
+        rust = cargo_bench()
+        results["psi_codec_per_s_rust"] = rust["psi_encode_decode_per_s"]
+        results["psi_codec_reused_per_s_rust"] = rust["psi_encode_decode_reused_per_s"]
     results["run_m1_default_s"] = run_m1_seconds()
     if not args.skip_m1:
         results["tsd_m1_command_wall_s"] = command_wall_time("m1")

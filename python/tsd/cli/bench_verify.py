@@ -153,12 +153,12 @@ def execute(args: argparse.Namespace) -> int:
             for s in inputs.steps
         ]
     )
-    q = np.exp(np.stack([psi.dense_logq() for psi in inputs.psis])).reshape(batch, block, vocab)
+    logq_rows = np.stack([psi.dense_logq() for psi in inputs.psis]).reshape(batch, block, vocab)
     numpy_s = best_of(
         args.repeats,
         lambda: reference.verify_blocks_dense(
             inputs.logp,
-            q,
+            logq_rows,
             inputs.tokens.reshape(batch, block),
             inputs.logq.reshape(batch, block),
             words,
