@@ -327,13 +327,14 @@ def test_output_files_follow_the_umask(
 # 17: the golden-vector script's --help is help.
 
 
-def test_make_golden_psi_help_writes_nothing() -> None:
-    golden = REPO / "tests" / "data" / "golden_psi.json"
+@pytest.mark.parametrize("name", ["psi", "exp"])
+def test_make_golden_help_writes_nothing(name: str) -> None:
+    golden = REPO / "tests" / "data" / f"golden_{name}.json"
     before = golden.stat().st_mtime_ns
     for args in (["--help"], []):
         out = subprocess.run(
-            [sys.executable, str(REPO / "scripts" / "make_golden_psi.py"), *args],
+            [sys.executable, str(REPO / "scripts" / f"make_golden_{name}.py"), *args],
             capture_output=True, text=True, cwd=REPO, check=False,
         )  # fmt: skip
-        assert "usage: make_golden_psi.py" in out.stdout + out.stderr
+        assert f"usage: make_golden_{name}.py" in out.stdout + out.stderr
     assert golden.stat().st_mtime_ns == before
