@@ -12,7 +12,7 @@ use crate::cumulative::{
 use crate::error::ArgumentError;
 use crate::exp::exp_into;
 use crate::rng;
-use crate::verify::{at_row, check_log_entries, check_total};
+use crate::verify::{at_row, check_log_entries, check_total, refused};
 
 /// What the sampled row's probabilities are set against.
 #[derive(Debug, Clone, Copy)]
@@ -34,9 +34,7 @@ pub enum Against<'a> {
 pub struct RowScratch {
     log_p: Vec<f64>,
     log_q: Vec<f64>,
-    p: Vec<f64>,
-    q: Vec<f64>,
-    masses: Vec<f64>,
+    values: Values,
     p_totals: Vec<f64>,
     q_totals: Vec<f64>,
     mass_totals: Vec<f64>,
@@ -52,53 +50,59 @@ struct Pass {
 
 /// One stretch of the row, entries `start..start + log_p.len()`, laid out as the caller chose:
 /// `place(i)` is where entry start + i sits in `log_p` (and in `log_q`, the realised row's).
-struct Stretch<'s, F: Fn(usize) -> usize> {
+struct Stretch<'s> {
     start: usize,
     log_p: &'s [f64],
     log_q: &'s [f64],
-    place: F,
+    place: fn(usize) -> usize,
 }
 
-/// The stretch's p and (for F(ψ) or a realised row) q into `p` and `q`, and the masses
-/// `against` gives — max(0, p − q), or p itself — into `out`, all in the stretch's layout.
-/// The pass and the draw's second look at a chunk both use this, so they see the same bits.
-#[inline(always)]
-fn masses<F: Fn(usize) -> usize>(
-    stretch: &Stretch<'_, F>,
-    against: Against<'_>,
-    p: &mut [f64],
-    q: &mut [f64],
-    out: &mut [f64],
-) {
-    let len = stretch.log_p.len();
-    let (p, q, out) = (&mut p[..len], &mut q[..len], &mut out[..len]);
-    exp_into(stretch.log_p, p);
-    match against {
-        Against::Nothing => {
-            out.copy_from_slice(p);
-            return;
-        }
-        Against::FPsi { ids, slots, tail } => {
-            q.fill(tail);
-            let first = ids.partition_point(|&id| (id as usize) < stretch.start);
-            let last = ids.partition_point(|&id| (id as usize) < stretch.start + len);
-            for (&id, &slot) in ids[first..last].iter().zip(&slots[first..last]) {
-                q[(stretch.place)(id as usize - stretch.start)] = slot;
+/// One stretch's p, q (for F(ψ) or a realised row) and the masses `against` gives, in the
+/// stretch's layout: buffers of a group's length, sized by the pass.
+#[derive(Debug, Default)]
+struct Values {
+    p: Vec<f64>,
+    q: Vec<f64>,
+    masses: Vec<f64>,
+}
+
+impl Values {
+    /// Fills p, q and the masses — max(0, p − q), or p itself — for `stretch`. The pass and
+    /// the draw's second look at a chunk both use this, so they see the same bits.
+    #[inline(always)]
+    fn fill(&mut self, stretch: &Stretch<'_>, against: Against<'_>) {
+        let len = stretch.log_p.len();
+        let (p, q, out) = (
+            &mut self.p[..len],
+            &mut self.q[..len],
+            &mut self.masses[..len],
+        );
+        exp_into(stretch.log_p, p);
+        match against {
+            Against::Nothing => {
+                out.copy_from_slice(p);
+                return;
             }
+            Against::FPsi { ids, slots, tail } => {
+                q.fill(tail);
+                let first = ids.partition_point(|&id| (id as usize) < stretch.start);
+                let last = ids.partition_point(|&id| (id as usize) < stretch.start + len);
+                for (&id, &slot) in ids[first..last].iter().zip(&slots[first..last]) {
+                    q[(stretch.place)(id as usize - stretch.start)] = slot;
+                }
+            }
+            Against::Realised(_) => exp_into(stretch.log_q, q),
         }
-        Against::Realised(_) => exp_into(stretch.log_q, q),
-    }
-    for ((mass, &pi), &qi) in out.iter_mut().zip(p.iter()).zip(q.iter()) {
-        *mass = (pi - qi).max(0.0);
+        for ((mass, &pi), &qi) in out.iter_mut().zip(p.iter()).zip(q.iter()) {
+            *mass = (pi - qi).max(0.0);
+        }
     }
 }
 
-/// Whether any entry is one that [`check_log_entries`] refuses (NaN, or above 0), branch-free.
+/// Whether any entry is one that [`check_log_entries`] refuses, branch-free.
 #[inline]
 fn any_bad(values: &[f64]) -> bool {
-    values
-        .iter()
-        .fold(false, |bad, &v| bad | v.is_nan() | (v > 0.0))
+    values.iter().fold(false, |bad, &v| bad | refused(v))
 }
 
 /// The last chunk of `sums` (chunk sums, before their running totals) with positive mass,
@@ -139,9 +143,9 @@ impl RowScratch {
         for buffer in [
             &mut self.log_p,
             &mut self.log_q,
-            &mut self.p,
-            &mut self.q,
-            &mut self.masses,
+            &mut self.values.p,
+            &mut self.values.q,
+            &mut self.values.masses,
         ] {
             buffer.resize(GROUP, 0.0);
         }
@@ -188,13 +192,7 @@ impl RowScratch {
                 log_q,
                 place,
             };
-            masses(
-                &stretch,
-                against,
-                &mut self.p,
-                &mut self.q,
-                &mut self.masses,
-            );
+            self.values.fill(&stretch, against);
             let sum = |values: &[f64], sums: &mut [f64]| {
                 if full {
                     interleaved_sums(values, sums);
@@ -202,14 +200,17 @@ impl RowScratch {
                     chunk_sums(values, sums);
                 }
             };
-            sum(&self.p[..len], &mut self.p_totals[sums.clone()]);
+            sum(&self.values.p[..len], &mut self.p_totals[sums.clone()]);
             found.last_chunk_with_p =
                 last_positive(&self.p_totals[sums.clone()], sums.start).or(found.last_chunk_with_p);
             if q_row.is_some() {
-                sum(&self.q[..len], &mut self.q_totals[sums.clone()]);
+                sum(&self.values.q[..len], &mut self.q_totals[sums.clone()]);
             }
             if !matches!(against, Against::Nothing) {
-                sum(&self.masses[..len], &mut self.mass_totals[sums.clone()]);
+                sum(
+                    &self.values.masses[..len],
+                    &mut self.mass_totals[sums.clone()],
+                );
                 found.last_chunk_with_mass =
                     last_positive(&self.mass_totals[sums.clone()], sums.start)
                         .or(found.last_chunk_with_mass);
@@ -218,7 +219,8 @@ impl RowScratch {
         found
     }
 
-    /// Chunk `chunk`'s masses (as [`masses`] gives them), in order, and its first entry's index.
+    /// Chunk `chunk`'s masses (as [`Values::fill`] gives them), in order, and its first entry's
+    /// index.
     fn chunk_masses(&mut self, row: &[f64], against: Against<'_>, chunk: usize) -> (usize, &[f64]) {
         let start = chunk * CHUNK;
         let len = CHUNK.min(row.len() - start);
@@ -232,14 +234,8 @@ impl RowScratch {
             log_q,
             place: in_order,
         };
-        masses(
-            &stretch,
-            against,
-            &mut self.p,
-            &mut self.q,
-            &mut self.masses,
-        );
-        (start, &self.masses[..len])
+        self.values.fill(&stretch, against);
+        (start, &self.values.masses[..len])
     }
 
     /// A draw with one word from a row the pass went over, by the running `totals` of the
